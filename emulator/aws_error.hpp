@@ -1,0 +1,32 @@
+// One error type for every service. Handlers throw AwsError; the protocol codec of the
+// service that was asked turns it into the AWS body (XML <Error>, JSON __type, ...).
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+namespace fogbank {
+
+class AwsError : public std::runtime_error {
+public:
+    AwsError(std::string code, std::string message, int http_status)
+        : std::runtime_error(message), code_(std::move(code)), status_(http_status) {}
+
+    const std::string& code() const { return code_; }
+    int status() const { return status_; }
+
+    // Extra fields some errors carry in their body (S3: <Key>, <BucketName>, <Condition>...).
+    AwsError& with(std::string name, std::string value) {
+        fields_[std::move(name)] = std::move(value);
+        return *this;
+    }
+    const std::map<std::string, std::string>& fields() const { return fields_; }
+
+private:
+    std::string code_;
+    int status_;
+    std::map<std::string, std::string> fields_;
+};
+
+}  // namespace fogbank

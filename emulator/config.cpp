@@ -1,0 +1,59 @@
+#include "emulator/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "emulator/encoding.hpp"
+
+namespace fogbank {
+
+namespace {
+bool parse_bool(const std::string& v) {
+    auto l = to_lower(v);
+    return l == "1" || l == "true" || l == "yes" || l == "on";
+}
+}  // namespace
+
+void apply_config_file(Config& cfg, const std::string& path) {
+    YAML::Node root = YAML::LoadFile(path);
+    if (auto n = root["host"]) cfg.host = n.as<std::string>();
+    if (auto n = root["port"]) cfg.port = n.as<uint16_t>();
+    if (auto n = root["data_dir"]; n && !n.IsNull()) cfg.data_dir = n.as<std::string>();
+    if (auto n = root["io_threads"]) cfg.io_threads = n.as<unsigned>();
+    if (auto n = root["log_level"]) cfg.log_level = n.as<std::string>();
+    if (auto server = root["server"]) {
+        if (auto n = server["header_limit"]) cfg.header_limit = n.as<uint32_t>();
+        if (auto n = server["idle_timeout_seconds"]) cfg.idle_timeout_seconds = n.as<uint32_t>();
+    }
+    if (auto auth = root["auth"]) {
+        if (auto n = auth["strict"]) cfg.auth_strict = n.as<bool>();
+        if (auto n = auth["default_account"]) cfg.default_account = n.as<std::string>();
+        if (auto n = auth["default_region"]) cfg.default_region = n.as<std::string>();
+        if (auto keys = auth["keys"]) {
+            for (const auto& k : keys) {
+                auto id = k["access_key_id"].as<std::string>();
+                cfg.auth_keys[id] = k["secret_access_key"].as<std::string>();
+                if (k["account"]) cfg.auth_accounts[id] = k["account"].as<std::string>();
+            }
+        }
+    }
+    if (auto s3 = root["s3"]) {
+        if (auto n = s3["virtual_host_suffixes"]) cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
+    }
+}
+
+void apply_environment(Config& cfg) {
+    auto env = [](const char* name) -> const char* { return std::getenv(name); };
+    if (auto v = env("FOGBANK_HOST")) cfg.host = v;
+    if (auto v = env("FOGBANK_PORT")) cfg.port = static_cast<uint16_t>(std::stoul(v));
+    if (auto v = env("FOGBANK_DATA_DIR")) cfg.data_dir = v;
+    if (auto v = env("FOGBANK_IO_THREADS")) cfg.io_threads = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_LOG_LEVEL")) cfg.log_level = v;
+    if (auto v = env("FOGBANK_AUTH_STRICT")) cfg.auth_strict = parse_bool(v);
+    if (auto v = env("FOGBANK_DEFAULT_ACCOUNT")) cfg.default_account = v;
+    if (auto v = env("FOGBANK_DEFAULT_REGION")) cfg.default_region = v;
+}
+
+}  // namespace fogbank

@@ -1,0 +1,41 @@
+// Configuration: defaults, then config/fogbank.yaml (or --config), then FOGBANK_* environment
+// variables, then command-line flags; later sources win.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fogbank {
+
+struct Config {
+    std::string host = "127.0.0.1";
+    uint16_t port = 4566;
+    std::string data_dir;  // empty: ephemeral state, gone at exit
+    unsigned io_threads = 0;  // 0: one per core
+    std::string log_level = "info";
+
+    // Server limits (Beast server defaults follow AWS's front ends).
+    uint32_t header_limit = 64 * 1024;
+    uint32_t idle_timeout_seconds = 60;
+
+    // Identity and signature checks.
+    bool auth_strict = false;
+    std::map<std::string, std::string> auth_keys;  // access key -> secret key
+    std::map<std::string, std::string> auth_accounts;  // access key -> account id
+    std::string default_account = "000000000000";
+    std::string default_region = "us-east-1";
+
+    // S3 virtual-hosted addressing: Host "<bucket>.<suffix>" picks the bucket.
+    std::vector<std::string> s3_virtual_host_suffixes = {"s3.localhost", "localhost",
+                                                         "s3.amazonaws.com"};
+};
+
+// Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
+void apply_config_file(Config& cfg, const std::string& path);
+// FOGBANK_HOST, FOGBANK_PORT, FOGBANK_DATA_DIR, FOGBANK_IO_THREADS, FOGBANK_LOG_LEVEL,
+// FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION.
+void apply_environment(Config& cfg);
+
+}  // namespace fogbank

@@ -1,0 +1,78 @@
+#include "emulator/crypto.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+#include "emulator/encoding.hpp"
+
+namespace fogbank {
+
+namespace {
+const EVP_MD* md_for(Digest::Kind kind) {
+    switch (kind) {
+        case Digest::Kind::md5: return EVP_md5();
+        case Digest::Kind::sha1: return EVP_sha1();
+        case Digest::Kind::sha256: return EVP_sha256();
+    }
+    return EVP_sha256();
+}
+}  // namespace
+
+Digest::Digest(Kind kind) : ctx_(EVP_MD_CTX_new()) {
+    if (!ctx_ || EVP_DigestInit_ex(ctx_, md_for(kind), nullptr) != 1)
+        throw std::runtime_error("digest init failed");
+}
+
+Digest::~Digest() {
+    if (ctx_) EVP_MD_CTX_free(ctx_);
+}
+
+Digest::Digest(Digest&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+
+Digest& Digest::operator=(Digest&& o) noexcept {
+    if (this != &o) {
+        if (ctx_) EVP_MD_CTX_free(ctx_);
+        ctx_ = o.ctx_;
+        o.ctx_ = nullptr;
+    }
+    return *this;
+}
+
+void Digest::update(std::string_view bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
+
+std::string Digest::finish() {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(ctx_, out, &n);
+    return std::string(reinterpret_cast<char*>(out), n);
+}
+
+static std::string one_shot(Digest::Kind kind, std::string_view bytes) {
+    Digest d(kind);
+    d.update(bytes);
+    return d.finish();
+}
+
+std::string md5(std::string_view bytes) { return one_shot(Digest::Kind::md5, bytes); }
+std::string sha1(std::string_view bytes) { return one_shot(Digest::Kind::sha1, bytes); }
+std::string sha256(std::string_view bytes) { return one_shot(Digest::Kind::sha256, bytes); }
+std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
+    return std::string(reinterpret_cast<char*>(out), n);
+}
+
+std::string random_hex(size_t nbytes) {
+    std::string raw(nbytes, '\0');
+    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(nbytes));
+    return to_hex(raw);
+}
+
+}  // namespace fogbank

@@ -1,0 +1,95 @@
+// SQLite underneath every service. One connection, serialised by a mutex: SQLite runs a
+// statement in microseconds, and one writer is what WAL allows anyway. In persistent mode a
+// write is acknowledged only after its transaction commits.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank {
+
+class Statement {
+public:
+    Statement(sqlite3* db, std::string_view sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    Statement& bind(int idx, std::string_view v);
+    Statement& bind(int idx, int64_t v);
+    Statement& bind_null(int idx);
+    // Binds parameters 1..n in order.
+    template <typename... Ts>
+    Statement& bind_all(const Ts&... vs) {
+        int i = 1;
+        (bind_one(i++, vs), ...);
+        return *this;
+    }
+
+    bool step();  // true while a row is available
+    void run();   // steps to completion
+    std::string text(int col) const;
+    int64_t integer(int col) const;
+    bool is_null(int col) const;
+
+private:
+    void bind_one(int i, std::string_view v) { bind(i, v); }
+    void bind_one(int i, const std::string& v) { bind(i, std::string_view(v)); }
+    void bind_one(int i, const char* v) { bind(i, std::string_view(v)); }
+    void bind_one(int i, int64_t v) { bind(i, v); }
+    void bind_one(int i, int v) { bind(i, static_cast<int64_t>(v)); }
+    void bind_one(int i, uint64_t v) { bind(i, static_cast<int64_t>(v)); }
+    void bind_one(int i, const std::optional<std::string>& v) {
+        if (v) bind(i, std::string_view(*v)); else bind_null(i);
+    }
+
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+};
+
+class Database {
+public:
+    // path empty: in-memory database (ephemeral mode).
+    explicit Database(const std::string& path);
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    void exec(std::string_view sql);
+    Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+    int64_t changes() const { return sqlite3_changes64(db_); }
+    std::mutex& mutex() { return mutex_; }
+
+private:
+    sqlite3* db_ = nullptr;
+    std::mutex mutex_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Hold Database::mutex() around it.
+class Transaction {
+public:
+    explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+    ~Transaction() {
+        if (!done_) {
+            try {
+                db_.exec("ROLLBACK");
+            } catch (...) {
+            }
+        }
+    }
+    void commit() {
+        db_.exec("COMMIT");
+        done_ = true;
+    }
+
+private:
+    Database& db_;
+    bool done_ = false;
+};
+
+}  // namespace fogbank

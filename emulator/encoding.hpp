@@ -1,0 +1,44 @@
+// Byte and text encodings shared by every protocol: hex, base64, percent-encoding, and the
+// timestamp formats AWS uses on the wire.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace fogbank {
+
+std::string to_hex(std::string_view bytes);
+std::optional<std::string> from_hex(std::string_view hex);
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+
+// RFC 3986 unreserved characters pass through; everything else is %XX (upper case), which is
+// what SigV4 canonicalisation wants. With keep_slash, '/' is left alone (S3 paths).
+std::string uri_encode(std::string_view s, bool keep_slash = false);
+// Decodes %XX; with plus_is_space, '+' becomes ' ' (form bodies). Returns nullopt on a
+// malformed escape.
+std::optional<std::string> uri_decode(std::string_view s, bool plus_is_space = false);
+
+// XML 1.0 cannot carry most control characters even escaped; S3 returns such keys only with
+// encoding-type=url. This tells whether a string is safe to put in XML as text.
+bool xml_safe(std::string_view s);
+
+using Clock = std::chrono::system_clock;
+using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
+
+TimePoint now_ms();
+std::string format_iso8601_ms(TimePoint t);   // 2026-11-22T05:51:14.000Z (S3 XML)
+std::string format_http_date(TimePoint t);    // Sun, 22 Nov 2026 05:51:14 GMT
+std::string format_amz_date(TimePoint t);     // 20261122T055114Z (SigV4)
+std::optional<TimePoint> parse_http_date(std::string_view s);  // RFC 1123/850/asctime
+std::optional<TimePoint> parse_amz_date(std::string_view s);   // 20261122T055114Z
+std::optional<TimePoint> parse_iso8601(std::string_view s);
+
+bool iequals(std::string_view a, std::string_view b);
+std::string to_lower(std::string_view s);
+std::string_view trim(std::string_view s);
+
+}  // namespace fogbank

@@ -1,0 +1,78 @@
+// The request and response as services see them: decoded path and query, headers, identity
+// from the signature, and a body that was already streamed to memory or to a spool file.
+// Services never touch sockets; the server turns a Response into bytes.
+#pragma once
+
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "emulator/request_body.hpp"
+
+namespace fogbank {
+
+namespace http = boost::beast::http;
+
+struct RequestHead {
+    http::verb method = http::verb::unknown;
+    std::string method_name;
+    std::string target;     // as received
+    std::string raw_path;   // before '?', still percent-encoded
+    std::string path;       // percent-decoded
+    std::string raw_query;  // after '?'
+    std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
+    http::fields headers;
+    std::string host;  // Host header without the port
+    unsigned version = 11;
+    bool keep_alive = true;
+
+    std::string request_id;
+    // Filled by the router from the signature (or defaults).
+    std::string service;
+    std::string account;
+    std::string region;
+    std::string access_key;
+
+    bool has_query(std::string_view name) const;
+    std::optional<std::string> query_param(std::string_view name) const;
+    std::optional<std::string> header(std::string_view name) const;
+};
+
+struct Request : RequestHead {
+    RequestBody body;
+    std::string operation;  // set by the service once it knows, for the request log
+};
+
+// An open file slice streamed as the response body; the fd is owned and closed after the write.
+// Opening happens in the handler so that a concurrent delete of the object can't pull the
+// bytes out from under a response already promised.
+struct FileSlice {
+    int fd = -1;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+    FileSlice() = default;
+    FileSlice(int f, uint64_t off, uint64_t len) : fd(f), offset(off), length(len) {}
+    FileSlice(FileSlice&& o) noexcept : fd(std::exchange(o.fd, -1)), offset(o.offset), length(o.length) {}
+    FileSlice& operator=(FileSlice&& o) noexcept;
+    FileSlice(const FileSlice&) = delete;
+    FileSlice& operator=(const FileSlice&) = delete;
+    ~FileSlice();
+};
+
+struct Response {
+    int status = 200;
+    http::fields headers;
+    std::string body;
+    std::optional<FileSlice> file;  // streamed instead of `body`
+    // HEAD: headers announce a Content-Length but no body follows.
+    std::optional<uint64_t> head_length;
+    bool close = false;  // close the connection after this response
+};
+
+}  // namespace fogbank

@@ -1,0 +1,90 @@
+// fogbank: one binary, one port, the AWS APIs an image-recognition pipeline needs.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "emulator/admin.hpp"
+#include "emulator/blob_store.hpp"
+#include "emulator/config.hpp"
+#include "emulator/database.hpp"
+#include "emulator/router.hpp"
+#include "emulator/server.hpp"
+#include "services/s3/s3_service.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int serve(fogbank::Config cfg) {
+    auto started = std::chrono::steady_clock::now();
+    spdlog::set_default_logger(spdlog::stderr_color_mt("fogbank"));
+    spdlog::set_level(spdlog::level::from_str(cfg.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+
+    std::string db_path;
+    if (!cfg.data_dir.empty()) {
+        fs::create_directories(cfg.data_dir);
+        db_path = (fs::path(cfg.data_dir) / "fogbank.db").string();
+    }
+    fogbank::Database db(db_path);
+    fogbank::BlobStore blobs(cfg.data_dir.empty() ? fs::path{} : fs::path(cfg.data_dir));
+
+    fogbank::Router router(cfg);
+    router.add(std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs));
+    router.add(std::make_unique<fogbank::AdminService>(router));
+
+    fogbank::Server server(cfg, router, blobs.spool_dir());
+    uint16_t port = server.listen();
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION, cfg.host, port,
+                 cfg.data_dir.empty() ? "ephemeral state" : "data in " + cfg.data_dir, ms);
+    server.run();
+    spdlog::info("fogbank stopped");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"fogbank: a local, offline emulator of S3, SQS, DynamoDB, Lambda and Rekognition"};
+    app.require_subcommand(1);
+
+    fogbank::Config cfg;
+    std::string config_file;
+    std::optional<uint16_t> port;
+    std::optional<std::string> host, data_dir, log_level;
+    auto* serve_cmd = app.add_subcommand("serve", "Start the server");
+    serve_cmd->add_option("--config", config_file, "YAML configuration file")->envname("FOGBANK_CONFIG");
+    serve_cmd->add_option("--port", port, "Port to listen on (default 4566; 0 picks a free one)");
+    serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1)");
+    serve_cmd->add_option("--data-dir", data_dir, "Keep state here across restarts (default: ephemeral)");
+    serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
+
+    app.add_subcommand("version", "Print the version")->callback([] { std::cout << "fogbank " << FOGBANK_VERSION << "\n"; });
+
+    CLI11_PARSE(app, argc, argv);
+    if (serve_cmd->parsed()) {
+        try {
+            if (!config_file.empty()) fogbank::apply_config_file(cfg, config_file);
+            fogbank::apply_environment(cfg);
+        } catch (const std::exception& e) {
+            std::cerr << "fogbank: bad configuration: " << e.what() << "\n";
+            return 2;
+        }
+        if (port) cfg.port = *port;
+        if (host) cfg.host = *host;
+        if (data_dir) cfg.data_dir = *data_dir;
+        if (log_level) cfg.log_level = *log_level;
+        try {
+            return serve(cfg);
+        } catch (const std::exception& e) {
+            std::cerr << "fogbank: " << e.what() << "\n";
+            return 1;
+        }
+    }
+    return 0;
+}

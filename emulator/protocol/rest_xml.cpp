@@ -1,0 +1,82 @@
+#include "emulator/protocol/rest_xml.hpp"
+
+#include <sstream>
+
+namespace fogbank::rest_xml {
+
+namespace {
+struct StringWriter : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
+};
+}  // namespace
+
+Document::Document(const char* root_name, bool with_namespace) {
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    decl.append_attribute("encoding") = "UTF-8";
+    root = doc.append_child(root_name);
+    if (with_namespace) root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
+}
+
+std::string Document::str() const {
+    StringWriter w;
+    doc.save(w, "", pugi::format_raw, pugi::encoding_utf8);
+    return std::move(w.out);
+}
+
+pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text) {
+    auto n = parent.append_child(name);
+    n.append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
+    return n;
+}
+
+Response xml_response(const Document& doc, int status) {
+    Response res;
+    res.status = status;
+    res.headers.set("Content-Type", "application/xml");
+    res.body = doc.str();
+    return res;
+}
+
+Response error_response(const AwsError& err, const RequestHead& head) {
+    Response res;
+    res.status = err.status();
+    if (head.method == http::verb::head) {
+        // HEAD responses carry no body; clients read the status alone.
+        res.head_length = 0;
+        return res;
+    }
+    Document d("Error", false);
+    add(d.root, "Code", err.code());
+    add(d.root, "Message", err.what());
+    for (auto& [k, v] : err.fields()) add(d.root, k.c_str(), v);
+    add(d.root, "RequestId", head.request_id);
+    add(d.root, "HostId", head.request_id);
+    res.headers.set("Content-Type", "application/xml");
+    res.body = d.str();
+    return res;
+}
+
+AwsError malformed() {
+    return AwsError("MalformedXML",
+                    "The XML you provided was not well-formed or did not validate against our published schema", 400);
+}
+
+pugi::xml_document parse(std::string_view body) {
+    pugi::xml_document doc;
+    auto ok = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (!ok || !doc.document_element()) throw malformed();
+    return doc;
+}
+
+std::string child_text(pugi::xml_node node, const char* name) {
+    for (auto c : node.children()) {
+        std::string_view n = c.name();
+        if (auto colon = n.find(':'); colon != std::string_view::npos) n.remove_prefix(colon + 1);
+        if (n == name) return c.text().get();
+    }
+    return {};
+}
+
+}  // namespace fogbank::rest_xml

@@ -1,0 +1,132 @@
+#include "emulator/router.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "emulator/encoding.hpp"
+#include "emulator/sigv4.hpp"
+
+namespace fogbank {
+
+namespace {
+
+// Credential-scope names and X-Amz-Target prefixes of the services clients may ask for.
+struct KnownService {
+    std::string_view scope;
+    std::string_view target_prefix;
+    std::string_view host_prefix;
+};
+constexpr KnownService kKnown[] = {
+    {"s3", "", "s3."},
+    {"sqs", "AmazonSQS.", "sqs."},
+    {"dynamodb", "DynamoDB_20120810.", "dynamodb."},
+    {"rekognition", "RekognitionService.", "rekognition."},
+    {"lambda", "AWSLambda", "lambda."},
+    {"iam", "", "iam."},
+    {"sts", "AWSSecurityTokenServiceV20110615.", "sts."},
+    {"apigateway", "", "apigateway."},
+};
+
+class UnavailableService : public Service {
+public:
+    explicit UnavailableService(std::string name) : name_(std::move(name)) {}
+    std::string_view name() const override { return name_; }
+    Response handle(Request& req) override {
+        if (name_ == "unknown-target")
+            throw AwsError("UnknownOperationException",
+                           "X-Amz-Target '" + req.header("x-amz-target").value_or("") +
+                               "' names no operation fogbank knows",
+                           400);
+        if (name_ == "unknown-scope")
+            throw AwsError("UnrecognizedServiceException",
+                           "The credential scope names a service fogbank does not know", 400);
+        throw AwsError("ServiceNotAvailable",
+                       "fogbank does not serve the '" + name_ + "' API in this version", 501);
+    }
+    Response error_response(const AwsError& err, const RequestHead& head) const override {
+        Response res;
+        res.status = err.status();
+        res.headers.set("Content-Type", "application/x-amz-json-1.0");
+        res.headers.set("x-amzn-RequestId", head.request_id);
+        res.body = nlohmann::json{{"__type", err.code()}, {"message", err.what()}}.dump();
+        return res;
+    }
+    void reset() override {}
+    std::string_view status() const override { return "not available"; }
+
+private:
+    std::string name_;
+};
+
+}  // namespace
+
+std::unique_ptr<Service> make_unavailable_service(std::string name) {
+    return std::make_unique<UnavailableService>(std::move(name));
+}
+
+Router::Router(const Config& cfg) : cfg_(cfg) {
+    for (auto& k : kKnown)
+        unavailable_.emplace(std::string(k.scope), make_unavailable_service(std::string(k.scope)));
+    for (auto name : {"unknown-target", "unknown-scope"})
+        unavailable_.emplace(name, make_unavailable_service(name));
+}
+
+void Router::add(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+
+Service* Router::find(std::string_view name) const {
+    for (auto& s : services_)
+        if (s->name() == name) return s.get();
+    return nullptr;
+}
+
+Service& Router::named_or_unavailable(std::string_view name) const {
+    if (auto* s = find(name)) return *s;
+    if (auto it = unavailable_.find(name); it != unavailable_.end()) return *it->second;
+    // A scope we have never heard of: still answer in JSON rather than guessing S3.
+    return *unavailable_.at("unknown-scope");
+}
+
+Service& Router::pick(const RequestHead& head) const {
+    if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank")
+        if (auto* admin = find("admin")) return *admin;
+
+    std::optional<SigV4Credential> cred;
+    if (auto auth = head.header("authorization")) {
+        // "AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ..."
+        auto pos = auth->find("Credential=");
+        if (pos != std::string::npos) {
+            auto end = auth->find_first_of(", ", pos);
+            cred = parse_credential(std::string_view(*auth).substr(pos + 11, end == std::string::npos ? std::string::npos : end - pos - 11));
+        }
+    } else if (auto q = head.query_param("X-Amz-Credential")) {
+        cred = parse_credential(*q);
+    }
+    if (cred) {
+        // The scope of sqs requests from some SDKs is "sqs"; of DynamoDB streams "dynamodb".
+        std::string_view svc = cred->service;
+        if (svc == "s3-object-lambda" || svc == "s3express") svc = "s3";
+        return named_or_unavailable(svc);
+    }
+
+    if (auto target = head.header("x-amz-target")) {
+        for (auto& k : kKnown)
+            if (!k.target_prefix.empty() && target->rfind(k.target_prefix, 0) == 0) return named_or_unavailable(k.scope);
+        return *unavailable_.at("unknown-target");
+    }
+
+    if (head.path.rfind("/2015-03-31/", 0) == 0) return named_or_unavailable("lambda");
+
+    for (auto& k : kKnown)
+        if (head.host.rfind(k.host_prefix, 0) == 0 && k.scope != "s3") return named_or_unavailable(k.scope);
+
+    return named_or_unavailable("s3");
+}
+
+std::vector<Service*> Router::services() const {
+    std::vector<Service*> out;
+    for (auto& s : services_) out.push_back(s.get());
+    for (auto& [name, s] : unavailable_)
+        if (!find(name)) out.push_back(s.get());
+    return out;
+}
+
+}  // namespace fogbank

@@ -1,0 +1,36 @@
+// Which service is being asked? In order: the SigV4 credential scope (Authorization header or
+// presigned X-Amz-Credential), X-Amz-Target, the path, the host; S3 catches the rest, as the
+// only service whose requests may carry none of those.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "emulator/config.hpp"
+#include "emulator/service.hpp"
+
+namespace fogbank {
+
+class Router {
+public:
+    explicit Router(const Config& cfg);
+    void add(std::unique_ptr<Service> service);
+    Service& pick(const RequestHead& head) const;
+    std::vector<Service*> services() const;
+
+private:
+    Service* find(std::string_view name) const;
+    Service& named_or_unavailable(std::string_view name) const;
+
+    const Config& cfg_;
+    std::vector<std::unique_ptr<Service>> services_;
+    std::map<std::string, std::unique_ptr<Service>, std::less<>> unavailable_;
+};
+
+// The wire name of a service an AWS client may ask for but fogbank does not serve (yet):
+// answers every request with a JSON error that says so, never a silent fallback to S3.
+std::unique_ptr<Service> make_unavailable_service(std::string name);
+
+}  // namespace fogbank

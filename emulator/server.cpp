@@ -1,0 +1,311 @@
+#include "emulator/server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <thread>
+#include <vector>
+
+#include "emulator/crypto.hpp"
+#include "emulator/encoding.hpp"
+
+namespace fogbank {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+constexpr size_t kChunk = 256 * 1024;
+// Largest body we will read at all: S3's 5 GiB object plus aws-chunked framing.
+constexpr uint64_t kMaxRawBody = 5ull * 1024 * 1024 * 1024 + 64 * 1024 * 1024;
+
+FileSlice& assign(FileSlice& a, FileSlice&& b) {
+    if (a.fd >= 0) ::close(a.fd);
+    a.fd = std::exchange(b.fd, -1);
+    a.offset = b.offset;
+    a.length = b.length;
+    return a;
+}
+
+RequestHead make_head(const http::request<http::buffer_body>& h) {
+    RequestHead head;
+    head.method = h.method();
+    head.method_name = std::string(h.method_string());
+    head.target = std::string(h.target());
+    head.version = h.version();
+    head.keep_alive = h.keep_alive();
+    head.headers = static_cast<const http::fields&>(h);
+    auto q = head.target.find('?');
+    head.raw_path = head.target.substr(0, q);
+    if (q != std::string::npos) head.raw_query = head.target.substr(q + 1);
+    // An undecodable path stays as sent; the service rejects it with its own error.
+    head.path = uri_decode(head.raw_path).value_or(head.raw_path);
+    std::string_view rest = head.raw_query;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string_view k = pair.substr(0, eq);
+        std::string_view v = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        if (!k.empty())
+            head.query.emplace_back(uri_decode(k, true).value_or(std::string(k)),
+                                    uri_decode(v, true).value_or(std::string(v)));
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    std::string host(h[http::field::host]);
+    if (!host.empty() && host.front() == '[') {
+        host = host.substr(0, host.find(']') + 1);
+    } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+        host.resize(colon);
+    }
+    head.host = to_lower(host);
+    // Same shape as AWS request ids; the client logs it, tests grep it.
+    head.request_id = random_hex(8);
+    for (auto& c : head.request_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return head;
+}
+
+}  // namespace
+
+FileSlice& FileSlice::operator=(FileSlice&& o) noexcept { return assign(*this, std::move(o)); }
+
+FileSlice::~FileSlice() {
+    if (fd >= 0) ::close(fd);
+}
+
+struct Server::Impl {
+    const Config& cfg;
+    Router& router;
+    Authenticator auth;
+    std::filesystem::path spool_dir;
+    asio::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    asio::signal_set signals{ioc, SIGINT, SIGTERM};
+    std::atomic<int> in_flight{0};
+    std::atomic<bool> stopping{false};
+
+    Impl(const Config& c, Router& r, std::filesystem::path spool)
+        : cfg(c), router(r), auth(c), spool_dir(std::move(spool)) {}
+
+    asio::awaitable<void> accept_loop() {
+        while (!stopping) {
+            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_nothrow);
+            if (ec) {
+                if (stopping || ec == asio::error::operation_aborted) break;
+                spdlog::warn("accept: {}", ec.message());
+                continue;
+            }
+            socket.set_option(tcp::no_delay(true));
+            auto ex = socket.get_executor();
+            asio::co_spawn(ex, session(beast::tcp_stream(std::move(socket))), asio::detached);
+        }
+    }
+
+    asio::awaitable<void> session(beast::tcp_stream stream) {
+        beast::flat_buffer buffer;
+        std::vector<char> chunk(kChunk);
+        for (;;) {
+            http::request_parser<http::buffer_body> parser;
+            parser.header_limit(cfg.header_limit);
+            parser.body_limit(kMaxRawBody);
+            stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
+            auto [ec, _] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+            if (ec) {
+                if (ec == http::error::header_limit) {
+                    Response res;
+                    res.status = 431;
+                    res.close = true;
+                    co_await write_response(stream, res, http::verb::get, 11, false);
+                }
+                break;  // eof, timeout, reset, garbage: nothing to answer
+            }
+            ++in_flight;
+            bool keep_going = co_await serve_one(stream, buffer, parser, chunk);
+            --in_flight;
+            if (!keep_going || stopping) break;
+        }
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    // Reads the body, runs the handler, writes the response. Returns whether the connection
+    // can carry another request.
+    asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                    http::request_parser<http::buffer_body>& parser,
+                                    std::vector<char>& chunk) {
+        auto started = std::chrono::steady_clock::now();
+        Request req;
+        static_cast<RequestHead&>(req) = make_head(parser.get());
+        Service& service = router.pick(req);
+        req.service = std::string(service.name());
+        Response res;
+        bool body_done = parser.is_done();
+        try {
+            AuthState st = auth.begin(req, service);
+            BodyPlan plan = service.body_plan(req);
+            if (auto cl = parser.content_length(); cl && !st.streaming && *cl > plan.max_size && plan.max_size < kMaxRawBody)
+                throw plan.too_large.value_or(AwsError("RequestEntityTooLarge", "Request body is too large", 413));
+            if (!body_done && iequals(req.header("expect").value_or(""), "100-continue")) {
+                http::response<http::empty_body> cont{http::status::continue_, req.version};
+                auto [wec, _] = co_await http::async_write(stream, cont, use_nothrow);
+                if (wec) co_return false;
+            }
+            BodySink sink(plan, spool_dir, st.want_sha256, auth.decoder(req, st, service));
+            while (!parser.is_done()) {
+                parser.get().body().data = chunk.data();
+                parser.get().body().size = chunk.size();
+                stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
+                auto [rec, _] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+                if (rec == http::error::need_buffer) rec = {};
+                if (rec) co_return false;  // the client went away mid-body
+                sink.write(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
+            }
+            body_done = true;
+            req.body = sink.finish();
+            auth.finish(req, st, req.body, service);
+            res = service.handle(req);
+        } catch (const AwsError& e) {
+            res = service.error_response(e, req);
+        } catch (const std::exception& e) {
+            spdlog::error("{} {} {}: {}", req.service, req.method_name, req.target, e.what());
+            res = service.error_response(AwsError("InternalError", "We encountered an internal error. Please try again.", 500), req);
+        }
+        // A body we did not read would be parsed as the next request: close instead.
+        if (!body_done) res.close = true;
+        res.headers.set("x-amz-request-id", req.request_id);
+        res.headers.set("x-amz-id-2", req.request_id);
+        if (!res.headers.count(http::field::server)) res.headers.set(http::field::server, "fogbank");
+        bool keep_alive = req.keep_alive && !res.close && !stopping;
+        bool ok = co_await write_response(stream, res, req.method, req.version, keep_alive);
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+        spdlog::info("{} {} {} {:.3f}ms {} {}", req.service, req.operation.empty() ? "-" : req.operation,
+                     res.status, us / 1000.0, req.method_name, req.target);
+        co_return ok && keep_alive;
+    }
+
+    static void copy_headers(http::fields& to, const http::fields& from) {
+        for (auto& f : from) to.insert(f.name_string(), f.value());
+    }
+
+    asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response& res, http::verb method,
+                                         unsigned version, bool keep_alive) {
+        stream.expires_after(std::chrono::seconds(std::max<uint32_t>(cfg.idle_timeout_seconds, 300)));
+        auto status = static_cast<http::status>(res.status);
+        bool no_body = res.status == 304 || res.status == 204 || (res.status >= 100 && res.status < 200);
+        if (res.file && method != http::verb::head && !no_body) {
+            http::response<http::buffer_body> msg{status, version};
+            copy_headers(msg, res.headers);
+            msg.content_length(res.file->length);
+            msg.keep_alive(keep_alive);
+            msg.body().data = nullptr;
+            msg.body().more = true;
+            http::response_serializer<http::buffer_body> sr{msg};
+            auto [hec, _h] = co_await http::async_write_header(stream, sr, use_nothrow);
+            if (hec) co_return false;
+            std::vector<char> buf(kChunk);
+            uint64_t off = res.file->offset, left = res.file->length;
+            while (left > 0) {
+                ssize_t n = ::pread(res.file->fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
+                                    static_cast<off_t>(off));
+                if (n <= 0) co_return false;  // truncated file: the length was promised, so drop
+                off += static_cast<uint64_t>(n);
+                left -= static_cast<uint64_t>(n);
+                msg.body().data = buf.data();
+                msg.body().size = static_cast<size_t>(n);
+                msg.body().more = left > 0;
+                auto [wec, _w] = co_await http::async_write(stream, sr, use_nothrow);
+                if (wec == http::error::need_buffer) wec = {};
+                if (wec) co_return false;
+            }
+            if (!sr.is_done()) {
+                msg.body().data = nullptr;
+                msg.body().more = false;
+                auto [wec, _w] = co_await http::async_write(stream, sr, use_nothrow);
+                if (wec) co_return false;
+            }
+            co_return true;
+        }
+        if (res.head_length || no_body || method == http::verb::head) {
+            http::response<http::empty_body> msg{status, version};
+            copy_headers(msg, res.headers);
+            msg.keep_alive(keep_alive);
+            if (!no_body) {
+                uint64_t len = res.head_length ? *res.head_length : (res.file ? res.file->length : res.body.size());
+                msg.set(http::field::content_length, std::to_string(len));
+            }
+            http::response_serializer<http::empty_body> sr{msg};
+            auto [wec, _] = co_await http::async_write_header(stream, sr, use_nothrow);
+            co_return !wec;
+        }
+        http::response<http::string_body> msg{status, version};
+        copy_headers(msg, res.headers);
+        msg.body() = std::move(res.body);
+        msg.keep_alive(keep_alive);
+        msg.prepare_payload();
+        auto [wec, _] = co_await http::async_write(stream, msg, use_nothrow);
+        co_return !wec;
+    }
+
+    asio::awaitable<void> drain_then_stop() {
+        // In-flight requests finish; idle keep-alive connections are simply dropped.
+        asio::steady_timer t(ioc);
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+        while (in_flight > 0 && std::chrono::steady_clock::now() < deadline) {
+            t.expires_after(std::chrono::milliseconds(5));
+            co_await t.async_wait(use_nothrow);
+        }
+        ioc.stop();
+    }
+};
+
+Server::Server(const Config& cfg, Router& router, std::filesystem::path spool_dir)
+    : impl_(std::make_unique<Impl>(cfg, router, std::move(spool_dir))) {}
+
+Server::~Server() = default;
+
+uint16_t Server::listen() {
+    auto& a = impl_->acceptor;
+    tcp::endpoint ep{asio::ip::make_address(impl_->cfg.host), impl_->cfg.port};
+    a.open(ep.protocol());
+    a.set_option(asio::socket_base::reuse_address(true));
+    a.bind(ep);
+    a.listen(asio::socket_base::max_listen_connections);
+    return a.local_endpoint().port();
+}
+
+void Server::run() {
+    auto& im = *impl_;
+    asio::co_spawn(im.acceptor.get_executor(), im.accept_loop(), asio::detached);
+    im.signals.async_wait([&im](const beast::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}: stopping after {} in-flight request(s)", sig, im.in_flight.load());
+        im.stopping = true;
+        beast::error_code ignored;
+        im.acceptor.close(ignored);
+        asio::co_spawn(im.ioc, im.drain_then_stop(), asio::detached);
+    });
+    unsigned n = im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
+    std::vector<std::thread> threads;
+    for (unsigned i = 1; i < n; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+    im.ioc.run();
+    for (auto& t : threads) t.join();
+}
+
+}  // namespace fogbank

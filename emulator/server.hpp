@@ -1,0 +1,31 @@
+// The HTTP front door: an Asio acceptor and one coroutine per connection, each on its own
+// strand, on a pool of I/O threads. Keep-alive and pipelining come from reading requests in
+// order off one buffer; bodies stream in bounded chunks in both directions; idle connections
+// time out. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then return.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <memory>
+
+#include "emulator/authenticator.hpp"
+#include "emulator/config.hpp"
+#include "emulator/router.hpp"
+
+namespace fogbank {
+
+class Server {
+public:
+    Server(const Config& cfg, Router& router, std::filesystem::path spool_dir);
+    ~Server();
+    // Binds and listens; returns the bound port (useful with port 0).
+    uint16_t listen();
+    // Serves until SIGINT/SIGTERM, then drains in-flight requests and returns.
+    void run();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fogbank

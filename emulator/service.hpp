@@ -1,0 +1,30 @@
+// What the server needs from a service: how to read a request's body, the operation itself,
+// the service's own error format, and a way to wipe its state. Wire decoding and encoding
+// live in the service's protocol codec, the logic in its operation handlers.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string_view>
+
+#include "emulator/aws_error.hpp"
+#include "emulator/http_message.hpp"
+#include "emulator/request_body.hpp"
+
+namespace fogbank {
+
+class Service {
+public:
+    virtual ~Service() = default;
+    virtual std::string_view name() const = 0;
+    // Decided from the head alone, before any body byte is read. May throw AwsError.
+    virtual BodyPlan body_plan(const RequestHead&) const { return {}; }
+    virtual Response handle(Request& req) = 0;
+    virtual Response error_response(const AwsError& err, const RequestHead& head) const = 0;
+    virtual void reset() = 0;
+    virtual std::string_view status() const { return "running"; }
+    // S3 signs its path encoded once and always carries x-amz-content-sha256.
+    virtual bool s3_signing() const { return false; }
+};
+
+}  // namespace fogbank

@@ -1,0 +1,111 @@
+// The S3 operation handlers and the helpers they share. Each handler takes the decoded request
+// and its bucket/key and returns a Response or throws AwsError; none writes HTTP itself.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "emulator/aws_error.hpp"
+#include "emulator/blob_store.hpp"
+#include "emulator/config.hpp"
+#include "emulator/http_message.hpp"
+#include "emulator/protocol/rest_xml.hpp"
+#include "services/s3/store.hpp"
+
+namespace fogbank::s3 {
+
+struct Target {
+    std::string bucket;
+    std::string key;  // empty: a bucket-level request
+};
+
+struct Context {
+    const Config& cfg;
+    Store& store;
+    BlobStore& blobs;
+};
+
+inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;
+inline constexpr uint64_t kMinPartSize = 5ull * 1024 * 1024;
+inline constexpr int kMaxParts = 10000;
+inline constexpr size_t kMaxKeyLength = 1024;
+inline constexpr size_t kMaxMetadataSize = 2048;
+
+// Errors S3 returns from many operations.
+AwsError no_such_bucket(const std::string& bucket);
+AwsError no_such_key(const std::string& key);
+AwsError invalid_argument(std::string message, std::string name = {}, std::string value = {});
+AwsError not_implemented(const std::string& what);
+
+// The bucket, which must exist and belong to the caller's account.
+BucketRecord require_bucket(Context& ctx, const Request& req, const std::string& bucket);
+std::string quote_etag(const std::string& etag);
+Response empty(int status = 200);
+
+// Object attributes from a PUT/POST/COPY(REPLACE) request: Content-Type and the other stored
+// headers, x-amz-meta-*, x-amz-tagging, x-amz-storage-class. Validates their limits.
+void read_object_attributes(const Request& req, ObjectRecord& o);
+void write_object_headers(Response& res, const ObjectRecord& o, bool with_checksums);
+
+// Checksums the client sent (headers or trailers) checked against what the body computed;
+// returns what to store (with "type").
+nlohmann::json verified_checksums(const Request& req);
+void check_content_md5(const Request& req);
+// The single checksum algorithm a request names, if any (header, trailer or sdk-algorithm).
+std::optional<ChecksumAlgorithm> requested_checksum(const RequestHead& head);
+
+// If-None-Match: * and If-Match on writes (S3 conditional writes), checked inside the write.
+Store::Precondition write_precondition(const Request& req, const std::string& key);
+AwsError precondition_failed(const std::string& condition);
+void add_checksum_response_headers(Response& res, const nlohmann::json& checksums);
+
+nlohmann::json parse_tagging_header(const std::string& value);
+nlohmann::json parse_tagging_xml(const std::string& body, bool object_tags);
+Response tagging_response(const nlohmann::json& tags);
+
+// Bucket operations (bucket_ops.cpp)
+Response create_bucket(Context&, Request&, const Target&);
+Response head_bucket(Context&, Request&, const Target&);
+Response list_buckets(Context&, Request&);
+Response delete_bucket(Context&, Request&, const Target&);
+Response get_bucket_location(Context&, Request&, const Target&);
+Response put_bucket_tagging(Context&, Request&, const Target&);
+Response get_bucket_tagging(Context&, Request&, const Target&);
+Response delete_bucket_tagging(Context&, Request&, const Target&);
+Response get_bucket_versioning(Context&, Request&, const Target&);
+Response put_bucket_versioning(Context&, Request&, const Target&);
+
+// CORS (cors.cpp)
+Response put_bucket_cors(Context&, Request&, const Target&);
+Response get_bucket_cors(Context&, Request&, const Target&);
+Response delete_bucket_cors(Context&, Request&, const Target&);
+Response cors_preflight(Context&, Request&, const Target&);
+// Adds Access-Control-* headers to a response for a request with an Origin header.
+void apply_cors(Context&, const Request&, const Target&, Response&);
+
+// Objects (object_ops.cpp)
+Response put_object(Context&, Request&, const Target&);
+Response get_object(Context&, Request&, const Target&, bool head);
+Response delete_object(Context&, Request&, const Target&);
+Response delete_objects(Context&, Request&, const Target&);
+Response copy_object(Context&, Request&, const Target&);
+Response put_object_tagging(Context&, Request&, const Target&);
+Response get_object_tagging(Context&, Request&, const Target&);
+Response delete_object_tagging(Context&, Request&, const Target&);
+// "bucket/key" or "/bucket/key" (URL-encoded, optional ?versionId) from x-amz-copy-source.
+Target parse_copy_source(const std::string& header);
+
+// Listing (listing.cpp)
+Response list_objects(Context&, Request&, const Target&, bool v2);
+
+// Multipart (multipart.cpp)
+Response create_multipart_upload(Context&, Request&, const Target&);
+Response upload_part(Context&, Request&, const Target&);
+Response upload_part_copy(Context&, Request&, const Target&);
+Response complete_multipart_upload(Context&, Request&, const Target&);
+Response abort_multipart_upload(Context&, Request&, const Target&);
+Response list_parts(Context&, Request&, const Target&);
+Response list_multipart_uploads(Context&, Request&, const Target&);
+
+}  // namespace fogbank::s3

@@ -1,0 +1,150 @@
+// What an object carries besides its bytes: stored headers, user metadata, storage class and
+// checksums, read from requests and written back on GET/HEAD.
+#include <array>
+
+#include "emulator/encoding.hpp"
+#include "services/s3/handlers.hpp"
+
+namespace fogbank::s3 {
+
+namespace {
+using json = nlohmann::json;
+
+// Stored as sent and returned on GET/HEAD, under these names.
+constexpr std::array<const char*, 6> kStoredHeaders = {"Content-Encoding", "Content-Disposition", "Content-Language",
+                                                       "Cache-Control",    "Expires",             "x-amz-website-redirect-location"};
+
+constexpr std::array<const char*, 11> kStorageClasses = {
+    "STANDARD",   "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
+    "DEEP_ARCHIVE", "OUTPOSTS",         "GLACIER_IR",  "SNOW",       "EXPRESS_ONEZONE"};
+
+// aws-chunked is transfer framing, not a property of the object.
+std::string strip_aws_chunked(std::string_view v) {
+    std::string out;
+    while (!v.empty()) {
+        auto comma = v.find(',');
+        auto item = trim(v.substr(0, comma));
+        if (!item.empty() && item != "aws-chunked") {
+            if (!out.empty()) out += ",";
+            out += item;
+        }
+        if (comma == std::string_view::npos) break;
+        v.remove_prefix(comma + 1);
+    }
+    return out;
+}
+}  // namespace
+
+void read_object_attributes(const Request& req, ObjectRecord& o) {
+    if (auto ct = req.header("content-type"); ct && !ct->empty()) o.content_type = *ct;
+    o.headers = json::object();
+    for (auto* name : kStoredHeaders) {
+        auto v = req.header(name);
+        if (!v) continue;
+        std::string value = std::string(name) == "Content-Encoding" ? strip_aws_chunked(*v) : *v;
+        if (!value.empty()) o.headers[name] = value;
+    }
+    o.metadata = json::object();
+    size_t meta_size = 0;
+    for (auto& f : req.headers) {
+        std::string name = to_lower(f.name_string());
+        if (name.rfind("x-amz-meta-", 0) != 0) continue;
+        std::string key = name.substr(11);
+        meta_size += key.size() + f.value().size();
+        // Repeated headers join with commas, as HTTP folds them.
+        if (o.metadata.contains(key))
+            o.metadata[key] = o.metadata[key].get<std::string>() + "," + std::string(f.value());
+        else
+            o.metadata[key] = std::string(f.value());
+    }
+    if (meta_size > kMaxMetadataSize)
+        throw AwsError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400)
+            .with("Size", std::to_string(meta_size))
+            .with("MaxSizeAllowed", std::to_string(kMaxMetadataSize));
+    if (auto sc = req.header("x-amz-storage-class")) {
+        bool known = false;
+        for (auto* c : kStorageClasses) known |= *sc == c;
+        if (!known) throw AwsError("InvalidStorageClass", "The storage class you specified is not valid", 400).with("StorageClassRequested", *sc);
+        o.storage_class = *sc;
+    }
+    if (auto tagging = req.header("x-amz-tagging")) o.tags = parse_tagging_header(*tagging);
+}
+
+void write_object_headers(Response& res, const ObjectRecord& o, bool with_checksums) {
+    res.headers.set("ETag", quote_etag(o.etag));
+    res.headers.set("Last-Modified", format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+    res.headers.set("Content-Type", o.content_type);
+    res.headers.set("Accept-Ranges", "bytes");
+    for (auto& [name, value] : o.headers.items()) res.headers.set(name, value.get<std::string>());
+    for (auto& [name, value] : o.metadata.items()) res.headers.set("x-amz-meta-" + name, value.get<std::string>());
+    if (o.storage_class != "STANDARD") res.headers.set("x-amz-storage-class", o.storage_class);
+    if (!o.tags.empty()) res.headers.set("x-amz-tagging-count", std::to_string(o.tags.size()));
+    if (with_checksums) {
+        for (auto alg : kAllChecksumAlgorithms) {
+            auto name = std::string(checksum_name(alg));
+            if (o.checksums.contains(name)) res.headers.set(checksum_header(alg), o.checksums[name].get<std::string>());
+        }
+        if (o.checksums.contains("type")) res.headers.set("x-amz-checksum-type", o.checksums["type"].get<std::string>());
+    }
+}
+
+std::optional<ChecksumAlgorithm> requested_checksum(const RequestHead& head) {
+    for (auto alg : kAllChecksumAlgorithms)
+        if (head.header(checksum_header(alg))) return alg;
+    if (auto trailer = head.header("x-amz-trailer")) {
+        for (auto alg : kAllChecksumAlgorithms)
+            if (iequals(trim(*trailer), checksum_header(alg))) return alg;
+    }
+    if (auto sdk = head.header("x-amz-sdk-checksum-algorithm")) {
+        if (auto alg = parse_checksum_algorithm(*sdk)) return alg;
+        throw invalid_argument("Value for x-amz-sdk-checksum-algorithm header is invalid.", "x-amz-sdk-checksum-algorithm", *sdk);
+    }
+    return std::nullopt;
+}
+
+json verified_checksums(const Request& req) {
+    std::optional<ChecksumAlgorithm> given_alg;
+    std::string given;
+    for (auto alg : kAllChecksumAlgorithms) {
+        auto header = checksum_header(alg);
+        std::optional<std::string> v = req.header(header);
+        if (auto it = req.body.trailers.find(header); !v && it != req.body.trailers.end()) v = it->second;
+        if (!v) continue;
+        if (given_alg)
+            throw AwsError("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.", 400);
+        given_alg = alg;
+        given = *v;
+    }
+    if (!given_alg && req.header("x-amz-sdk-checksum-algorithm") && !req.header("x-amz-trailer"))
+        throw AwsError("InvalidRequest",
+                       "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer "
+                       "headers were found.",
+                       400);
+    if (given_alg) {
+        auto raw = base64_decode(given);
+        if (!raw || raw->size() != checksum_size(*given_alg))
+            throw AwsError("InvalidRequest", "Value for " + checksum_header(*given_alg) + " header is invalid.", 400);
+        auto it = req.body.checksums.find(*given_alg);
+        if (it == req.body.checksums.end() || it->second != given)
+            throw AwsError("BadDigest", "The " + std::string(checksum_name(*given_alg)) +
+                                            " you specified did not match the calculated checksum.", 400);
+    }
+    json out = json::object();
+    for (auto& [alg, value] : req.body.checksums) out[std::string(checksum_name(alg))] = value;
+    if (!out.empty()) out["type"] = "FULL_OBJECT";
+    return out;
+}
+
+void check_content_md5(const Request& req) {
+    auto header = req.header("content-md5");
+    if (!header) return;
+    auto raw = base64_decode(trim(*header));
+    if (!raw || raw->size() != 16)
+        throw AwsError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400).with("Content-MD5", *header);
+    if (!req.body.md5 || *req.body.md5 != *raw)
+        throw AwsError("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+            .with("ExpectedDigest", *header)
+            .with("CalculatedDigest", req.body.md5 ? base64_encode(*req.body.md5) : "");
+}
+
+}  // namespace fogbank::s3

@@ -1,0 +1,291 @@
+// Object operations: PutObject, GetObject/HeadObject, DeleteObject(s), CopyObject, tagging.
+#include <unistd.h>
+
+#include "emulator/encoding.hpp"
+#include "services/s3/blob_copy.hpp"
+#include "services/s3/conditions.hpp"
+#include "services/s3/handlers.hpp"
+
+namespace fogbank::s3 {
+
+using json = nlohmann::json;
+
+AwsError precondition_failed(const std::string& condition) {
+    return AwsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412)
+        .with("Condition", condition);
+}
+
+void add_checksum_response_headers(Response& res, const json& checksums) {
+    for (auto alg : kAllChecksumAlgorithms) {
+        auto name = std::string(checksum_name(alg));
+        if (checksums.contains(name)) res.headers.set(checksum_header(alg), checksums[name].get<std::string>());
+    }
+    if (checksums.contains("type")) res.headers.set("x-amz-checksum-type", checksums["type"].get<std::string>());
+}
+
+namespace {
+
+std::string condition_name(const Preconditions& p, Outcome) {
+    if (p.if_match) return "If-Match";
+    if (p.if_unmodified_since) return "If-Unmodified-Since";
+    if (p.if_none_match) return "If-None-Match";
+    return "If-Modified-Since";
+}
+
+constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
+    {"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"},
+};
+}  // namespace
+
+Store::Precondition write_precondition(const Request& req, const std::string& key) {
+    auto if_none = req.header("if-none-match");
+    auto if_match = req.header("if-match");
+    if (!if_none && !if_match) return {};
+    if (if_none && trim(*if_none) != "*") throw not_implemented("If-None-Match other than * on writes");
+    return [if_none, if_match, key](const std::optional<ObjectRecord>& current) {
+        if (if_none && current) throw precondition_failed("If-None-Match");
+        if (if_match) {
+            if (!current) throw no_such_key(key);
+            if (!etag_list_matches(*if_match, current->etag)) throw precondition_failed("If-Match");
+        }
+    };
+}
+
+
+Response put_object(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    if (auto decoded = req.header("x-amz-decoded-content-length"); decoded && *decoded != std::to_string(req.body.size()))
+        throw AwsError("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header", 400);
+    check_content_md5(req);
+    ObjectRecord o;
+    o.bucket = t.bucket;
+    o.key = t.key;
+    read_object_attributes(req, o);
+    o.checksums = verified_checksums(req);
+    auto precondition = write_precondition(req, t.key);
+    o.size = req.body.size();
+    o.etag = to_hex(req.body.md5.value_or(md5("")));
+    o.last_modified_ms = now_ms().time_since_epoch().count();
+    o.blob_id = ctx.blobs.adopt(req.body.release_file());
+    try {
+        ctx.store.put_object(o, precondition);
+    } catch (...) {
+        ctx.blobs.remove(o.blob_id);
+        throw;
+    }
+    Response res;
+    res.headers.set("ETag", quote_etag(o.etag));
+    add_checksum_response_headers(res, o.checksums);
+    return res;
+}
+
+Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
+    require_bucket(ctx, req, t.bucket);
+    if (req.has_query("partNumber")) {
+        auto pn = req.query_param("partNumber").value_or("");
+        if (pn != "1") throw not_implemented("partNumber other than 1");
+    }
+    auto opened = ctx.store.open_object(t.bucket, t.key);
+    if (!opened) throw no_such_key(t.key);
+    FileSlice body(opened->fd, 0, opened->record.size);
+    const ObjectRecord& o = opened->record;
+
+    auto pre = read_preconditions(req);
+    switch (evaluate(pre, o.etag, TimePoint{std::chrono::milliseconds{o.last_modified_ms}}, now_ms())) {
+        case Outcome::failed: throw precondition_failed(condition_name(pre, Outcome::failed));
+        case Outcome::not_modified: {
+            Response res;
+            res.status = 304;
+            res.headers.set("ETag", quote_etag(o.etag));
+            res.headers.set("Last-Modified", format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+            return res;
+        }
+        case Outcome::proceed: break;
+    }
+
+    Response res;
+    RangeDecision range;
+    if (auto r = req.header("range")) range = decide_range(*r, o.size);
+    if (range.status == RangeStatus::unsatisfiable)
+        throw AwsError("InvalidRange", "The requested range is not satisfiable", 416)
+            .with("RangeRequested", req.header("range").value_or(""))
+            .with("ActualObjectSize", std::to_string(o.size));
+    bool whole = range.status == RangeStatus::whole;
+    bool checksum_mode = iequals(req.header("x-amz-checksum-mode").value_or(""), "ENABLED");
+    write_object_headers(res, o, checksum_mode && whole);
+    if (req.has_query("partNumber") && o.parts_count > 0) res.headers.set("x-amz-mp-parts-count", std::to_string(o.parts_count));
+    if (!whole) {
+        res.status = 206;
+        res.headers.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +
+                                             std::to_string(range.range.last) + "/" + std::to_string(o.size));
+        body.offset = range.range.first;
+        body.length = range.range.length();
+    }
+    if (!head) {
+        for (auto& [param, header] : kResponseOverrides)
+            if (auto v = req.query_param(param)) res.headers.set(header, *v);
+    }
+    if (head) {
+        res.head_length = body.length;
+    } else {
+        res.file = std::move(body);
+    }
+    return res;
+}
+
+Response delete_object(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    ctx.store.delete_object(t.bucket, t.key);
+    return empty(204);
+}
+
+Response delete_objects(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    if (!req.header("content-md5") && !requested_checksum(req))
+        throw AwsError("InvalidRequest", "Missing required header for this request: Content-MD5", 400);
+    check_content_md5(req);
+    verified_checksums(req);
+    auto doc = rest_xml::parse(req.body.text());
+    auto root = doc.document_element();
+    if (std::string_view(root.name()) != "Delete") throw rest_xml::malformed();
+    bool quiet = rest_xml::child_text(root, "Quiet") == "true";
+    std::vector<std::string> keys;
+    for (auto obj : root.children("Object")) {
+        if (!obj.child("Key")) throw rest_xml::malformed();
+        keys.push_back(obj.child("Key").text().get());
+    }
+    if (keys.empty() || keys.size() > 1000) throw rest_xml::malformed();
+    rest_xml::Document d("DeleteResult");
+    for (auto& key : keys) {
+        if (key.size() > kMaxKeyLength) {
+            auto e = d.root.append_child("Error");
+            rest_xml::add(e, "Key", key);
+            rest_xml::add(e, "Code", "KeyTooLongError");
+            rest_xml::add(e, "Message", "Your key is too long");
+            continue;
+        }
+        ctx.store.delete_object(t.bucket, key);
+        if (!quiet) rest_xml::add(d.root.append_child("Deleted"), "Key", key);
+    }
+    return rest_xml::xml_response(d);
+}
+
+Target parse_copy_source(const std::string& header) {
+    std::string_view v = header;
+    if (auto q = v.find("?versionId="); q != std::string_view::npos) {
+        auto version = v.substr(q + 11);
+        if (version != "null") throw AwsError("NoSuchVersion", "The specified version does not exist.", 404).with("VersionId", std::string(version));
+        v = v.substr(0, q);
+    }
+    auto decoded = uri_decode(v);
+    if (!decoded) throw invalid_argument("Invalid copy source encoding", "x-amz-copy-source", header);
+    std::string_view s = *decoded;
+    if (!s.empty() && s.front() == '/') s.remove_prefix(1);
+    auto slash = s.find('/');
+    if (slash == std::string_view::npos || slash == 0 || slash + 1 == s.size())
+        throw invalid_argument("Invalid copy source object key", "x-amz-copy-source", header);
+    return Target{std::string(s.substr(0, slash)), std::string(s.substr(slash + 1))};
+}
+
+Response copy_object(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    Target src = parse_copy_source(*req.header("x-amz-copy-source"));
+    require_bucket(ctx, req, src.bucket);
+    auto directive = req.header("x-amz-metadata-directive").value_or("COPY");
+    auto tag_directive = req.header("x-amz-tagging-directive").value_or("COPY");
+    if (directive != "COPY" && directive != "REPLACE")
+        throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
+    if (tag_directive != "COPY" && tag_directive != "REPLACE")
+        throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tag_directive);
+    std::optional<ChecksumAlgorithm> alg;
+    if (auto a = req.header("x-amz-checksum-algorithm")) {
+        alg = parse_checksum_algorithm(*a);
+        if (!alg) throw invalid_argument("Checksum algorithm provided is unsupported.", "x-amz-checksum-algorithm", *a);
+    }
+
+    auto opened = ctx.store.open_object(src.bucket, src.key);
+    if (!opened) throw no_such_key(src.key);
+    FileSlice guard(opened->fd, 0, opened->record.size);
+    const ObjectRecord& so = opened->record;
+    if (so.size > kMaxObjectSize)
+        throw AwsError("InvalidRequest", "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120", 400);
+    auto pre = read_preconditions(req, "x-amz-copy-source-");
+    if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}}, now_ms()) != Outcome::proceed)
+        throw precondition_failed("x-amz-copy-source-" + to_lower(condition_name(pre, Outcome::failed)));
+
+    bool same = src.bucket == t.bucket && src.key == t.key;
+    if (same && directive == "COPY" && !req.header("x-amz-storage-class") && !req.header("x-amz-website-redirect-location") && !alg)
+        throw AwsError("InvalidRequest",
+                       "This copy request is illegal because it is trying to copy an object to itself without changing "
+                       "the object's metadata, storage class, website redirect location or encryption attributes.",
+                       400);
+
+    ObjectRecord o;
+    if (directive == "REPLACE") {
+        read_object_attributes(req, o);
+    } else {
+        o.content_type = so.content_type;
+        o.headers = so.headers;
+        o.metadata = so.metadata;
+        o.storage_class = so.storage_class;
+        if (auto sc = req.header("x-amz-storage-class")) {
+            ObjectRecord tmp;
+            read_object_attributes(req, tmp);
+            o.storage_class = tmp.storage_class;
+        }
+    }
+    o.tags = tag_directive == "REPLACE" ? (req.header("x-amz-tagging") ? parse_tagging_header(*req.header("x-amz-tagging")) : json::object())
+                                        : so.tags;
+    o.bucket = t.bucket;
+    o.key = t.key;
+
+    // The copy keeps the source's full-object checksum algorithm unless the request names one.
+    if (!alg) {
+        for (auto a : kAllChecksumAlgorithms)
+            if (so.checksums.contains(std::string(checksum_name(a))) && so.checksums.value("type", "") == "FULL_OBJECT") alg = a;
+        if (!alg) alg = ChecksumAlgorithm::crc64nvme;
+    }
+    auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, 0, so.size}}, {*alg});
+    o.blob_id = copied.blob_id;
+    o.size = copied.size;
+    o.etag = to_hex(copied.md5);
+    o.last_modified_ms = now_ms().time_since_epoch().count();
+    o.checksums = {{std::string(checksum_name(*alg)), copied.checksums[*alg]}, {"type", "FULL_OBJECT"}};
+    try {
+        ctx.store.put_object(o, write_precondition(req, t.key));
+    } catch (...) {
+        ctx.blobs.remove(o.blob_id);
+        throw;
+    }
+    rest_xml::Document d("CopyObjectResult");
+    rest_xml::add(d.root, "ETag", quote_etag(o.etag));
+    rest_xml::add(d.root, "LastModified", format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+    rest_xml::add(d.root, "ChecksumType", "FULL_OBJECT");
+    rest_xml::add(d.root, std::string(checksum_xml_element(*alg)).c_str(), copied.checksums[*alg]);
+    return rest_xml::xml_response(d);
+}
+
+Response put_object_tagging(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    check_content_md5(req);
+    auto tags = parse_tagging_xml(req.body.text(), true);
+    if (!ctx.store.set_object_tags(t.bucket, t.key, tags)) throw no_such_key(t.key);
+    return empty(200);
+}
+
+Response get_object_tagging(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    auto o = ctx.store.object(t.bucket, t.key);
+    if (!o) throw no_such_key(t.key);
+    return tagging_response(o->tags);
+}
+
+Response delete_object_tagging(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    if (!ctx.store.set_object_tags(t.bucket, t.key, json::object())) throw no_such_key(t.key);
+    return empty(204);
+}
+
+}  // namespace fogbank::s3

@@ -1,0 +1,30 @@
+// S3 over the rest-xml protocol: path-style and virtual-hosted-style addressing.
+#pragma once
+
+#include <memory>
+
+#include "emulator/blob_store.hpp"
+#include "emulator/config.hpp"
+#include "emulator/database.hpp"
+#include "emulator/service.hpp"
+#include "services/s3/store.hpp"
+
+namespace fogbank::s3 {
+
+class S3Service : public Service {
+public:
+    S3Service(const Config& cfg, Database& db, BlobStore& blobs);
+    std::string_view name() const override { return "s3"; }
+    BodyPlan body_plan(const RequestHead& head) const override;
+    Response handle(Request& req) override;
+    Response error_response(const AwsError& err, const RequestHead& head) const override;
+    void reset() override { store_.reset(); }
+    bool s3_signing() const override { return true; }
+
+private:
+    const Config& cfg_;
+    BlobStore& blobs_;
+    mutable Store store_;
+};
+
+}  // namespace fogbank::s3

@@ -1,0 +1,378 @@
+#include "services/s3/store.hpp"
+
+#include <unistd.h>
+
+#include "emulator/aws_error.hpp"
+
+namespace fogbank::s3 {
+
+namespace {
+using json = nlohmann::json;
+using Lock = std::lock_guard<std::mutex>;
+
+constexpr const char* kObjectColumns =
+    "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
+    "checksums, parts_count, storage_class";
+
+ObjectRecord read_object(const Statement& s, int c = 0) {
+    ObjectRecord o;
+    o.bucket = s.text(c + 0);
+    o.key = s.text(c + 1);
+    o.blob_id = s.text(c + 2);
+    o.size = static_cast<uint64_t>(s.integer(c + 3));
+    o.etag = s.text(c + 4);
+    o.last_modified_ms = s.integer(c + 5);
+    o.content_type = s.text(c + 6);
+    o.headers = json::parse(s.text(c + 7));
+    o.metadata = json::parse(s.text(c + 8));
+    o.tags = json::parse(s.text(c + 9));
+    o.checksums = json::parse(s.text(c + 10));
+    o.parts_count = static_cast<int>(s.integer(c + 11));
+    o.storage_class = s.text(c + 12);
+    return o;
+}
+
+BucketRecord read_bucket(const Statement& s) {
+    BucketRecord b;
+    b.name = s.text(0);
+    b.account = s.text(1);
+    b.region = s.text(2);
+    b.created_ms = s.integer(3);
+    b.tags = json::parse(s.text(4));
+    b.cors_xml = s.text(5);
+    b.versioning = s.text(6);
+    return b;
+}
+
+std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket, const std::string& key) {
+    auto s = db.prepare(std::string("SELECT ") + kObjectColumns + " FROM s3_objects WHERE bucket=? AND key=?");
+    s.bind_all(bucket, key);
+    if (!s.step()) return std::nullopt;
+    return read_object(s);
+}
+
+void upsert_object(Database& db, const ObjectRecord& o) {
+    auto s = db.prepare(std::string("INSERT OR REPLACE INTO s3_objects (") + kObjectColumns +
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type, o.headers.dump(),
+               o.metadata.dump(), o.tags.dump(), o.checksums.dump(), o.parts_count, o.storage_class);
+    s.run();
+}
+}  // namespace
+
+Store::Store(Database& db, BlobStore& blobs) : db_(db), blobs_(blobs) { init_schema(); }
+
+void Store::init_schema() {
+    Lock lock(db_.mutex());
+    // Keys compare with SQLite's BINARY collation: memcmp, i.e. UTF-8 byte order, as S3 lists.
+    db_.exec(R"(
+        CREATE TABLE IF NOT EXISTS s3_buckets (
+            name TEXT PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL,
+            created INTEGER NOT NULL, tags TEXT NOT NULL DEFAULT '{}', cors TEXT NOT NULL DEFAULT '',
+            versioning TEXT NOT NULL DEFAULT '');
+        CREATE TABLE IF NOT EXISTS s3_objects (
+            bucket TEXT NOT NULL REFERENCES s3_buckets(name), key TEXT NOT NULL,
+            blob_id TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+            last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
+            metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
+            parts_count INTEGER NOT NULL, storage_class TEXT NOT NULL,
+            PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS s3_uploads (
+            upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL REFERENCES s3_buckets(name),
+            key TEXT NOT NULL, initiated INTEGER NOT NULL, object TEXT NOT NULL,
+            checksum_algorithm TEXT NOT NULL, checksum_type TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS s3_uploads_by_key ON s3_uploads(bucket, key, initiated);
+        CREATE TABLE IF NOT EXISTS s3_parts (
+            upload_id TEXT NOT NULL REFERENCES s3_uploads(upload_id) ON DELETE CASCADE,
+            part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
+            etag TEXT NOT NULL, last_modified INTEGER NOT NULL, checksums TEXT NOT NULL,
+            PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
+    )");
+}
+
+bool Store::create_bucket(const BucketRecord& b) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "INSERT OR IGNORE INTO s3_buckets (name, account, region, created, tags, cors, versioning) "
+        "VALUES (?,?,?,?,?,?,?)");
+    s.bind_all(b.name, b.account, b.region, b.created_ms, b.tags.dump(), b.cors_xml, b.versioning);
+    s.run();
+    return db_.changes() == 1;
+}
+
+std::optional<BucketRecord> Store::bucket(const std::string& name) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare("SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE name=?");
+    s.bind_all(name);
+    if (!s.step()) return std::nullopt;
+    return read_bucket(s);
+}
+
+std::vector<BucketRecord> Store::buckets(const std::string& account) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE account=? ORDER BY name");
+    s.bind_all(account);
+    std::vector<BucketRecord> out;
+    while (s.step()) out.push_back(read_bucket(s));
+    return out;
+}
+
+Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
+    Lock lock(db_.mutex());
+    Transaction tx(db_);
+    {
+        auto s = db_.prepare("SELECT 1 FROM s3_buckets WHERE name=?");
+        s.bind_all(name);
+        if (!s.step()) return DeleteBucketResult::missing;
+    }
+    {
+        auto s = db_.prepare("SELECT 1 FROM s3_objects WHERE bucket=? LIMIT 1");
+        s.bind_all(name);
+        if (s.step()) return DeleteBucketResult::not_empty;
+    }
+    // In-progress multipart uploads do not keep a bucket alive in S3; their parts go with it.
+    std::vector<std::string> part_blobs;
+    {
+        auto s = db_.prepare("SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket=?");
+        s.bind_all(name);
+        while (s.step()) part_blobs.push_back(s.text(0));
+    }
+    db_.prepare("DELETE FROM s3_uploads WHERE bucket=?").bind_all(name).run();
+    db_.prepare("DELETE FROM s3_buckets WHERE name=?").bind_all(name).run();
+    tx.commit();
+    for (auto& b : part_blobs) blobs_.remove(b);
+    return DeleteBucketResult::deleted;
+}
+
+void Store::set_bucket_tags(const std::string& name, const nlohmann::json& tags) {
+    Lock lock(db_.mutex());
+    db_.prepare("UPDATE s3_buckets SET tags=? WHERE name=?").bind_all(tags.dump(), name).run();
+}
+
+void Store::set_bucket_cors(const std::string& name, const std::string& xml) {
+    Lock lock(db_.mutex());
+    db_.prepare("UPDATE s3_buckets SET cors=? WHERE name=?").bind_all(xml, name).run();
+}
+
+void Store::set_bucket_versioning(const std::string& name, const std::string& status) {
+    Lock lock(db_.mutex());
+    db_.prepare("UPDATE s3_buckets SET versioning=? WHERE name=?").bind_all(status, name).run();
+}
+
+void Store::put_object(const ObjectRecord& o, const Precondition& precondition) {
+    Lock lock(db_.mutex());
+    std::string old_blob;
+    {
+        Transaction tx(db_);
+        auto current = find_object(db_, o.bucket, o.key);
+        if (precondition) precondition(current);
+        {
+            auto s = db_.prepare("SELECT 1 FROM s3_buckets WHERE name=?");
+            s.bind_all(o.bucket);
+            if (!s.step())
+                throw AwsError("NoSuchBucket", "The specified bucket does not exist", 404).with("BucketName", o.bucket);
+        }
+        if (current && current->blob_id != o.blob_id) old_blob = current->blob_id;
+        upsert_object(db_, o);
+        tx.commit();
+    }
+    blobs_.remove(old_blob);
+}
+
+std::optional<ObjectRecord> Store::object(const std::string& bucket, const std::string& key) {
+    Lock lock(db_.mutex());
+    return find_object(db_, bucket, key);
+}
+
+std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key) {
+    Lock lock(db_.mutex());
+    auto rec = find_object(db_, bucket, key);
+    if (!rec) return std::nullopt;
+    int fd = blobs_.open_read(rec->blob_id);
+    if (fd < 0) throw std::runtime_error("blob missing for " + bucket + "/" + key);
+    return OpenedObject{std::move(*rec), fd};
+}
+
+bool Store::delete_object(const std::string& bucket, const std::string& key) {
+    Lock lock(db_.mutex());
+    auto rec = find_object(db_, bucket, key);
+    if (!rec) return false;
+    db_.prepare("DELETE FROM s3_objects WHERE bucket=? AND key=?").bind_all(bucket, key).run();
+    blobs_.remove(rec->blob_id);
+    return true;
+}
+
+bool Store::set_object_tags(const std::string& bucket, const std::string& key, const nlohmann::json& tags) {
+    Lock lock(db_.mutex());
+    db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?").bind_all(tags.dump(), bucket, key).run();
+    return db_.changes() == 1;
+}
+
+std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const std::string& prefix,
+                                              const std::string& after, size_t limit) {
+    Lock lock(db_.mutex());
+    // The prefix bound is a range on the primary key, so this walks the index, never the table.
+    const std::string& lower = after > prefix ? after : prefix;
+    bool inclusive = !(after > prefix) && after != prefix;
+    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns + " FROM s3_objects WHERE bucket=? AND " +
+                         (inclusive ? "key>=?" : "key>?") + " ORDER BY key LIMIT ?");
+    s.bind_all(bucket, lower, static_cast<int64_t>(limit));
+    std::vector<ObjectRecord> out;
+    while (s.step()) {
+        auto o = read_object(s);
+        if (o.key.compare(0, prefix.size(), prefix) != 0) break;
+        out.push_back(std::move(o));
+    }
+    return out;
+}
+
+void Store::create_upload(const UploadRecord& u) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "INSERT INTO s3_uploads (upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type) "
+        "VALUES (?,?,?,?,?,?,?)");
+    json obj = {{"content_type", u.object.content_type}, {"headers", u.object.headers},
+                {"metadata", u.object.metadata},         {"tags", u.object.tags},
+                {"storage_class", u.object.storage_class}};
+    s.bind_all(u.upload_id, u.bucket, u.key, u.initiated_ms, obj.dump(), u.checksum_algorithm, u.checksum_type);
+    s.run();
+}
+
+static UploadRecord read_upload(const Statement& s) {
+    UploadRecord u;
+    u.upload_id = s.text(0);
+    u.bucket = s.text(1);
+    u.key = s.text(2);
+    u.initiated_ms = s.integer(3);
+    auto obj = json::parse(s.text(4));
+    u.object.bucket = u.bucket;
+    u.object.key = u.key;
+    u.object.content_type = obj.value("content_type", "binary/octet-stream");
+    u.object.headers = obj.value("headers", json::object());
+    u.object.metadata = obj.value("metadata", json::object());
+    u.object.tags = obj.value("tags", json::object());
+    u.object.storage_class = obj.value("storage_class", "STANDARD");
+    u.checksum_algorithm = s.text(5);
+    u.checksum_type = s.text(6);
+    return u;
+}
+
+std::optional<UploadRecord> Store::upload(const std::string& upload_id) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type FROM s3_uploads "
+        "WHERE upload_id=?");
+    s.bind_all(upload_id);
+    if (!s.step()) return std::nullopt;
+    return read_upload(s);
+}
+
+std::vector<UploadRecord> Store::uploads(const std::string& bucket) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type FROM s3_uploads "
+        "WHERE bucket=? ORDER BY key, initiated, upload_id");
+    s.bind_all(bucket);
+    std::vector<UploadRecord> out;
+    while (s.step()) out.push_back(read_upload(s));
+    return out;
+}
+
+bool Store::put_part(const std::string& upload_id, const PartRecord& p) {
+    Lock lock(db_.mutex());
+    std::string old_blob;
+    {
+        Transaction tx(db_);
+        {
+            auto s = db_.prepare("SELECT 1 FROM s3_uploads WHERE upload_id=?");
+            s.bind_all(upload_id);
+            if (!s.step()) return false;
+        }
+        {
+            auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=? AND part_number=?");
+            s.bind_all(upload_id, p.part_number);
+            if (s.step()) old_blob = s.text(0);
+        }
+        db_.prepare(
+               "INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_id, size, etag, last_modified, checksums) "
+               "VALUES (?,?,?,?,?,?,?)")
+            .bind_all(upload_id, p.part_number, p.blob_id, p.size, p.etag, p.last_modified_ms, p.checksums.dump())
+            .run();
+        tx.commit();
+    }
+    blobs_.remove(old_blob);
+    return true;
+}
+
+std::vector<PartRecord> Store::parts(const std::string& upload_id) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT part_number, blob_id, size, etag, last_modified, checksums FROM s3_parts WHERE upload_id=? "
+        "ORDER BY part_number");
+    s.bind_all(upload_id);
+    std::vector<PartRecord> out;
+    while (s.step()) {
+        PartRecord p;
+        p.part_number = static_cast<int>(s.integer(0));
+        p.blob_id = s.text(1);
+        p.size = static_cast<uint64_t>(s.integer(2));
+        p.etag = s.text(3);
+        p.last_modified_ms = s.integer(4);
+        p.checksums = json::parse(s.text(5));
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+bool Store::delete_upload(const std::string& upload_id) {
+    Lock lock(db_.mutex());
+    std::vector<std::string> part_blobs;
+    {
+        Transaction tx(db_);
+        auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=?");
+        s.bind_all(upload_id);
+        while (s.step()) part_blobs.push_back(s.text(0));
+        db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
+        if (db_.changes() == 0) return false;
+        tx.commit();
+    }
+    for (auto& b : part_blobs) blobs_.remove(b);
+    return true;
+}
+
+void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o, const Precondition& precondition) {
+    Lock lock(db_.mutex());
+    std::vector<std::string> garbage;
+    {
+        Transaction tx(db_);
+        {
+            auto s = db_.prepare("SELECT 1 FROM s3_uploads WHERE upload_id=?");
+            s.bind_all(upload_id);
+            if (!s.step())
+                throw AwsError("NoSuchUpload",
+                               "The specified upload does not exist. The upload ID may be invalid, or the upload "
+                               "may have been aborted or completed.",
+                               404)
+                    .with("UploadId", upload_id);
+        }
+        auto current = find_object(db_, o.bucket, o.key);
+        if (precondition) precondition(current);
+        if (current) garbage.push_back(current->blob_id);
+        auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=?");
+        s.bind_all(upload_id);
+        while (s.step()) garbage.push_back(s.text(0));
+        db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
+        upsert_object(db_, o);
+        tx.commit();
+    }
+    for (auto& b : garbage) blobs_.remove(b);
+}
+
+void Store::reset() {
+    Lock lock(db_.mutex());
+    db_.exec("DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM s3_buckets;");
+    blobs_.remove_all();
+}
+
+}  // namespace fogbank::s3

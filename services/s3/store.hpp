@@ -1,0 +1,119 @@
+// S3's SQLite schema and queries. Bodies are blobs (see BlobStore); rows say which blob holds
+// an object or a part. Writers replace a blob only after their transaction commits, and
+// readers open the blob under the same lock as the lookup, so a GET never races a DELETE.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "emulator/blob_store.hpp"
+#include "emulator/database.hpp"
+
+namespace fogbank::s3 {
+
+struct BucketRecord {
+    std::string name;
+    std::string account;
+    std::string region;
+    int64_t created_ms = 0;
+    nlohmann::json tags = nlohmann::json::object();  // key -> value
+    std::string cors_xml;                            // empty: no configuration
+    std::string versioning;                          // "", "Enabled", "Suspended"
+};
+
+struct ObjectRecord {
+    std::string bucket;
+    std::string key;
+    std::string blob_id;
+    uint64_t size = 0;
+    std::string etag;  // without quotes
+    int64_t last_modified_ms = 0;
+    std::string content_type = "binary/octet-stream";
+    // content-encoding, content-disposition, content-language, cache-control, expires,
+    // website-redirect-location: returned as sent.
+    nlohmann::json headers = nlohmann::json::object();
+    nlohmann::json metadata = nlohmann::json::object();  // x-amz-meta-* without the prefix
+    nlohmann::json tags = nlohmann::json::object();
+    // {"CRC32": "base64", ..., "type": "FULL_OBJECT"|"COMPOSITE"}
+    nlohmann::json checksums = nlohmann::json::object();
+    int parts_count = 0;  // > 0 for multipart objects
+    std::string storage_class = "STANDARD";
+};
+
+struct UploadRecord {
+    std::string upload_id;
+    std::string bucket;
+    std::string key;
+    int64_t initiated_ms = 0;
+    ObjectRecord object;  // the headers, metadata and tags the object will get
+    std::string checksum_algorithm;  // "" or "CRC32", ...
+    std::string checksum_type;       // "", "COMPOSITE", "FULL_OBJECT"
+};
+
+struct PartRecord {
+    int part_number = 0;
+    std::string blob_id;
+    uint64_t size = 0;
+    std::string etag;
+    int64_t last_modified_ms = 0;
+    nlohmann::json checksums = nlohmann::json::object();
+};
+
+// A readable object: the record and an open descriptor of its body.
+struct OpenedObject {
+    ObjectRecord record;
+    int fd = -1;
+};
+
+class Store {
+public:
+    Store(Database& db, BlobStore& blobs);
+
+    // Buckets
+    bool create_bucket(const BucketRecord& b);  // false: name taken
+    std::optional<BucketRecord> bucket(const std::string& name);
+    std::vector<BucketRecord> buckets(const std::string& account);
+    enum class DeleteBucketResult { deleted, missing, not_empty };
+    DeleteBucketResult delete_bucket(const std::string& name);
+    void set_bucket_tags(const std::string& name, const nlohmann::json& tags);
+    void set_bucket_cors(const std::string& name, const std::string& xml);
+    void set_bucket_versioning(const std::string& name, const std::string& status);
+
+    // Objects. `precondition` runs inside the write transaction with the current object (if
+    // any) and may throw AwsError to refuse the write (conditional PUT/COPY/Complete).
+    using Precondition = std::function<void(const std::optional<ObjectRecord>&)>;
+    void put_object(const ObjectRecord& o, const Precondition& precondition = {});
+    std::optional<ObjectRecord> object(const std::string& bucket, const std::string& key);
+    std::optional<OpenedObject> open_object(const std::string& bucket, const std::string& key);
+    bool delete_object(const std::string& bucket, const std::string& key);
+    bool set_object_tags(const std::string& bucket, const std::string& key, const nlohmann::json& tags);
+    // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
+    std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
+                                           const std::string& after, size_t limit);
+
+    // Multipart uploads
+    void create_upload(const UploadRecord& u);
+    std::optional<UploadRecord> upload(const std::string& upload_id);
+    // Replaces an earlier part with the same number. False if the upload vanished meanwhile.
+    bool put_part(const std::string& upload_id, const PartRecord& p);
+    std::vector<PartRecord> parts(const std::string& upload_id);
+    // Removes the upload and its parts' blobs; false if there was no such upload.
+    bool delete_upload(const std::string& upload_id);
+    // Turns an upload into an object whose body is `blob_id`, atomically.
+    void complete_upload(const std::string& upload_id, const ObjectRecord& o, const Precondition& precondition);
+    std::vector<UploadRecord> uploads(const std::string& bucket);
+
+    void reset();
+
+private:
+    void init_schema();
+    Database& db_;
+    BlobStore& blobs_;
+};
+
+}  // namespace fogbank::s3
