@@ -1,6 +1,8 @@
 // Multipart uploads: create, upload parts (or copy them), complete with S3's part rules and the
 // "md5-of-part-md5s-N" ETag, abort, and the two listings. Completing concatenates the parts
 // into one blob so a GET of the object is a single sequential read.
+#include <cstdio>
+
 #include "emulator/encoding.hpp"
 #include "services/s3/blob_copy.hpp"
 #include "services/s3/conditions.hpp"
@@ -153,17 +155,16 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
         throw precondition_failed("x-amz-copy-source-if-*");
     uint64_t first = 0, length = so.size;
     if (auto r = req.header("x-amz-copy-source-range")) {
-        auto d = decide_range(*r, so.size);
-        // Only the explicit bytes=first-last form is allowed here.
-        bool explicit_form = r->find('-') != std::string::npos && r->find("=-") == std::string::npos && r->back() != '-';
-        if (!explicit_form || d.status == RangeStatus::whole)
+        // Only the explicit bytes=first-last form is allowed here, and it must lie inside.
+        unsigned long long a = 0, b = 0;
+        char extra = 0;
+        if (std::sscanf(r->c_str(), "bytes=%llu-%llu%c", &a, &b, &extra) != 2 || b < a)
             throw invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first "
                                    "and last are the zero-based offsets of the first and last bytes to copy",
                                    "x-amz-copy-source-range", *r);
-        if (d.status == RangeStatus::unsatisfiable || d.range.last >= so.size)
-            throw AwsError("InvalidRange", "The requested range is not satisfiable", 416);
-        first = d.range.first;
-        length = d.range.length();
+        if (b >= so.size) throw AwsError("InvalidRange", "The requested range is not satisfiable", 416);
+        first = a;
+        length = b - a + 1;
     }
     if (length > kMaxObjectSize) throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
     std::vector<ChecksumAlgorithm> algs;
