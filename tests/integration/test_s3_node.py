@@ -1,0 +1,21 @@
+"""Runs the AWS SDK for JavaScript v3 suite (tests/integration/node) against the live server."""
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+NODE_DIR = pathlib.Path(__file__).parent / "node"
+
+
+def test_aws_sdk_js_v3_suite(server):
+    if not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-s3").exists():
+        pytest.fail("npm dependencies missing: run tests/setup.sh (npm ci in tests/integration/node)")
+    node = shutil.which("node")
+    p = subprocess.run([node, "--test", "--test-concurrency=1", "s3.test.mjs"], cwd=NODE_DIR,
+                       env={"PATH": "/usr/bin:/bin", "FOGBANK_URL": server.url, "HOME": "/tmp"},
+                       capture_output=True, text=True, timeout=600)
+    summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
+    print("\n".join(summary))
+    assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
+    assert "# fail 0" in p.stdout and "# pass 0" not in p.stdout
