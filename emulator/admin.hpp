@@ -14,6 +14,7 @@ public:
     Response handle(Request& req) override;
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override {}
+    bool signed_requests() const override { return false; }
 
 private:
     const Router& router_;

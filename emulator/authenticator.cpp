@@ -44,6 +44,7 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         st.auth = parse_authorization_header(*h, amz_date);
     else
         st.auth = parse_presigned_query(head.query);
+    if (!st.auth && !head.header("authorization") && service.s3_signing()) st.v2 = parse_sigv2_query(head.query);
 
     head.account = cfg_.default_account;
     head.region = cfg_.default_region;
@@ -51,6 +52,11 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         head.access_key = st.auth->credential.access_key;
         head.account = account_for(cfg_, head.access_key);
         if (!st.auth->credential.region.empty()) head.region = st.auth->credential.region;
+    }
+
+    if (st.v2) {
+        head.access_key = st.v2->access_key;
+        head.account = account_for(cfg_, head.access_key);
     }
 
     st.payload_claim = head.header("x-amz-content-sha256").value_or("");
@@ -70,8 +76,19 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         throw AwsError("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
                                           "STREAMING-... or a valid sha256 value.", 400);
 
-    if (!cfg_.auth_strict) return st;
+    if (!cfg_.auth_strict || !service.signed_requests()) return st;
 
+    if (st.v2) {
+        auto key = cfg_.auth_keys.find(st.v2->access_key);
+        if (key == cfg_.auth_keys.end())
+            throw AwsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403)
+                .with("AWSAccessKeyId", st.v2->access_key);
+        if (std::chrono::seconds(st.v2->expires) < now_ms().time_since_epoch())
+            throw AwsError("AccessDenied", "Request has expired", 403).with("Expires", std::to_string(st.v2->expires));
+        if (sigv2_signature(head, *st.v2, key->second) != st.v2->signature) throw signature_mismatch();
+        st.signature_checked = true;
+        return st;
+    }
     if (!st.auth) {
         if (head.header("authorization"))
             throw AwsError("AccessDenied", "Unsupported Authorization Type", 400);

@@ -12,6 +12,7 @@
 #include "emulator/config.hpp"
 #include "emulator/http_message.hpp"
 #include "emulator/request_body.hpp"
+#include "emulator/sigv2.hpp"
 #include "emulator/sigv4.hpp"
 
 namespace fogbank {
@@ -21,6 +22,7 @@ class Service;
 // The per-request state of the check, between reading the head and reading the body.
 struct AuthState {
     std::optional<SigV4Auth> auth;
+    std::optional<SigV2Query> v2;         // legacy presigned URL
     std::optional<std::string> secret;    // strict mode: the caller's secret key
     std::string payload_claim;            // x-amz-content-sha256 (or UNSIGNED-PAYLOAD)
     bool signature_checked = false;

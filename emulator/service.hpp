@@ -25,6 +25,8 @@ public:
     virtual std::string_view status() const { return "running"; }
     // S3 signs its path encoded once and always carries x-amz-content-sha256.
     virtual bool s3_signing() const { return false; }
+    // fogbank's own admin API is not an AWS API and carries no AWS signature.
+    virtual bool signed_requests() const { return true; }
 };
 
 }  // namespace fogbank
