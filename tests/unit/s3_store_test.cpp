@@ -1,0 +1,131 @@
+// The S3 store on a real (in-memory) SQLite database and a temporary blob directory.
+#include "services/s3/store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "emulator/aws_error.hpp"
+
+using namespace fogbank;
+using namespace fogbank::s3;
+
+namespace {
+struct StoreTest : ::testing::Test {
+    Database db{""};
+    BlobStore blobs{{}};
+    Store store{db, blobs};
+
+    std::string blob_with(const std::string& content) {
+        auto spool = blobs.spool_dir() / ("t" + std::to_string(counter++));
+        std::ofstream(spool) << content;
+        return blobs.adopt(spool);
+    }
+    ObjectRecord object(const std::string& key, const std::string& content) {
+        ObjectRecord o;
+        o.bucket = "b";
+        o.key = key;
+        o.blob_id = blob_with(content);
+        o.size = content.size();
+        o.etag = "e";
+        return o;
+    }
+    void SetUp() override {
+        BucketRecord b;
+        b.name = "b";
+        b.account = "1";
+        b.region = "us-east-1";
+        ASSERT_TRUE(store.create_bucket(b));
+        ASSERT_FALSE(store.create_bucket(b));
+    }
+    int counter = 0;
+};
+}  // namespace
+
+TEST_F(StoreTest, ListsInUtf8ByteOrderWithinPrefix) {
+    for (auto k : {"b", "a/2", "\xc3\xa9", "a/1", "~", "A", "a/10", "ab"}) store.put_object(object(k, "x"));
+    std::vector<std::string> keys;
+    for (auto& o : store.list_objects("b", "", "", 100)) keys.push_back(o.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"A", "a/1", "a/10", "a/2", "ab", "b", "~", "\xc3\xa9"}));
+    keys.clear();
+    for (auto& o : store.list_objects("b", "a/", "", 100)) keys.push_back(o.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"a/1", "a/10", "a/2"}));
+    keys.clear();
+    for (auto& o : store.list_objects("b", "a/", "a/1", 100)) keys.push_back(o.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"a/10", "a/2"}));
+    EXPECT_EQ(store.list_objects("b", "", "", 2).size(), 2u);
+}
+
+TEST_F(StoreTest, OverwriteRemovesOldBlobAndOpenSeesNewBytes) {
+    auto first = object("k", "one");
+    store.put_object(first);
+    auto second = object("k", "two!");
+    store.put_object(second);
+    EXPECT_FALSE(std::filesystem::exists(blobs.path_for(first.blob_id)));
+    auto opened = store.open_object("b", "k");
+    ASSERT_TRUE(opened);
+    char buf[8] = {};
+    EXPECT_EQ(::pread(opened->fd, buf, sizeof buf, 0), 4);
+    ::close(opened->fd);
+    EXPECT_EQ(std::string(buf), "two!");
+}
+
+TEST_F(StoreTest, PreconditionRunsInsideTheWrite) {
+    store.put_object(object("k", "one"));
+    auto refused = object("k", "two");
+    EXPECT_THROW(store.put_object(refused, [](const std::optional<ObjectRecord>& cur) {
+        if (cur) throw AwsError("PreconditionFailed", "exists", 412);
+    }), AwsError);
+    EXPECT_EQ(store.object("b", "k")->size, 3u);
+}
+
+TEST_F(StoreTest, PutIntoMissingBucketFails) {
+    auto o = object("k", "x");
+    o.bucket = "missing";
+    try {
+        store.put_object(o);
+        FAIL();
+    } catch (const AwsError& e) {
+        EXPECT_EQ(e.code(), "NoSuchBucket");
+    }
+}
+
+TEST_F(StoreTest, DeleteBucketRules) {
+    store.put_object(object("k", "x"));
+    EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::not_empty);
+    EXPECT_TRUE(store.delete_object("b", "k"));
+    EXPECT_FALSE(store.delete_object("b", "k"));
+    EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::deleted);
+    EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::missing);
+}
+
+TEST_F(StoreTest, MultipartLifecycle) {
+    UploadRecord u;
+    u.upload_id = "u1";
+    u.bucket = "b";
+    u.key = "k";
+    u.object.metadata = {{"a", "1"}};
+    store.create_upload(u);
+    PartRecord p;
+    p.part_number = 1;
+    p.blob_id = blob_with("first");
+    p.size = 5;
+    p.etag = "x";
+    ASSERT_TRUE(store.put_part("u1", p));
+    auto replaced = p.blob_id;
+    p.blob_id = blob_with("again");
+    ASSERT_TRUE(store.put_part("u1", p));
+    EXPECT_FALSE(std::filesystem::exists(blobs.path_for(replaced)));
+    EXPECT_EQ(store.parts("u1").size(), 1u);
+    EXPECT_EQ(store.upload("u1")->object.metadata["a"], "1");
+    EXPECT_FALSE(store.put_part("nope", p));
+
+    auto o = object("k", "again");
+    store.complete_upload("u1", o, {});
+    EXPECT_FALSE(store.upload("u1"));
+    EXPECT_FALSE(std::filesystem::exists(blobs.path_for(p.blob_id)));
+    EXPECT_EQ(store.object("b", "k")->blob_id, o.blob_id);
+    EXPECT_THROW(store.complete_upload("u1", o, {}), AwsError);
+}
