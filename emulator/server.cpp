@@ -96,13 +96,17 @@ struct Server::Impl {
     Authenticator auth;
     std::filesystem::path spool_dir;
     asio::io_context ioc;
+    // Handlers run here, not on the I/O threads: they wait on SQLite and the disk (a multipart
+    // completion copies gigabytes), and an I/O thread must never wait.
+    asio::thread_pool workers;
     tcp::acceptor acceptor{ioc};
     asio::signal_set signals{ioc, SIGINT, SIGTERM};
     std::atomic<int> in_flight{0};
     std::atomic<bool> stopping{false};
 
     Impl(const Config& c, Router& r, std::filesystem::path spool)
-        : cfg(c), router(r), auth(c), spool_dir(std::move(spool)) {}
+        : cfg(c), router(r), auth(c), spool_dir(std::move(spool)),
+          workers(std::max(4u, 2 * std::thread::hardware_concurrency())) {}
 
     asio::awaitable<void> accept_loop() {
         while (!stopping) {
@@ -180,7 +184,10 @@ struct Server::Impl {
             body_done = true;
             req.body = sink.finish();
             auth.finish(req, st, req.body, service);
-            res = service.handle(req);
+            // Runs on the worker pool; resumes here, on this connection's strand, with the
+            // result or the handler's exception.
+            res = co_await asio::co_spawn(
+                workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); }, asio::use_awaitable);
         } catch (const AwsError& e) {
             res = service.error_response(e, req);
         } catch (const std::exception& e) {
@@ -306,6 +313,7 @@ void Server::run() {
     for (unsigned i = 1; i < n; ++i) threads.emplace_back([&im] { im.ioc.run(); });
     im.ioc.run();
     for (auto& t : threads) t.join();
+    im.workers.join();
 }
 
 }  // namespace fogbank

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: set up, build, GoogleTest units (ctest), then the integration tests,
+# which start the real fogbank binary and drive it with the AWS CLI, boto3 and the AWS SDK
+# for JavaScript v3.  Usage: tests/run.sh [--preset release|asan]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=release
+if [ "${1:-}" = "--preset" ]; then preset=$2; fi
+
+bash tests/setup.sh
+cmake --preset "$preset" -DFOGBANK_TESTS=ON >/dev/null
+cmake --build --preset "$preset"
+ctest --preset "$preset"
+
+export FOGBANK_BIN="$PWD/build/$preset/fogbank"
+if [ "$preset" = asan ]; then
+  # Leaks fail the run: the server fixture checks the exit status after SIGTERM.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration

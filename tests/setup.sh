@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what fogbank needs to build and what its tests drive it with, on Debian 12:
+# the toolchain and libraries (Debian packages), the AWS CLI, boto3 and pytest (Debian
+# packages), and the AWS SDK for JavaScript v3 (npm, pinned by package-lock.json).
+# Idempotent: a second run installs nothing new. Pass --server-only to skip test clients.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+build_pkgs=(build-essential cmake ninja-build pkg-config libboost1.81-dev libsqlite3-dev libssl-dev zlib1g-dev
+            nlohmann-json3-dev libyaml-cpp-dev libpugixml-dev libspdlog-dev libcli11-dev libgtest-dev)
+test_pkgs=(python3 python3-boto3 python3-pytest awscli curl ca-certificates)
+pkgs=("${build_pkgs[@]}")
+if [ "${1:-}" != "--server-only" ]; then
+  pkgs+=("${test_pkgs[@]}")
+  command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" != "--server-only" ]; then
+  for dir in tests/integration/node; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "setup: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    fi
+  done
+fi
