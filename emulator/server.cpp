@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +17,8 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <functional>
+#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -172,15 +175,10 @@ struct Server::Impl {
                 if (wec) co_return false;
             }
             BodySink sink(plan, spool_dir, st.want_sha256, auth.decoder(req, st, service));
-            while (!parser.is_done()) {
-                parser.get().body().data = chunk.data();
-                parser.get().body().size = chunk.size();
-                stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
-                auto [rec, _] = co_await http::async_read(stream, buffer, parser, use_nothrow);
-                if (rec == http::error::need_buffer) rec = {};
-                if (rec) co_return false;  // the client went away mid-body
-                sink.write(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
-            }
+            bool read_ok = parser.content_length()
+                               ? co_await read_sized_body(stream, buffer, *parser.content_length_remaining(), chunk, sink)
+                               : co_await read_chunked_body(stream, buffer, parser, chunk, sink);
+            if (!read_ok) co_return false;  // the client went away or stalled mid-body
             body_done = true;
             req.body = sink.finish();
             auth.finish(req, st, req.body, service);
@@ -205,6 +203,83 @@ struct Server::Impl {
         spdlog::info("{} {} {} {:.3f}ms {} {}", req.service, req.operation.empty() ? "-" : req.operation,
                      res.status, us / 1000.0, req.method_name, req.target);
         co_return ok && keep_alive;
+    }
+
+    // Content-Length bodies bypass the parser: bytes go socket -> chunk -> sink with one
+    // recvmsg per (up to) 256 KiB. SO_RCVLOWAT keeps epoll from waking us for every small TCP
+    // segment, and one watchdog timer per request replaces a timer per read: together they cut
+    // the syscalls per byte of an upload by an order of magnitude.
+    asio::awaitable<bool> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, uint64_t remaining,
+                                          std::vector<char>& chunk, BodySink& sink) {
+        size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer.size(), remaining));
+        if (buffered) {
+            auto data = static_cast<const char*>(buffer.data().data());
+            sink.write(std::string_view(data, buffered));
+            buffer.consume(buffered);
+            remaining -= buffered;
+        }
+        if (remaining == 0) co_return true;
+        auto& socket = stream.socket();
+        auto last_progress = std::chrono::steady_clock::now();
+        bool finished = false, stalled = false;
+        asio::steady_timer watchdog(stream.get_executor());
+        auto idle = std::chrono::seconds(cfg.idle_timeout_seconds);
+        std::function<void(beast::error_code)> check = [&](beast::error_code ec) {
+            if (ec || finished) return;
+            if (std::chrono::steady_clock::now() - last_progress >= idle) {
+                stalled = true;
+                beast::error_code ignored;
+                socket.cancel(ignored);
+                return;
+            }
+            watchdog.expires_at(last_progress + idle);
+            watchdog.async_wait(check);
+        };
+        watchdog.expires_after(idle);
+        watchdog.async_wait(check);
+        int lowat = 1;
+        bool ok = true;
+        while (remaining > 0) {
+            int want = static_cast<int>(std::min<uint64_t>(remaining, chunk.size() / 2));
+            if (want != lowat) {
+                ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want);
+                lowat = want;
+            }
+            auto [ec, n] = co_await socket.async_read_some(
+                asio::buffer(chunk.data(), static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()))), use_nothrow);
+            if (ec || stalled) {
+                ok = false;
+                break;
+            }
+            last_progress = std::chrono::steady_clock::now();
+            remaining -= n;
+            sink.write(std::string_view(chunk.data(), n));
+        }
+        finished = true;
+        watchdog.cancel();
+        if (lowat != 1 && ok) {
+            int one = 1;
+            ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &one, sizeof one);
+        }
+        // Let the cancelled watchdog handler run before its captures go out of scope.
+        co_await asio::post(stream.get_executor(), asio::use_awaitable);
+        co_return ok;
+    }
+
+    // Transfer-Encoding: chunked bodies go through Beast's parser, which removes the framing.
+    asio::awaitable<bool> read_chunked_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                            http::request_parser<http::buffer_body>& parser, std::vector<char>& chunk,
+                                            BodySink& sink) {
+        while (!parser.is_done()) {
+            parser.get().body().data = chunk.data();
+            parser.get().body().size = chunk.size();
+            stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
+            auto [ec, _] = co_await http::async_read(stream, buffer, parser, use_nothrow);
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) co_return false;
+            sink.write(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
+        }
+        co_return true;
     }
 
     static void copy_headers(http::fields& to, const http::fields& from) {
