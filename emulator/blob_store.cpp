@@ -23,6 +23,11 @@ BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
     spool_ = root_ / "spool";
     fs::create_directories(blobs_);
     fs::create_directories(spool_);
+    // All 256 fan-out directories up front: creating a blob is then one open() or rename().
+    for (int i = 0; i < 256; ++i) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        fs::create_directories(blobs_ / std::string{kHex[i >> 4], kHex[i & 15]});
+    }
     // Spool files of a crashed process were never acknowledged.
     std::error_code ec;
     for (auto& e : fs::directory_iterator(spool_, ec)) fs::remove(e.path(), ec);
@@ -43,7 +48,6 @@ fs::path BlobStore::path_for(const std::string& id) const {
 std::string BlobStore::create(fs::path& out_path) {
     std::string id = random_hex(16);
     out_path = path_for(id);
-    fs::create_directories(out_path.parent_path());
     return id;
 }
 
@@ -62,7 +66,8 @@ void BlobStore::remove(const std::string& id) {
 
 void BlobStore::remove_all() {
     std::error_code ec;
-    for (auto& e : fs::directory_iterator(blobs_, ec)) fs::remove_all(e.path(), ec);
+    for (auto& dir : fs::directory_iterator(blobs_, ec))
+        for (auto& e : fs::directory_iterator(dir.path(), ec)) fs::remove(e.path(), ec);
 }
 
 int BlobStore::open_read(const std::string& id) const {

@@ -182,10 +182,14 @@ struct Server::Impl {
             body_done = true;
             req.body = sink.finish();
             auth.finish(req, st, req.body, service);
-            // Runs on the worker pool; resumes here, on this connection's strand, with the
-            // result or the handler's exception.
-            res = co_await asio::co_spawn(
-                workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); }, asio::use_awaitable);
+            if (service.quick(req)) {
+                res = service.handle(req);
+            } else {
+                // Runs on the worker pool; resumes here, on this connection's strand, with the
+                // result or the handler's exception.
+                res = co_await asio::co_spawn(
+                    workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); }, asio::use_awaitable);
+            }
         } catch (const AwsError& e) {
             res = service.error_response(e, req);
         } catch (const std::exception& e) {

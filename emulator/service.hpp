@@ -20,6 +20,10 @@ public:
     // Decided from the head alone, before any body byte is read. May throw AwsError.
     virtual BodyPlan body_plan(const RequestHead&) const { return {}; }
     virtual Response handle(Request& req) = 0;
+    // Whether handle() is quick enough for the I/O thread: a few SQLite statements and at most
+    // a rename, open or unlink. Anything that copies or deletes in bulk says no and runs on the
+    // worker pool, so an I/O thread never waits on it.
+    virtual bool quick(const RequestHead&) const { return false; }
     virtual Response error_response(const AwsError& err, const RequestHead& head) const = 0;
     virtual void reset() = 0;
     virtual std::string_view status() const { return "running"; }

@@ -129,6 +129,15 @@ BodyPlan S3Service::body_plan(const RequestHead& head) const {
     return plan;
 }
 
+bool S3Service::quick(const RequestHead& head) const {
+    // Copies (CopyObject, UploadPartCopy) and everything POSTed (CompleteMultipartUpload
+    // concatenates parts; DeleteObjects unlinks up to 1000 files) are bulk work; so is dropping
+    // a bucket with its uploads.
+    if (head.header("x-amz-copy-source") || head.method == http::verb::post) return false;
+    if (head.method == http::verb::delete_ && address(head, cfg_).key.empty()) return false;
+    return true;
+}
+
 Response S3Service::handle(Request& req) {
     Target t = address(req, cfg_);
     Scope scope = t.bucket.empty() ? Scope::service : t.key.empty() ? Scope::bucket : Scope::object;

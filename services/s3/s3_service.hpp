@@ -17,6 +17,7 @@ public:
     std::string_view name() const override { return "s3"; }
     BodyPlan body_plan(const RequestHead& head) const override;
     Response handle(Request& req) override;
+    bool quick(const RequestHead& head) const override;
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override { store_.reset(); }
     bool s3_signing() const override { return true; }
