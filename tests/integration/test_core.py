@@ -3,6 +3,7 @@ virtual-hosted addressing), persistence across kill -9, graceful shutdown."""
 import http.client
 import json
 import os
+import pathlib
 import signal
 import socket
 import threading
@@ -178,3 +179,53 @@ def test_config_file_and_environment(tmp_path):
         assert "CreateBucket" not in srv.logs()  # warn level hides request lines
     finally:
         srv.cleanup()
+
+
+def test_stalled_upload_is_dropped_and_server_keeps_serving():
+    srv = Server(config="server:\n  idle_timeout_seconds: 1\n")
+    try:
+        s3 = make_client(srv)
+        s3.create_bucket(Bucket="stall")
+        sock = socket.create_connection(("127.0.0.1", srv.port))
+        sock.sendall(b"PUT /stall/k HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + b"x" * 10)
+        sock.settimeout(5)
+        started = time.time()
+        assert sock.recv(4096) == b""  # closed by the server, no answer for a body that never came
+        assert 0.9 <= time.time() - started < 4
+        sock.close()
+        with pytest.raises(Exception):
+            s3.head_object(Bucket="stall", Key="k")
+        s3.put_object(Bucket="stall", Key="k", Body=b"fine")
+        assert s3.get_object(Bucket="stall", Key="k")["Body"].read() == b"fine"
+        assert not list(pathlib.Path(srv.tmp).glob("**/spool-*"))
+    finally:
+        srv.cleanup()
+
+
+def test_truncated_aws_chunked_body_is_incomplete(server, s3):
+    s3.create_bucket(Bucket="trunc")
+    body = b"5\r\nhello\r\n"  # no final chunk
+    r, data = raw(server, "PUT", "/trunc/k", body=body, headers={
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "Content-Encoding": "aws-chunked",
+        "x-amz-decoded-content-length": "5"})
+    assert r.status == 400 and b"<Code>IncompleteBody</Code>" in data
+    r, data = raw(server, "PUT", "/trunc/k2", body=b"zz\r\nhello\r\n0\r\n\r\n", headers={
+        "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "Content-Encoding": "aws-chunked"})
+    assert r.status == 400 and b"<Code>InvalidRequest</Code>" in data
+
+
+def test_unsigned_trailer_checksum_is_checked(server, s3):
+    import base64
+    import zlib
+    s3.create_bucket(Bucket="trail")
+    good = base64.b64encode(zlib.crc32(b"hello").to_bytes(4, "big")).decode()
+    for value, status in [(good, 200), (base64.b64encode(b"\0\0\0\0").decode(), 400)]:
+        body = b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:" + value.encode() + b"\r\n\r\n"
+        r, data = raw(server, "PUT", "/trail/k", body=body, headers={
+            "x-amz-content-sha256": "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "Content-Encoding": "aws-chunked",
+            "x-amz-trailer": "x-amz-checksum-crc32", "x-amz-decoded-content-length": "5"})
+        assert r.status == status, data
+        if status == 400:
+            assert b"<Code>BadDigest</Code>" in data
+    got = s3.get_object(Bucket="trail", Key="k", ChecksumMode="ENABLED")
+    assert got["Body"].read() == b"hello" and got["ChecksumCRC32"] == good
