@@ -28,6 +28,11 @@ Statement& Statement::bind(int idx, int64_t v) {
     return *this;
 }
 
+Statement& Statement::bind_blob(int idx, std::string_view v) {
+    if (sqlite3_bind_blob64(stmt_, idx, v.data(), v.size(), SQLITE_TRANSIENT) != SQLITE_OK) fail(db_, "bind");
+    return *this;
+}
+
 Statement& Statement::bind_null(int idx) {
     if (sqlite3_bind_null(stmt_, idx) != SQLITE_OK) fail(db_, "bind");
     return *this;
@@ -47,6 +52,11 @@ void Statement::run() {
 
 std::string Statement::text(int col) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string{};
+}
+
+std::string Statement::blob(int col) const {
+    auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
     return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string{};
 }
 

@@ -23,6 +23,7 @@ public:
     Statement& bind(int idx, std::string_view v);
     Statement& bind(int idx, int64_t v);
     Statement& bind_null(int idx);
+    Statement& bind_blob(int idx, std::string_view bytes);
     // Binds parameters 1..n in order.
     template <typename... Ts>
     Statement& bind_all(const Ts&... vs) {
@@ -34,6 +35,7 @@ public:
     bool step();  // true while a row is available
     void run();   // steps to completion
     std::string text(int col) const;
+    std::string blob(int col) const;
     int64_t integer(int col) const;
     bool is_null(int col) const;
 

@@ -50,15 +50,8 @@ std::filesystem::path RequestBody::release_file() { return std::exchange(file_, 
 
 BodySink::BodySink(BodyPlan plan, std::filesystem::path spool_dir, bool want_sha256,
                    std::unique_ptr<AwsChunkedDecoder> chunked)
-    : plan_(std::move(plan)), chunked_(std::move(chunked)) {
-    if (plan_.spool) {
-        body_.file_ = spool_dir / ("spool-" + random_hex(12));
-        fd_ = ::open(body_.file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd_ < 0) {
-            body_.file_.clear();
-            throw AwsError("InternalError", std::string("cannot spool body: ") + std::strerror(errno), 500);
-        }
-    }
+    : plan_(std::move(plan)), spool_dir_(std::move(spool_dir)), chunked_(std::move(chunked)) {
+    if (plan_.spool && plan_.memory_threshold == 0) open_spool();
     if (plan_.md5) md5_.emplace(Digest::Kind::md5);
     if (want_sha256) sha256_.emplace(Digest::Kind::sha256);
     for (auto alg : plan_.checksums) sums_.emplace_back(alg);
@@ -75,6 +68,15 @@ void BodySink::write(std::string_view raw) {
         consume(raw);
 }
 
+void BodySink::open_spool() {
+    body_.file_ = spool_dir_ / ("spool-" + random_hex(12));
+    fd_ = ::open(body_.file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+        body_.file_.clear();
+        throw AwsError("InternalError", std::string("cannot spool body: ") + std::strerror(errno), 500);
+    }
+}
+
 void BodySink::consume(std::string_view bytes) {
     if (bytes.empty()) return;
     body_.size_ += bytes.size();
@@ -84,10 +86,20 @@ void BodySink::consume(std::string_view bytes) {
     if (md5_) md5_->update(bytes);
     if (sha256_) sha256_->update(bytes);
     for (auto& s : sums_) s.update(bytes);
+    if (fd_ < 0 && plan_.spool && body_.size_ > plan_.memory_threshold) {
+        // Past the threshold: what was kept in memory goes to the spool file first.
+        open_spool();
+        std::string kept = std::exchange(body_.memory_, {});
+        write_file(kept);
+    }
     if (fd_ < 0) {
         body_.memory_.append(bytes);
         return;
     }
+    write_file(bytes);
+}
+
+void BodySink::write_file(std::string_view bytes) {
     while (!bytes.empty()) {
         ssize_t n = ::write(fd_, bytes.data(), bytes.size());
         if (n < 0 && errno == EINTR) continue;

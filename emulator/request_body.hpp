@@ -23,6 +23,9 @@ namespace fogbank {
 // How a service wants a body read; decided from the request head alone.
 struct BodyPlan {
     bool spool = false;                    // to a file under the blob store's spool dir
+    // With spool: bodies up to this size stay in memory and only larger ones go to the file,
+    // so small objects never touch the filesystem.
+    uint64_t memory_threshold = 0;
     uint64_t max_size = 16 * 1024 * 1024;  // decoded bytes; more is `too_large`
     std::optional<AwsError> too_large;     // defaults to a generic 413
     bool md5 = false;
@@ -69,8 +72,11 @@ public:
 
 private:
     void consume(std::string_view decoded);
+    void open_spool();
+    void write_file(std::string_view bytes);
 
     BodyPlan plan_;
+    std::filesystem::path spool_dir_;
     std::unique_ptr<AwsChunkedDecoder> chunked_;
     RequestBody body_;
     int fd_ = -1;

@@ -25,6 +25,20 @@ CopyResult copy_to_new_blob(BlobStore& blobs, const std::vector<CopySource>& sou
     try {
         for (const auto& src : sources) {
             uint64_t off = src.offset, left = src.length;
+            if (src.memory) {
+                if (src.offset + src.length > src.memory->size()) throw std::runtime_error("inline copy out of range");
+                std::string_view chunk(src.memory->data() + src.offset, src.length);
+                md5.update(chunk);
+                for (auto& s : sums) s.update(chunk);
+                for (size_t done = 0; done < chunk.size();) {
+                    ssize_t w = ::write(out, chunk.data() + done, chunk.size() - done);
+                    if (w < 0 && errno == EINTR) continue;
+                    if (w <= 0) throw std::runtime_error(std::string("blob write failed: ") + std::strerror(errno));
+                    done += static_cast<size_t>(w);
+                }
+                result.size += src.length;
+                continue;
+            }
             while (left > 0) {
                 ssize_t n = ::pread(src.fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
                                     static_cast<off_t>(off));

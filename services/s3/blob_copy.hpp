@@ -13,9 +13,10 @@
 namespace fogbank::s3 {
 
 struct CopySource {
-    int fd;
+    int fd;  // -1: read from `memory` instead (an inline object)
     uint64_t offset;
     uint64_t length;
+    const std::string* memory = nullptr;
 };
 
 struct CopyResult {

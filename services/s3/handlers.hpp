@@ -31,6 +31,8 @@ inline constexpr uint64_t kMinPartSize = 5ull * 1024 * 1024;
 inline constexpr int kMaxParts = 10000;
 inline constexpr size_t kMaxKeyLength = 1024;
 inline constexpr size_t kMaxMetadataSize = 2048;
+// Objects up to this size are stored in their SQLite row instead of a blob file.
+inline constexpr uint64_t kInlineObjectLimit = 128 * 1024;
 
 // Errors S3 returns from many operations.
 AwsError no_such_bucket(const std::string& bucket);

@@ -169,7 +169,8 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     if (length > kMaxObjectSize) throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
     std::vector<ChecksumAlgorithm> algs;
     if (!u.checksum_algorithm.empty()) algs.push_back(*parse_checksum_algorithm(u.checksum_algorithm));
-    auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, first, length}}, algs);
+    const std::string* inline_src = so.inline_body ? &*so.inline_body : nullptr;
+    auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, first, length, inline_src}}, algs);
     PartRecord p;
     p.part_number = number;
     p.blob_id = copied.blob_id;

@@ -68,7 +68,10 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
     o.size = req.body.size();
     o.etag = to_hex(req.body.md5.value_or(md5("")));
     o.last_modified_ms = now_ms().time_since_epoch().count();
-    o.blob_id = ctx.blobs.adopt(req.body.release_file());
+    if (req.body.spooled())
+        o.blob_id = ctx.blobs.adopt(req.body.release_file());
+    else
+        o.inline_body = req.body.memory();
     try {
         ctx.store.put_object(o, precondition);
     } catch (...) {
@@ -129,6 +132,8 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     }
     if (head) {
         res.head_length = body.length;
+    } else if (o.inline_body) {
+        res.body = o.inline_body->substr(static_cast<size_t>(body.offset), static_cast<size_t>(body.length));
     } else {
         res.file = std::move(body);
     }
@@ -247,7 +252,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
             if (so.checksums.contains(std::string(checksum_name(a))) && so.checksums.value("type", "") == "FULL_OBJECT") alg = a;
         if (!alg) alg = ChecksumAlgorithm::crc64nvme;
     }
-    auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, 0, so.size}}, {*alg});
+    const std::string* inline_src = so.inline_body ? &*so.inline_body : nullptr;
+    auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, 0, so.size, inline_src}}, {*alg});
     o.blob_id = copied.blob_id;
     o.size = copied.size;
     o.etag = to_hex(copied.md5);

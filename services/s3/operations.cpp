@@ -106,6 +106,8 @@ BodyPlan S3Service::body_plan(const RequestHead& head) const {
     Target t = address(head, cfg_);
     if (is_upload(head, t)) {
         plan.spool = true;
+        // Small objects are kept inline in the database (parts always go to files).
+        if (!head.has_query("uploadId")) plan.memory_threshold = kInlineObjectLimit;
         plan.md5 = true;
         plan.max_size = kMaxObjectSize;
         plan.too_large = AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)

@@ -53,9 +53,13 @@ std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
 
 void upsert_object(Database& db, const ObjectRecord& o) {
     auto s = db.prepare(std::string("INSERT OR REPLACE INTO s3_objects (") + kObjectColumns +
-                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type, o.headers.dump(),
                o.metadata.dump(), o.tags.dump(), o.checksums.dump(), o.parts_count, o.storage_class);
+    if (o.inline_body)
+        s.bind_blob(14, *o.inline_body);
+    else
+        s.bind_null(14);
     s.run();
 }
 }  // namespace
@@ -75,7 +79,7 @@ void Store::init_schema() {
             blob_id TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
             last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
             metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
-            parts_count INTEGER NOT NULL, storage_class TEXT NOT NULL,
+            parts_count INTEGER NOT NULL, storage_class TEXT NOT NULL, body BLOB,
             PRIMARY KEY (bucket, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS s3_uploads (
             upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL REFERENCES s3_buckets(name),
@@ -187,8 +191,14 @@ std::optional<ObjectRecord> Store::object(const std::string& bucket, const std::
 
 std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key) {
     Lock lock(db_.mutex());
-    auto rec = find_object(db_, bucket, key);
-    if (!rec) return std::nullopt;
+    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns + ", body FROM s3_objects WHERE bucket=? AND key=?");
+    s.bind_all(bucket, key);
+    if (!s.step()) return std::nullopt;
+    auto rec = std::optional<ObjectRecord>(read_object(s));
+    if (!s.is_null(13)) {
+        rec->inline_body = s.blob(13);
+        return OpenedObject{std::move(*rec), -1};
+    }
     int fd = blobs_.open_read(rec->blob_id);
     if (fd < 0) throw std::runtime_error("blob missing for " + bucket + "/" + key);
     return OpenedObject{std::move(*rec), fd};

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <optional>
 #include <string>
@@ -29,7 +30,10 @@ struct BucketRecord {
 struct ObjectRecord {
     std::string bucket;
     std::string key;
-    std::string blob_id;
+    std::string blob_id;  // empty when the body is stored inline
+    // Small bodies live in the row itself: no file to create, rename or unlink per object.
+    // Loaded only by open_object(); listings never read it.
+    std::optional<std::string> inline_body;
     uint64_t size = 0;
     std::string etag;  // without quotes
     int64_t last_modified_ms = 0;
@@ -64,7 +68,8 @@ struct PartRecord {
     nlohmann::json checksums = nlohmann::json::object();
 };
 
-// A readable object: the record and an open descriptor of its body.
+// A readable object: the record and an open descriptor of its body (or, for an inline
+// object, fd -1 and record.inline_body holding the bytes).
 struct OpenedObject {
     ObjectRecord record;
     int fd = -1;

@@ -129,3 +129,29 @@ TEST_F(StoreTest, MultipartLifecycle) {
     EXPECT_EQ(store.object("b", "k")->blob_id, o.blob_id);
     EXPECT_THROW(store.complete_upload("u1", o, {}), AwsError);
 }
+
+TEST_F(StoreTest, InlineBodiesLiveInTheRow) {
+    ObjectRecord o;
+    o.bucket = "b";
+    o.key = "small";
+    o.inline_body = std::string("\0tiny", 5);
+    o.size = 5;
+    store.put_object(o);
+    auto opened = store.open_object("b", "small");
+    ASSERT_TRUE(opened);
+    EXPECT_EQ(opened->fd, -1);
+    EXPECT_EQ(*opened->record.inline_body, std::string("\0tiny", 5));
+    // Listings don't carry bodies.
+    EXPECT_FALSE(store.list_objects("b", "", "", 10).at(0).inline_body);
+    // Replacing an inline object with a file-backed one (and back) leaves no stray blob.
+    auto file = object("small", "now a file");
+    store.put_object(file);
+    EXPECT_EQ(store.open_object("b", "small")->record.inline_body, std::nullopt);
+    store.put_object(o);
+    EXPECT_FALSE(std::filesystem::exists(blobs.path_for(file.blob_id)));
+    ObjectRecord empty_body = o;
+    empty_body.key = "empty";
+    empty_body.inline_body = "";
+    store.put_object(empty_body);
+    EXPECT_EQ(store.open_object("b", "empty")->record.inline_body, "");
+}
