@@ -229,3 +229,16 @@ def test_unsigned_trailer_checksum_is_checked(server, s3):
             assert b"<Code>BadDigest</Code>" in data
     got = s3.get_object(Bucket="trail", Key="k", ChecksumMode="ENABLED")
     assert got["Body"].read() == b"hello" and got["ChecksumCRC32"] == good
+
+
+def test_second_server_on_same_data_dir_is_refused(tmp_path):
+    srv = Server(data_dir=tmp_path / "shared")
+    try:
+        import subprocess
+        from conftest import BINARY, free_port
+        p = subprocess.run([str(BINARY), "serve", "--port", str(free_port()), "--data-dir", str(tmp_path / "shared")],
+                           capture_output=True, text=True, timeout=30)
+        assert p.returncode != 0 and "in use by another fogbank process" in p.stderr
+        make_client(srv).list_buckets()  # the first one is unaffected
+    finally:
+        srv.cleanup()
