@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "emulator/crypto.hpp"
@@ -11,6 +13,15 @@
 namespace fogbank {
 
 namespace fs = std::filesystem;
+
+void write_all(int fd, std::string_view bytes) {
+    while (!bytes.empty()) {
+        ssize_t n = ::write(fd, bytes.data(), bytes.size());
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw std::runtime_error(std::string("write failed: ") + std::strerror(errno));
+        bytes.remove_prefix(static_cast<size_t>(n));
+    }
+}
 
 BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
     if (root_.empty()) {

@@ -6,8 +6,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace fogbank {
+
+// write(2) until every byte is written; throws std::runtime_error on failure.
+void write_all(int fd, std::string_view bytes);
 
 class BlobStore {
 public:

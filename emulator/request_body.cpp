@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include "emulator/blob_store.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 
@@ -100,11 +101,10 @@ void BodySink::consume(std::string_view bytes) {
 }
 
 void BodySink::write_file(std::string_view bytes) {
-    while (!bytes.empty()) {
-        ssize_t n = ::write(fd_, bytes.data(), bytes.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw AwsError("InternalError", std::string("spool write failed: ") + std::strerror(errno), 500);
-        bytes.remove_prefix(static_cast<size_t>(n));
+    try {
+        write_all(fd_, bytes);
+    } catch (const std::exception& e) {
+        throw AwsError("InternalError", std::string("spool ") + e.what(), 500);
     }
 }
 

@@ -22,40 +22,28 @@ CopyResult copy_to_new_blob(BlobStore& blobs, const std::vector<CopySource>& sou
     std::vector<Checksummer> sums;
     for (auto alg : algorithms) sums.emplace_back(alg);
     std::vector<char> buf(1 << 20);
+    // Every byte copied is hashed on the way.
+    auto absorb = [&](std::string_view chunk) {
+        md5.update(chunk);
+        for (auto& s : sums) s.update(chunk);
+        write_all(out, chunk);
+        result.size += chunk.size();
+    };
     try {
         for (const auto& src : sources) {
-            uint64_t off = src.offset, left = src.length;
             if (src.memory) {
                 if (src.offset + src.length > src.memory->size()) throw std::runtime_error("inline copy out of range");
-                std::string_view chunk(src.memory->data() + src.offset, src.length);
-                md5.update(chunk);
-                for (auto& s : sums) s.update(chunk);
-                for (size_t done = 0; done < chunk.size();) {
-                    ssize_t w = ::write(out, chunk.data() + done, chunk.size() - done);
-                    if (w < 0 && errno == EINTR) continue;
-                    if (w <= 0) throw std::runtime_error(std::string("blob write failed: ") + std::strerror(errno));
-                    done += static_cast<size_t>(w);
-                }
-                result.size += src.length;
+                absorb(std::string_view(src.memory->data() + src.offset, src.length));
                 continue;
             }
-            while (left > 0) {
+            for (uint64_t off = src.offset, left = src.length; left > 0;) {
                 ssize_t n = ::pread(src.fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
                                     static_cast<off_t>(off));
                 if (n < 0 && errno == EINTR) continue;
                 if (n <= 0) throw std::runtime_error("short read while copying a blob");
-                std::string_view chunk(buf.data(), static_cast<size_t>(n));
-                md5.update(chunk);
-                for (auto& s : sums) s.update(chunk);
-                for (size_t done = 0; done < chunk.size();) {
-                    ssize_t w = ::write(out, chunk.data() + done, chunk.size() - done);
-                    if (w < 0 && errno == EINTR) continue;
-                    if (w <= 0) throw std::runtime_error(std::string("blob write failed: ") + std::strerror(errno));
-                    done += static_cast<size_t>(w);
-                }
+                absorb(std::string_view(buf.data(), static_cast<size_t>(n)));
                 off += static_cast<uint64_t>(n);
                 left -= static_cast<uint64_t>(n);
-                result.size += static_cast<uint64_t>(n);
             }
         }
     } catch (...) {

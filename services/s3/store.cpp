@@ -32,6 +32,9 @@ ObjectRecord read_object(const Statement& s, int c = 0) {
     return o;
 }
 
+constexpr const char* kUploadColumns =
+    "upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type";
+
 BucketRecord read_bucket(const Statement& s) {
     BucketRecord b;
     b.name = s.text(0);
@@ -240,8 +243,7 @@ std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const s
 void Store::create_upload(const UploadRecord& u) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(
-        "INSERT INTO s3_uploads (upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type) "
-        "VALUES (?,?,?,?,?,?,?)");
+        std::string("INSERT INTO s3_uploads (") + kUploadColumns + ") VALUES (?,?,?,?,?,?,?)");
     json obj = {{"content_type", u.object.content_type}, {"headers", u.object.headers},
                 {"metadata", u.object.metadata},         {"tags", u.object.tags},
                 {"storage_class", u.object.storage_class}};
@@ -270,9 +272,7 @@ static UploadRecord read_upload(const Statement& s) {
 
 std::optional<UploadRecord> Store::upload(const std::string& upload_id) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        "SELECT upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type FROM s3_uploads "
-        "WHERE upload_id=?");
+    auto s = db_.prepare(std::string("SELECT ") + kUploadColumns + " FROM s3_uploads WHERE upload_id=?");
     s.bind_all(upload_id);
     if (!s.step()) return std::nullopt;
     return read_upload(s);
@@ -280,9 +280,8 @@ std::optional<UploadRecord> Store::upload(const std::string& upload_id) {
 
 std::vector<UploadRecord> Store::uploads(const std::string& bucket) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        "SELECT upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type FROM s3_uploads "
-        "WHERE bucket=? ORDER BY key, initiated, upload_id");
+    auto s = db_.prepare(std::string("SELECT ") + kUploadColumns +
+                         " FROM s3_uploads WHERE bucket=? ORDER BY key, initiated, upload_id");
     s.bind_all(bucket);
     std::vector<UploadRecord> out;
     while (s.step()) out.push_back(read_upload(s));
