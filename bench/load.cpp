@@ -44,13 +44,14 @@ struct Options {
 };
 
 class Connection {
-public:
+  public:
     explicit Connection(const Options& o) : o_(o), socket_(ioc_) {
         tcp::resolver r(ioc_);
         asio::connect(socket_, r.resolve(o.host, o.port));
         socket_.set_option(tcp::no_delay(true));
         pattern_.resize(256 * 1024);
-        for (size_t i = 0; i < pattern_.size(); ++i) pattern_[i] = static_cast<char>('a' + i % 26);
+        for (size_t i = 0; i < pattern_.size(); ++i)
+            pattern_[i] = static_cast<char>('a' + i % 26);
     }
 
     // Returns the HTTP status; the body (if any) is read and dropped.
@@ -66,14 +67,22 @@ public:
         auth.signed_headers = {"host", "x-amz-content-sha256", "x-amz-date"};
         auth.amz_date = date;
         std::vector<std::pair<std::string, std::string>> q;
-        fogbank::CanonicalInput in{http::to_string(method), fogbank::canonical_uri(path, true), &q, &h,
-                                   &auth.signed_headers, "UNSIGNED-PAYLOAD"};
+        fogbank::CanonicalInput in{http::to_string(method),
+                                   fogbank::canonical_uri(path, true),
+                                   &q,
+                                   &h,
+                                   &auth.signed_headers,
+                                   "UNSIGNED-PAYLOAD"};
         std::string sig = fogbank::compute_signature(o_.secret, auth, in);
-        std::string head = std::string(http::to_string(method)) + " " + fogbank::uri_encode(path, true) + " HTTP/1.1\r\n";
-        head += "Host: " + host + "\r\nx-amz-date: " + date + "\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n";
-        head += "Authorization: AWS4-HMAC-SHA256 Credential=" + o_.access_key + "/" + auth.credential.scope() +
+        std::string head = std::string(http::to_string(method)) + " " +
+                           fogbank::uri_encode(path, true) + " HTTP/1.1\r\n";
+        head += "Host: " + host + "\r\nx-amz-date: " + date +
+                "\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n";
+        head += "Authorization: AWS4-HMAC-SHA256 Credential=" + o_.access_key + "/" +
+                auth.credential.scope() +
                 ", SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=" + sig + "\r\n";
-        if (method == http::verb::put) head += "Content-Length: " + std::to_string(body_size) + "\r\n";
+        if (method == http::verb::put)
+            head += "Content-Length: " + std::to_string(body_size) + "\r\n";
         head += "\r\n";
         asio::write(socket_, asio::buffer(head));
         for (uint64_t left = body_size; left > 0;) {
@@ -95,7 +104,7 @@ public:
         return p.get().result_int();
     }
 
-private:
+  private:
     const Options& o_;
     asio::io_context ioc_;
     tcp::socket socket_;
@@ -138,28 +147,42 @@ int main(int argc, char** argv) {
             Connection c(o);
             std::vector<double> mine;
             for (uint64_t i = t;; i += o.connections) {
-                if (o.count ? issued.fetch_add(1) >= o.count : std::chrono::steady_clock::now() >= deadline) break;
-                std::string path = "/" + o.bucket + "/obj-" + std::to_string(o.size) + "-" + std::to_string(i % o.keys);
+                if (o.count ? issued.fetch_add(1) >= o.count
+                            : std::chrono::steady_clock::now() >= deadline)
+                    break;
+                std::string path = "/" + o.bucket + "/obj-" + std::to_string(o.size) + "-" +
+                                   std::to_string(i % o.keys);
                 auto t0 = std::chrono::steady_clock::now();
                 int status = c.request(verb, path, put_size);
-                mine.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+                mine.push_back(
+                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                        .count());
                 if (status != 200) ++errors;
             }
             std::lock_guard lock(mu);
             latencies.insert(latencies.end(), mine.begin(), mine.end());
         });
     }
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::sort(latencies.begin(), latencies.end());
     auto pct = [&](double p) {
-        return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<size_t>(p * latencies.size()))];
+        return latencies.empty() ? 0.0
+                                 : latencies[std::min(latencies.size() - 1,
+                                                      static_cast<size_t>(p * latencies.size()))];
     };
     double n = static_cast<double>(latencies.size());
-    nlohmann::json out = {{"op", o.op},           {"size", o.size},        {"connections", o.connections},
-                          {"requests", latencies.size()}, {"errors", errors.load()}, {"seconds", secs},
-                          {"ops_per_s", n / secs}, {"mib_per_s", n * static_cast<double>(o.size) / secs / (1024 * 1024)},
-                          {"p50_ms", pct(0.5)},    {"p99_ms", pct(0.99)}};
+    nlohmann::json out = {{"op", o.op},
+                          {"size", o.size},
+                          {"connections", o.connections},
+                          {"requests", latencies.size()},
+                          {"errors", errors.load()},
+                          {"seconds", secs},
+                          {"ops_per_s", n / secs},
+                          {"mib_per_s", n * static_cast<double>(o.size) / secs / (1024 * 1024)},
+                          {"p50_ms", pct(0.5)},
+                          {"p99_ms", pct(0.99)}};
     std::cout << out.dump() << "\n";
     return errors ? 1 : 0;
 }

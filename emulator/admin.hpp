@@ -8,7 +8,7 @@
 namespace fogbank {
 
 class AdminService : public Service {
-public:
+  public:
     explicit AdminService(const Router& router) : router_(router) {}
     std::string_view name() const override { return "admin"; }
     Response handle(Request& req) override;
@@ -16,7 +16,7 @@ public:
     void reset() override {}
     bool signed_requests() const override { return false; }
 
-private:
+  private:
     const Router& router_;
 };
 

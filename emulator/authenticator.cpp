@@ -21,17 +21,19 @@ bool is_sha256_hex(std::string_view v) {
 }
 
 AwsError signature_mismatch() {
-    return AwsError("SignatureDoesNotMatch",
-                    "The request signature we calculated does not match the signature you provided. "
-                    "Check your key and signing method.",
-                    403);
+    return AwsError(
+        "SignatureDoesNotMatch",
+        "The request signature we calculated does not match the signature you provided. "
+        "Check your key and signing method.",
+        403);
 }
 
 std::string account_for(const Config& cfg, const std::string& access_key) {
-    if (auto it = cfg.auth_accounts.find(access_key); it != cfg.auth_accounts.end()) return it->second;
+    if (auto it = cfg.auth_accounts.find(access_key); it != cfg.auth_accounts.end())
+        return it->second;
     // A 12-digit access key names its account, as in LocalStack: handy for isolation tests.
-    if (access_key.size() == 12 &&
-        std::all_of(access_key.begin(), access_key.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (access_key.size() == 12 && std::all_of(access_key.begin(), access_key.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; }))
         return access_key;
     return cfg.default_account;
 }
@@ -44,7 +46,8 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         st.auth = parse_authorization_header(*h, amz_date);
     else
         st.auth = parse_presigned_query(head.query);
-    if (!st.auth && !head.header("authorization") && service.s3_signing()) st.v2 = parse_sigv2_query(head.query);
+    if (!st.auth && !head.header("authorization") && service.s3_signing())
+        st.v2 = parse_sigv2_query(head.query);
 
     head.account = cfg_.default_account;
     head.region = cfg_.default_region;
@@ -62,39 +65,49 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
     st.payload_claim = head.header("x-amz-content-sha256").value_or("");
     if (st.auth && st.auth->presigned && st.payload_claim.empty()) st.payload_claim = kUnsigned;
     st.streaming = st.payload_claim.rfind("STREAMING-", 0) == 0;
-    if (auto ce = head.header("content-encoding"); ce && ce->find("aws-chunked") != std::string::npos)
+    if (auto ce = head.header("content-encoding");
+        ce && ce->find("aws-chunked") != std::string::npos)
         st.streaming = true;
-    st.signed_chunks = st.payload_claim == kStreamingSigned || st.payload_claim == kStreamingSignedTrailer;
+    st.signed_chunks =
+        st.payload_claim == kStreamingSigned || st.payload_claim == kStreamingSignedTrailer;
     if (st.streaming && !st.payload_claim.empty() && st.payload_claim != kStreamingSigned &&
-        st.payload_claim != kStreamingSignedTrailer && st.payload_claim != kStreamingUnsignedTrailer &&
+        st.payload_claim != kStreamingSignedTrailer &&
+        st.payload_claim != kStreamingUnsignedTrailer &&
         st.payload_claim.rfind("STREAMING-", 0) == 0)
-        throw AwsError("InvalidArgument", "x-amz-content-sha256 must be a known streaming mode", 400);
+        throw AwsError("InvalidArgument", "x-amz-content-sha256 must be a known streaming mode",
+                       400);
     // A claimed payload hash is always checked, as S3 does, whether or not auth is strict.
     st.want_sha256 = is_sha256_hex(st.payload_claim);
-    if (!st.payload_claim.empty() && !st.want_sha256 && !st.streaming && st.payload_claim != kUnsigned &&
-        service.s3_signing())
-        throw AwsError("InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
-                                          "STREAMING-... or a valid sha256 value.", 400);
+    if (!st.payload_claim.empty() && !st.want_sha256 && !st.streaming &&
+        st.payload_claim != kUnsigned && service.s3_signing())
+        throw AwsError("InvalidArgument",
+                       "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+                       "STREAMING-... or a valid sha256 value.",
+                       400);
 
     if (!cfg_.auth_strict || !service.signed_requests()) return st;
 
     if (st.v2) {
         auto key = cfg_.auth_keys.find(st.v2->access_key);
         if (key == cfg_.auth_keys.end())
-            throw AwsError("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403)
+            throw AwsError("InvalidAccessKeyId",
+                           "The AWS Access Key Id you provided does not exist in our records.", 403)
                 .with("AWSAccessKeyId", st.v2->access_key);
         if (std::chrono::seconds(st.v2->expires) < now_ms().time_since_epoch())
-            throw AwsError("AccessDenied", "Request has expired", 403).with("Expires", std::to_string(st.v2->expires));
-        if (sigv2_signature(head, *st.v2, key->second) != st.v2->signature) throw signature_mismatch();
+            throw AwsError("AccessDenied", "Request has expired", 403)
+                .with("Expires", std::to_string(st.v2->expires));
+        if (sigv2_signature(head, *st.v2, key->second) != st.v2->signature)
+            throw signature_mismatch();
         st.signature_checked = true;
         return st;
     }
     if (!st.auth) {
         if (head.header("authorization"))
             throw AwsError("AccessDenied", "Unsupported Authorization Type", 400);
-        throw AwsError(service.s3_signing() ? "AccessDenied" : "MissingAuthenticationToken",
-                       service.s3_signing() ? "Access Denied" : "Request is missing Authentication Token",
-                       403);
+        throw AwsError(
+            service.s3_signing() ? "AccessDenied" : "MissingAuthenticationToken",
+            service.s3_signing() ? "Access Denied" : "Request is missing Authentication Token",
+            403);
     }
     auto key = cfg_.auth_keys.find(st.auth->credential.access_key);
     if (key == cfg_.auth_keys.end())
@@ -104,24 +117,29 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
     st.secret = key->second;
 
     auto signed_at = parse_amz_date(st.auth->amz_date);
-    if (!signed_at) throw AwsError("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", 403);
+    if (!signed_at)
+        throw AwsError("AccessDenied",
+                       "AWS authentication requires a valid Date or x-amz-date header", 403);
     auto now = now_ms();
     if (st.auth->presigned) {
         if (now > *signed_at + std::chrono::seconds(st.auth->expires_seconds))
             throw AwsError("AccessDenied", "Request has expired", 403)
                 .with("X-Amz-Expires", std::to_string(st.auth->expires_seconds))
-                .with("Expires", format_iso8601_ms(*signed_at + std::chrono::seconds(st.auth->expires_seconds)))
+                .with("Expires", format_iso8601_ms(*signed_at +
+                                                   std::chrono::seconds(st.auth->expires_seconds)))
                 .with("ServerTime", format_iso8601_ms(now));
         if (*signed_at > now + std::chrono::minutes(15))
             throw AwsError("AccessDenied", "Request is not valid yet", 403);
     } else if (std::chrono::abs(now - *signed_at) > std::chrono::minutes(15)) {
         throw AwsError("RequestTimeTooSkewed",
-                       "The difference between the request time and the current time is too large.", 403)
+                       "The difference between the request time and the current time is too large.",
+                       403)
             .with("RequestTime", st.auth->amz_date)
             .with("ServerTime", format_iso8601_ms(now));
     }
     if (service.s3_signing() && !st.auth->presigned && st.payload_claim.empty())
-        throw AwsError("InvalidRequest", "Missing required header for this request: x-amz-content-sha256", 400);
+        throw AwsError("InvalidRequest",
+                       "Missing required header for this request: x-amz-content-sha256", 400);
 
     // The claim is part of what was signed; if it is present we can check before the body.
     if (!st.payload_claim.empty()) {
@@ -145,8 +163,9 @@ std::unique_ptr<AwsChunkedDecoder> Authenticator::decoder(const RequestHead&, co
 void Authenticator::finish(const RequestHead& head, AuthState& st, const RequestBody& body,
                            const Service& service) const {
     if (is_sha256_hex(st.payload_claim) && body.sha256_hex && *body.sha256_hex != st.payload_claim)
-        throw AwsError("XAmzContentSHA256Mismatch",
-                       "The provided 'x-amz-content-sha256' header does not match what was computed.", 400)
+        throw AwsError(
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.", 400)
             .with("ClientComputedContentSHA256", st.payload_claim)
             .with("S3ComputedContentSHA256", *body.sha256_hex);
     if (cfg_.auth_strict && !st.signature_checked && st.auth) {
@@ -155,18 +174,15 @@ void Authenticator::finish(const RequestHead& head, AuthState& st, const Request
     }
 }
 
-void Authenticator::verify_signature(const RequestHead& head, const AuthState& st, const Service& service,
-                                     std::string_view payload_hash) const {
+void Authenticator::verify_signature(const RequestHead& head, const AuthState& st,
+                                     const Service& service, std::string_view payload_hash) const {
     const auto& auth = *st.auth;
     // Every signed header must be present (host is always among them).
     for (auto& name : auth.signed_headers)
         if (!head.header(name)) throw signature_mismatch();
-    CanonicalInput in{head.method_name,
-                      canonical_uri(head.path, service.s3_signing()),
-                      &head.query,
-                      &head.headers,
-                      &auth.signed_headers,
-                      payload_hash,
+    CanonicalInput in{head.method_name,     canonical_uri(head.path, service.s3_signing()),
+                      &head.query,          &head.headers,
+                      &auth.signed_headers, payload_hash,
                       auth.presigned};
     if (compute_signature(*st.secret, auth, in) != auth.signature) throw signature_mismatch();
 }

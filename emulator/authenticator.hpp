@@ -22,17 +22,17 @@ class Service;
 // The per-request state of the check, between reading the head and reading the body.
 struct AuthState {
     std::optional<SigV4Auth> auth;
-    std::optional<SigV2Query> v2;         // legacy presigned URL
-    std::optional<std::string> secret;    // strict mode: the caller's secret key
-    std::string payload_claim;            // x-amz-content-sha256 (or UNSIGNED-PAYLOAD)
+    std::optional<SigV2Query> v2;       // legacy presigned URL
+    std::optional<std::string> secret;  // strict mode: the caller's secret key
+    std::string payload_claim;          // x-amz-content-sha256 (or UNSIGNED-PAYLOAD)
     bool signature_checked = false;
-    bool streaming = false;               // aws-chunked framing on the body
+    bool streaming = false;  // aws-chunked framing on the body
     bool signed_chunks = false;
-    bool want_sha256 = false;             // hash the decoded body
+    bool want_sha256 = false;  // hash the decoded body
 };
 
 class Authenticator {
-public:
+  public:
     explicit Authenticator(const Config& cfg) : cfg_(cfg) {}
 
     // Parses the signature, fills head.account/region/access_key and, when strict, checks the
@@ -42,9 +42,10 @@ public:
     std::unique_ptr<AwsChunkedDecoder> decoder(const RequestHead& head, const AuthState& st,
                                                const Service& service) const;
     // After the body: payload hash claim and any signature that needed the body. Throws AwsError.
-    void finish(const RequestHead& head, AuthState& st, const RequestBody& body, const Service& service) const;
+    void finish(const RequestHead& head, AuthState& st, const RequestBody& body,
+                const Service& service) const;
 
-private:
+  private:
     void verify_signature(const RequestHead& head, const AuthState& st, const Service& service,
                           std::string_view payload_hash) const;
     const Config& cfg_;

@@ -34,18 +34,21 @@ std::string ChunkSignatureChain::next_trailer_signature(std::string_view trailer
     return prev_signature;
 }
 
-void AwsChunkedDecoder::feed(std::string_view raw, const std::function<void(std::string_view)>& out) {
+void AwsChunkedDecoder::feed(std::string_view raw,
+                             const std::function<void(std::string_view)>& out) {
     while (!raw.empty()) {
         switch (state_) {
             case State::size_line:
             case State::trailer_line: {
                 auto nl = raw.find('\n');
-                std::string_view part = raw.substr(0, nl == std::string_view::npos ? raw.size() : nl);
+                std::string_view part =
+                    raw.substr(0, nl == std::string_view::npos ? raw.size() : nl);
                 line_.append(part);
                 if (line_.size() > kMaxLine) throw malformed("line too long");
                 if (nl == std::string_view::npos) return;
                 raw.remove_prefix(nl + 1);
-                if (line_.empty() || line_.back() != '\r') throw malformed("line not CRLF-terminated");
+                if (line_.empty() || line_.back() != '\r')
+                    throw malformed("line not CRLF-terminated");
                 line_.pop_back();
                 std::string line = std::move(line_);
                 line_.clear();
@@ -129,7 +132,8 @@ void AwsChunkedDecoder::on_trailer_line(std::string_view line) {
     if (line.empty()) {
         if (chain_ && !trailers_.empty()) {
             if (!trailer_signature_) throw bad_signature();
-            if (chain_->next_trailer_signature(sha256_hex(canonical_trailers_)) != *trailer_signature_)
+            if (chain_->next_trailer_signature(sha256_hex(canonical_trailers_)) !=
+                *trailer_signature_)
                 throw bad_signature();
         }
         state_ = State::done;

@@ -26,7 +26,7 @@ struct ChunkSignatureChain {
 };
 
 class AwsChunkedDecoder {
-public:
+  public:
     explicit AwsChunkedDecoder(std::optional<ChunkSignatureChain> verify = std::nullopt)
         : chain_(std::move(verify)) {}
 
@@ -37,7 +37,7 @@ public:
     const std::map<std::string, std::string>& trailers() const { return trailers_; }
     uint64_t decoded_size() const { return decoded_; }
 
-private:
+  private:
     enum class State { size_line, data, data_crlf, trailer_line, done };
     void on_size_line(std::string_view line);
     void on_trailer_line(std::string_view line);

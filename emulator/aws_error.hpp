@@ -9,7 +9,7 @@
 namespace fogbank {
 
 class AwsError : public std::runtime_error {
-public:
+  public:
     AwsError(std::string code, std::string message, int http_status)
         : std::runtime_error(message), code_(std::move(code)), status_(http_status) {}
 
@@ -23,7 +23,7 @@ public:
     }
     const std::map<std::string, std::string>& fields() const { return fields_; }
 
-private:
+  private:
     std::string code_;
     int status_;
     std::map<std::string, std::string> fields_;

@@ -26,7 +26,8 @@ void write_all(int fd, std::string_view bytes) {
 BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
     if (root_.empty()) {
         std::string tmpl = (fs::temp_directory_path() / "fogbank-XXXXXX").string();
-        if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create temporary blob directory");
+        if (!mkdtemp(tmpl.data()))
+            throw std::runtime_error("cannot create temporary blob directory");
         root_ = tmpl;
         temporary_ = true;
     }
@@ -41,7 +42,8 @@ BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
     }
     // Spool files of a crashed process were never acknowledged.
     std::error_code ec;
-    for (auto& e : fs::directory_iterator(spool_, ec)) fs::remove(e.path(), ec);
+    for (auto& e : fs::directory_iterator(spool_, ec))
+        fs::remove(e.path(), ec);
 }
 
 BlobStore::~BlobStore() {
@@ -78,7 +80,8 @@ void BlobStore::remove(const std::string& id) {
 void BlobStore::remove_all() {
     std::error_code ec;
     for (auto& dir : fs::directory_iterator(blobs_, ec))
-        for (auto& e : fs::directory_iterator(dir.path(), ec)) fs::remove(e.path(), ec);
+        for (auto& e : fs::directory_iterator(dir.path(), ec))
+            fs::remove(e.path(), ec);
 }
 
 int BlobStore::open_read(const std::string& id) const {

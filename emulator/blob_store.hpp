@@ -14,7 +14,7 @@ namespace fogbank {
 void write_all(int fd, std::string_view bytes);
 
 class BlobStore {
-public:
+  public:
     // root empty: a private temporary directory removed when the store is destroyed.
     explicit BlobStore(std::filesystem::path root);
     ~BlobStore();
@@ -32,7 +32,7 @@ public:
     // Opens for reading; -1 if missing.
     int open_read(const std::string& id) const;
 
-private:
+  private:
     std::filesystem::path root_;
     std::filesystem::path blobs_;
     std::filesystem::path spool_;

@@ -11,7 +11,7 @@ namespace fogbank {
 namespace {
 
 // Reflected table-driven CRCs; polynomials as the S3 docs name them.
-constexpr uint32_t kCrc32cPoly = 0x82F63B78u;           // Castagnoli, reflected
+constexpr uint32_t kCrc32cPoly = 0x82F63B78u;               // Castagnoli, reflected
 constexpr uint64_t kCrc64NvmePoly = 0x9A6C9329AC4BC9B5ull;  // NVMe, reflected
 
 template <typename T, T Poly>
@@ -19,11 +19,13 @@ constexpr std::array<std::array<T, 256>, 8> make_slicing_tables() {
     std::array<std::array<T, 256>, 8> t{};
     for (unsigned i = 0; i < 256; ++i) {
         T c = i;
-        for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ Poly : c >> 1;
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1) ? (c >> 1) ^ Poly : c >> 1;
         t[0][i] = c;
     }
     for (unsigned i = 0; i < 256; ++i)
-        for (int s = 1; s < 8; ++s) t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
+        for (int s = 1; s < 8; ++s)
+            t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xFF];
     return t;
 }
 
@@ -46,13 +48,15 @@ T slice8(const std::array<std::array<T, 256>, 8>& t, T crc, std::string_view byt
         p += 8;
         n -= 8;
     }
-    while (n--) crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFF];
+    while (n--)
+        crc = (crc >> 8) ^ t[0][(crc ^ *p++) & 0xFF];
     return crc;
 }
 
 std::string big_endian(uint64_t v, size_t n) {
     std::string out(n, '\0');
-    for (size_t i = 0; i < n; ++i) out[n - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
+    for (size_t i = 0; i < n; ++i)
+        out[n - 1 - i] = static_cast<char>((v >> (8 * i)) & 0xFF);
     return out;
 }
 
@@ -66,11 +70,16 @@ std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name)
 
 std::string_view checksum_name(ChecksumAlgorithm alg) {
     switch (alg) {
-        case ChecksumAlgorithm::crc32: return "CRC32";
-        case ChecksumAlgorithm::crc32c: return "CRC32C";
-        case ChecksumAlgorithm::crc64nvme: return "CRC64NVME";
-        case ChecksumAlgorithm::sha1: return "SHA1";
-        case ChecksumAlgorithm::sha256: return "SHA256";
+        case ChecksumAlgorithm::crc32:
+            return "CRC32";
+        case ChecksumAlgorithm::crc32c:
+            return "CRC32C";
+        case ChecksumAlgorithm::crc64nvme:
+            return "CRC64NVME";
+        case ChecksumAlgorithm::sha1:
+            return "SHA1";
+        case ChecksumAlgorithm::sha256:
+            return "SHA256";
     }
     return "";
 }
@@ -81,11 +90,16 @@ std::string checksum_header(ChecksumAlgorithm alg) {
 
 std::string_view checksum_xml_element(ChecksumAlgorithm alg) {
     switch (alg) {
-        case ChecksumAlgorithm::crc32: return "ChecksumCRC32";
-        case ChecksumAlgorithm::crc32c: return "ChecksumCRC32C";
-        case ChecksumAlgorithm::crc64nvme: return "ChecksumCRC64NVME";
-        case ChecksumAlgorithm::sha1: return "ChecksumSHA1";
-        case ChecksumAlgorithm::sha256: return "ChecksumSHA256";
+        case ChecksumAlgorithm::crc32:
+            return "ChecksumCRC32";
+        case ChecksumAlgorithm::crc32c:
+            return "ChecksumCRC32C";
+        case ChecksumAlgorithm::crc64nvme:
+            return "ChecksumCRC64NVME";
+        case ChecksumAlgorithm::sha1:
+            return "ChecksumSHA1";
+        case ChecksumAlgorithm::sha256:
+            return "ChecksumSHA256";
     }
     return "";
 }
@@ -93,10 +107,14 @@ std::string_view checksum_xml_element(ChecksumAlgorithm alg) {
 size_t checksum_size(ChecksumAlgorithm alg) {
     switch (alg) {
         case ChecksumAlgorithm::crc32:
-        case ChecksumAlgorithm::crc32c: return 4;
-        case ChecksumAlgorithm::crc64nvme: return 8;
-        case ChecksumAlgorithm::sha1: return 20;
-        case ChecksumAlgorithm::sha256: return 32;
+        case ChecksumAlgorithm::crc32c:
+            return 4;
+        case ChecksumAlgorithm::crc64nvme:
+            return 8;
+        case ChecksumAlgorithm::sha1:
+            return 20;
+        case ChecksumAlgorithm::sha256:
+            return 32;
     }
     return 0;
 }
@@ -105,8 +123,7 @@ uint32_t crc32_update(uint32_t crc, std::string_view bytes) {
     // zlib's crc32 is the same CRC-32 (IEEE) and already vectorised.
     while (!bytes.empty()) {
         auto n = static_cast<uInt>(std::min<size_t>(bytes.size(), 1u << 30));
-        crc = static_cast<uint32_t>(
-            ::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), n));
+        crc = static_cast<uint32_t>(::crc32(crc, reinterpret_cast<const Bytef*>(bytes.data()), n));
         bytes.remove_prefix(n);
     }
     return crc;
@@ -127,10 +144,17 @@ Checksummer::Checksummer(ChecksumAlgorithm alg) : alg_(alg) {
 
 void Checksummer::update(std::string_view bytes) {
     switch (alg_) {
-        case ChecksumAlgorithm::crc32: crc_ = crc32_update(static_cast<uint32_t>(crc_), bytes); break;
-        case ChecksumAlgorithm::crc32c: crc_ = crc32c_update(static_cast<uint32_t>(crc_), bytes); break;
-        case ChecksumAlgorithm::crc64nvme: crc_ = crc64nvme_update(crc_, bytes); break;
-        default: digest_->update(bytes);
+        case ChecksumAlgorithm::crc32:
+            crc_ = crc32_update(static_cast<uint32_t>(crc_), bytes);
+            break;
+        case ChecksumAlgorithm::crc32c:
+            crc_ = crc32c_update(static_cast<uint32_t>(crc_), bytes);
+            break;
+        case ChecksumAlgorithm::crc64nvme:
+            crc_ = crc64nvme_update(crc_, bytes);
+            break;
+        default:
+            digest_->update(bytes);
     }
 }
 
@@ -139,7 +163,9 @@ std::string Checksummer::raw() {
     return *done_;
 }
 
-std::string Checksummer::base64() { return base64_encode(raw()); }
+std::string Checksummer::base64() {
+    return base64_encode(raw());
+}
 
 std::string checksum_of(ChecksumAlgorithm alg, std::string_view bytes) {
     Checksummer c(alg);

@@ -22,9 +22,9 @@ inline constexpr ChecksumAlgorithm kAllChecksumAlgorithms[] = {
 
 // "CRC32", "CRC64NVME", ... as in ChecksumAlgorithm request fields (case-insensitive parse).
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name);
-std::string_view checksum_name(ChecksumAlgorithm alg);           // "CRC32"
-std::string checksum_header(ChecksumAlgorithm alg);              // "x-amz-checksum-crc32"
-std::string_view checksum_xml_element(ChecksumAlgorithm alg);    // "ChecksumCRC32"
+std::string_view checksum_name(ChecksumAlgorithm alg);         // "CRC32"
+std::string checksum_header(ChecksumAlgorithm alg);            // "x-amz-checksum-crc32"
+std::string_view checksum_xml_element(ChecksumAlgorithm alg);  // "ChecksumCRC32"
 // Length in bytes of the raw digest.
 size_t checksum_size(ChecksumAlgorithm alg);
 
@@ -33,14 +33,14 @@ uint32_t crc32c_update(uint32_t crc, std::string_view bytes);
 uint64_t crc64nvme_update(uint64_t crc, std::string_view bytes);
 
 class Checksummer {
-public:
+  public:
     explicit Checksummer(ChecksumAlgorithm alg);
     ChecksumAlgorithm algorithm() const { return alg_; }
     void update(std::string_view bytes);
-    std::string raw();      // big-endian digest bytes
-    std::string base64();   // as on the wire
+    std::string raw();     // big-endian digest bytes
+    std::string base64();  // as on the wire
 
-private:
+  private:
     ChecksumAlgorithm alg_;
     uint64_t crc_ = 0;
     std::optional<Digest> digest_;

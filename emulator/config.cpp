@@ -40,7 +40,8 @@ void apply_config_file(Config& cfg, const std::string& path) {
         }
     }
     if (auto s3 = root["s3"]) {
-        if (auto n = s3["virtual_host_suffixes"]) cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
+        if (auto n = s3["virtual_host_suffixes"])
+            cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
     }
 }
 

@@ -12,7 +12,7 @@ namespace fogbank {
 struct Config {
     std::string host = "127.0.0.1";
     uint16_t port = 4566;
-    std::string data_dir;  // empty: ephemeral state, gone at exit
+    std::string data_dir;     // empty: ephemeral state, gone at exit
     unsigned io_threads = 0;  // 0: one per core
     std::string log_level = "info";
 
@@ -22,7 +22,7 @@ struct Config {
 
     // Identity and signature checks.
     bool auth_strict = false;
-    std::map<std::string, std::string> auth_keys;  // access key -> secret key
+    std::map<std::string, std::string> auth_keys;      // access key -> secret key
     std::map<std::string, std::string> auth_accounts;  // access key -> account id
     std::string default_account = "000000000000";
     std::string default_region = "us-east-1";

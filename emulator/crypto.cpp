@@ -13,9 +13,12 @@ namespace fogbank {
 namespace {
 const EVP_MD* md_for(Digest::Kind kind) {
     switch (kind) {
-        case Digest::Kind::md5: return EVP_md5();
-        case Digest::Kind::sha1: return EVP_sha1();
-        case Digest::Kind::sha256: return EVP_sha256();
+        case Digest::Kind::md5:
+            return EVP_md5();
+        case Digest::Kind::sha1:
+            return EVP_sha1();
+        case Digest::Kind::sha256:
+            return EVP_sha256();
     }
     return EVP_sha256();
 }
@@ -30,7 +33,9 @@ Digest::~Digest() {
     if (ctx_) EVP_MD_CTX_free(ctx_);
 }
 
-Digest::Digest(Digest&& o) noexcept : ctx_(o.ctx_) { o.ctx_ = nullptr; }
+Digest::Digest(Digest&& o) noexcept : ctx_(o.ctx_) {
+    o.ctx_ = nullptr;
+}
 
 Digest& Digest::operator=(Digest&& o) noexcept {
     if (this != &o) {
@@ -41,7 +46,9 @@ Digest& Digest::operator=(Digest&& o) noexcept {
     return *this;
 }
 
-void Digest::update(std::string_view bytes) { EVP_DigestUpdate(ctx_, bytes.data(), bytes.size()); }
+void Digest::update(std::string_view bytes) {
+    EVP_DigestUpdate(ctx_, bytes.data(), bytes.size());
+}
 
 std::string Digest::finish() {
     unsigned char out[EVP_MAX_MD_SIZE];
@@ -56,10 +63,18 @@ static std::string one_shot(Digest::Kind kind, std::string_view bytes) {
     return d.finish();
 }
 
-std::string md5(std::string_view bytes) { return one_shot(Digest::Kind::md5, bytes); }
-std::string sha1(std::string_view bytes) { return one_shot(Digest::Kind::sha1, bytes); }
-std::string sha256(std::string_view bytes) { return one_shot(Digest::Kind::sha256, bytes); }
-std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+std::string md5(std::string_view bytes) {
+    return one_shot(Digest::Kind::md5, bytes);
+}
+std::string sha1(std::string_view bytes) {
+    return one_shot(Digest::Kind::sha1, bytes);
+}
+std::string sha256(std::string_view bytes) {
+    return one_shot(Digest::Kind::sha256, bytes);
+}
+std::string sha256_hex(std::string_view bytes) {
+    return to_hex(sha256(bytes));
+}
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];

@@ -12,7 +12,7 @@ struct evp_md_st;
 namespace fogbank {
 
 class Digest {
-public:
+  public:
     enum class Kind { md5, sha1, sha256 };
     explicit Digest(Kind kind);
     ~Digest();
@@ -23,7 +23,7 @@ public:
     // Raw digest bytes. The object can't be updated afterwards.
     std::string finish();
 
-private:
+  private:
     evp_md_ctx_st* ctx_;
 };
 

@@ -11,14 +11,18 @@ namespace {
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr) !=
+        SQLITE_OK)
         fail(db, "prepare");
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int idx, std::string_view v) {
-    if (sqlite3_bind_text(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) != SQLITE_OK)
+    if (sqlite3_bind_text(stmt_, idx, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) !=
+        SQLITE_OK)
         fail(db_, "bind");
     return *this;
 }
@@ -29,7 +33,8 @@ Statement& Statement::bind(int idx, int64_t v) {
 }
 
 Statement& Statement::bind_blob(int idx, std::string_view v) {
-    if (sqlite3_bind_blob64(stmt_, idx, v.data(), v.size(), SQLITE_TRANSIENT) != SQLITE_OK) fail(db_, "bind");
+    if (sqlite3_bind_blob64(stmt_, idx, v.data(), v.size(), SQLITE_TRANSIENT) != SQLITE_OK)
+        fail(db_, "bind");
     return *this;
 }
 
@@ -52,21 +57,28 @@ void Statement::run() {
 
 std::string Statement::text(int col) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string{};
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string{};
 }
 
 std::string Statement::blob(int col) const {
     auto p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : std::string{};
+    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(stmt_, col)))
+             : std::string{};
 }
 
-int64_t Statement::integer(int col) const { return sqlite3_column_int64(stmt_, col); }
+int64_t Statement::integer(int col) const {
+    return sqlite3_column_int64(stmt_, col);
+}
 
-bool Statement::is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Statement::is_null(int col) const {
+    return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
 
 Database::Database(const std::string& path) {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(path.empty() ? ":memory:" : path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
+    if (sqlite3_open_v2(path.empty() ? ":memory:" : path.c_str(), &db_, flags, nullptr) !=
+        SQLITE_OK)
         fail(db_, "open");
     if (!path.empty()) {
         // WAL + NORMAL: a commit is in the OS before we answer, so a killed process loses
@@ -85,7 +97,9 @@ Database::Database(const std::string& path) {
     sqlite3_busy_timeout(db_, 5000);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+    sqlite3_close_v2(db_);
+}
 
 void Database::exec(std::string_view sql) {
     char* err = nullptr;

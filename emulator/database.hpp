@@ -14,7 +14,7 @@
 namespace fogbank {
 
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -39,7 +39,7 @@ public:
     int64_t integer(int col) const;
     bool is_null(int col) const;
 
-private:
+  private:
     void bind_one(int i, std::string_view v) { bind(i, v); }
     void bind_one(int i, const std::string& v) { bind(i, std::string_view(v)); }
     void bind_one(int i, const char* v) { bind(i, std::string_view(v)); }
@@ -47,7 +47,10 @@ private:
     void bind_one(int i, int v) { bind(i, static_cast<int64_t>(v)); }
     void bind_one(int i, uint64_t v) { bind(i, static_cast<int64_t>(v)); }
     void bind_one(int i, const std::optional<std::string>& v) {
-        if (v) bind(i, std::string_view(*v)); else bind_null(i);
+        if (v)
+            bind(i, std::string_view(*v));
+        else
+            bind_null(i);
     }
 
     sqlite3* db_;
@@ -55,7 +58,7 @@ private:
 };
 
 class Database {
-public:
+  public:
     // path empty: in-memory database (ephemeral mode).
     explicit Database(const std::string& path);
     ~Database();
@@ -67,14 +70,14 @@ public:
     int64_t changes() const { return sqlite3_changes64(db_); }
     std::mutex& mutex() { return mutex_; }
 
-private:
+  private:
     sqlite3* db_ = nullptr;
     std::mutex mutex_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Hold Database::mutex() around it.
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
     ~Transaction() {
         if (!done_) {
@@ -89,7 +92,7 @@ public:
         done_ = true;
     }
 
-private:
+  private:
     Database& db_;
     bool done_ = false;
 };

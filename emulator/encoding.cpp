@@ -37,7 +37,8 @@ std::time_t utc_time(int year, int mon, int day, int h, int m, int s) {
 }
 
 std::string format_tm(TimePoint t, const char* fmt) {
-    std::time_t secs = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    std::time_t secs =
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
     std::tm tm{};
     gmtime_r(&secs, &tm);
     char buf[64];
@@ -142,7 +143,9 @@ bool xml_safe(std::string_view s) {
     return true;
 }
 
-TimePoint now_ms() { return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now()); }
+TimePoint now_ms() {
+    return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+}
 
 std::string format_iso8601_ms(TimePoint t) {
     auto ms = t.time_since_epoch().count() % 1000;
@@ -151,9 +154,13 @@ std::string format_iso8601_ms(TimePoint t) {
     return format_tm(t, "%Y-%m-%dT%H:%M:%S") + frac;
 }
 
-std::string format_http_date(TimePoint t) { return format_tm(t, "%a, %d %b %Y %H:%M:%S GMT"); }
+std::string format_http_date(TimePoint t) {
+    return format_tm(t, "%a, %d %b %Y %H:%M:%S GMT");
+}
 
-std::string format_amz_date(TimePoint t) { return format_tm(t, "%Y%m%dT%H%M%SZ"); }
+std::string format_amz_date(TimePoint t) {
+    return format_tm(t, "%Y%m%dT%H%M%SZ");
+}
 
 std::optional<TimePoint> parse_amz_date(std::string_view s) {
     int Y, M, D, h, m, sec;
@@ -170,13 +177,15 @@ std::optional<TimePoint> parse_http_date(std::string_view s) {
     char wd[16], mon[8];
     int d, Y, h, m, sec;
     // RFC 1123: Sun, 06 Nov 1994 08:49:37 GMT
-    if (std::sscanf(str.c_str(), "%15[A-Za-z], %d %7s %d %d:%d:%d", wd, &d, mon, &Y, &h, &m, &sec) == 7) {
+    if (std::sscanf(str.c_str(), "%15[A-Za-z], %d %7s %d %d:%d:%d", wd, &d, mon, &Y, &h, &m,
+                    &sec) == 7) {
         int mi = month_index(mon);
         if (mi < 0) return std::nullopt;
         return TimePoint{std::chrono::seconds{utc_time(Y, mi, d, h, m, sec)}};
     }
     // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
-    if (std::sscanf(str.c_str(), "%15[A-Za-z], %d-%3s-%d %d:%d:%d", wd, &d, mon, &Y, &h, &m, &sec) == 7) {
+    if (std::sscanf(str.c_str(), "%15[A-Za-z], %d-%3s-%d %d:%d:%d", wd, &d, mon, &Y, &h, &m,
+                    &sec) == 7) {
         int mi = month_index(mon);
         if (mi < 0) return std::nullopt;
         if (Y < 100) Y += Y < 70 ? 2000 : 1900;
@@ -209,20 +218,24 @@ std::optional<TimePoint> parse_iso8601(std::string_view s) {
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
             return false;
     return true;
 }
 
 std::string to_lower(std::string_view s) {
     std::string out(s);
-    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (auto& c : out)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
 }
 
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
     return s;
 }
 

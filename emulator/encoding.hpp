@@ -30,9 +30,9 @@ using Clock = std::chrono::system_clock;
 using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
 
 TimePoint now_ms();
-std::string format_iso8601_ms(TimePoint t);   // 2026-11-22T05:51:14.000Z (S3 XML)
-std::string format_http_date(TimePoint t);    // Sun, 22 Nov 2026 05:51:14 GMT
-std::string format_amz_date(TimePoint t);     // 20261122T055114Z (SigV4)
+std::string format_iso8601_ms(TimePoint t);                    // 2026-11-22T05:51:14.000Z (S3 XML)
+std::string format_http_date(TimePoint t);                     // Sun, 22 Nov 2026 05:51:14 GMT
+std::string format_amz_date(TimePoint t);                      // 20261122T055114Z (SigV4)
 std::optional<TimePoint> parse_http_date(std::string_view s);  // RFC 1123/850/asctime
 std::optional<TimePoint> parse_amz_date(std::string_view s);   // 20261122T055114Z
 std::optional<TimePoint> parse_iso8601(std::string_view s);

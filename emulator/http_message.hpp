@@ -22,10 +22,10 @@ namespace http = boost::beast::http;
 struct RequestHead {
     http::verb method = http::verb::unknown;
     std::string method_name;
-    std::string target;     // as received
-    std::string raw_path;   // before '?', still percent-encoded
-    std::string path;       // percent-decoded
-    std::string raw_query;  // after '?'
+    std::string target;                                      // as received
+    std::string raw_path;                                    // before '?', still percent-encoded
+    std::string path;                                        // percent-decoded
+    std::string raw_query;                                   // after '?'
     std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
     http::fields headers;
     std::string host;  // Host header without the port
@@ -58,7 +58,8 @@ struct FileSlice {
     uint64_t length = 0;
     FileSlice() = default;
     FileSlice(int f, uint64_t off, uint64_t len) : fd(f), offset(off), length(len) {}
-    FileSlice(FileSlice&& o) noexcept : fd(std::exchange(o.fd, -1)), offset(o.offset), length(o.length) {}
+    FileSlice(FileSlice&& o) noexcept
+        : fd(std::exchange(o.fd, -1)), offset(o.offset), length(o.length) {}
     FileSlice& operator=(FileSlice&& o) noexcept;
     FileSlice(const FileSlice&) = delete;
     FileSlice& operator=(const FileSlice&) = delete;

@@ -1,7 +1,7 @@
 // fogbank: one binary, one port, the AWS APIs an image-recognition pipeline needs.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <filesystem>
@@ -39,8 +39,10 @@ int serve(fogbank::Config cfg) {
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
     uint16_t port = server.listen();
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION, cfg.host, port,
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                  .count();
+    spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION,
+                 cfg.host, port,
                  cfg.data_dir.empty() ? "ephemeral state" : "data in " + cfg.data_dir, ms);
     server.run();
     spdlog::info("fogbank stopped");
@@ -58,13 +60,17 @@ int main(int argc, char** argv) {
     std::optional<uint16_t> port;
     std::optional<std::string> host, data_dir, log_level;
     auto* serve_cmd = app.add_subcommand("serve", "Start the server");
-    serve_cmd->add_option("--config", config_file, "YAML configuration file")->envname("FOGBANK_CONFIG");
+    serve_cmd->add_option("--config", config_file, "YAML configuration file")
+        ->envname("FOGBANK_CONFIG");
     serve_cmd->add_option("--port", port, "Port to listen on (default 4566; 0 picks a free one)");
     serve_cmd->add_option("--host", host, "Address to bind (default 127.0.0.1)");
-    serve_cmd->add_option("--data-dir", data_dir, "Keep state here across restarts (default: ephemeral)");
+    serve_cmd->add_option("--data-dir", data_dir,
+                          "Keep state here across restarts (default: ephemeral)");
     serve_cmd->add_option("--log-level", log_level, "trace, debug, info, warn, error, off");
 
-    app.add_subcommand("version", "Print the version")->callback([] { std::cout << "fogbank " << FOGBANK_VERSION << "\n"; });
+    app.add_subcommand("version", "Print the version")->callback([] {
+        std::cout << "fogbank " << FOGBANK_VERSION << "\n";
+    });
 
     CLI11_PARSE(app, argc, argv);
     if (serve_cmd->parsed()) {

@@ -47,7 +47,9 @@ std::string RequestBody::text() const {
     return ss.str();
 }
 
-std::filesystem::path RequestBody::release_file() { return std::exchange(file_, {}); }
+std::filesystem::path RequestBody::release_file() {
+    return std::exchange(file_, {});
+}
 
 BodySink::BodySink(BodyPlan plan, std::filesystem::path spool_dir, bool want_sha256,
                    std::unique_ptr<AwsChunkedDecoder> chunked)
@@ -55,7 +57,8 @@ BodySink::BodySink(BodyPlan plan, std::filesystem::path spool_dir, bool want_sha
     if (plan_.spool && plan_.memory_threshold == 0) open_spool();
     if (plan_.md5) md5_.emplace(Digest::Kind::md5);
     if (want_sha256) sha256_.emplace(Digest::Kind::sha256);
-    for (auto alg : plan_.checksums) sums_.emplace_back(alg);
+    for (auto alg : plan_.checksums)
+        sums_.emplace_back(alg);
 }
 
 BodySink::~BodySink() {
@@ -74,7 +77,8 @@ void BodySink::open_spool() {
     fd_ = ::open(body_.file_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd_ < 0) {
         body_.file_.clear();
-        throw AwsError("InternalError", std::string("cannot spool body: ") + std::strerror(errno), 500);
+        throw AwsError("InternalError", std::string("cannot spool body: ") + std::strerror(errno),
+                       500);
     }
 }
 
@@ -86,7 +90,8 @@ void BodySink::consume(std::string_view bytes) {
             AwsError("RequestEntityTooLarge", "Request body is too large", 413));
     if (md5_) md5_->update(bytes);
     if (sha256_) sha256_->update(bytes);
-    for (auto& s : sums_) s.update(bytes);
+    for (auto& s : sums_)
+        s.update(bytes);
     if (fd_ < 0 && plan_.spool && body_.size_ > plan_.memory_threshold) {
         // Past the threshold: what was kept in memory goes to the spool file first.
         open_spool();
@@ -119,7 +124,8 @@ RequestBody BodySink::finish() {
     }
     if (md5_) body_.md5 = md5_->finish();
     if (sha256_) body_.sha256_hex = to_hex(sha256_->finish());
-    for (auto& s : sums_) body_.checksums[s.algorithm()] = s.base64();
+    for (auto& s : sums_)
+        body_.checksums[s.algorithm()] = s.base64();
     return std::move(body_);
 }
 

@@ -22,7 +22,7 @@ namespace fogbank {
 
 // How a service wants a body read; decided from the request head alone.
 struct BodyPlan {
-    bool spool = false;                    // to a file under the blob store's spool dir
+    bool spool = false;  // to a file under the blob store's spool dir
     // With spool: bodies up to this size stay in memory and only larger ones go to the file,
     // so small objects never touch the filesystem.
     uint64_t memory_threshold = 0;
@@ -33,7 +33,7 @@ struct BodyPlan {
 };
 
 class RequestBody {
-public:
+  public:
     RequestBody() = default;
     RequestBody(RequestBody&&) noexcept = default;
     RequestBody& operator=(RequestBody&&) noexcept;
@@ -47,12 +47,12 @@ public:
     // Takes ownership of the spool file (the caller renames it into place).
     std::filesystem::path release_file();
 
-    std::optional<std::string> md5;            // raw bytes
-    std::optional<std::string> sha256_hex;     // of the decoded payload
+    std::optional<std::string> md5;                      // raw bytes
+    std::optional<std::string> sha256_hex;               // of the decoded payload
     std::map<ChecksumAlgorithm, std::string> checksums;  // base64, computed
     std::map<std::string, std::string> trailers;         // aws-chunked trailers, lower-case names
 
-private:
+  private:
     friend class BodySink;
     uint64_t size_ = 0;
     std::string memory_;
@@ -61,7 +61,7 @@ private:
 
 // Fed raw bytes off the socket; produces a RequestBody.
 class BodySink {
-public:
+  public:
     BodySink(BodyPlan plan, std::filesystem::path spool_dir, bool want_sha256,
              std::unique_ptr<AwsChunkedDecoder> chunked);
     ~BodySink();
@@ -70,7 +70,7 @@ public:
     void write(std::string_view raw);  // throws AwsError
     RequestBody finish();              // throws AwsError (truncated framing)
 
-private:
+  private:
     void consume(std::string_view decoded);
     void open_spool();
     void write_file(std::string_view bytes);

@@ -27,7 +27,7 @@ constexpr KnownService kKnown[] = {
 };
 
 class UnavailableService : public Service {
-public:
+  public:
     explicit UnavailableService(std::string name) : name_(std::move(name)) {}
     std::string_view name() const override { return name_; }
     Response handle(Request& req) override {
@@ -53,7 +53,7 @@ public:
     void reset() override {}
     std::string_view status() const override { return "not available"; }
 
-private:
+  private:
     std::string name_;
 };
 
@@ -70,7 +70,9 @@ Router::Router(const Config& cfg) : cfg_(cfg) {
         unavailable_.emplace(name, make_unavailable_service(name));
 }
 
-void Router::add(std::unique_ptr<Service> service) { services_.push_back(std::move(service)); }
+void Router::add(std::unique_ptr<Service> service) {
+    services_.push_back(std::move(service));
+}
 
 Service* Router::find(std::string_view name) const {
     for (auto& s : services_)
@@ -95,7 +97,8 @@ Service& Router::pick(const RequestHead& head) const {
         auto pos = auth->find("Credential=");
         if (pos != std::string::npos) {
             auto end = auth->find_first_of(", ", pos);
-            cred = parse_credential(std::string_view(*auth).substr(pos + 11, end == std::string::npos ? std::string::npos : end - pos - 11));
+            cred = parse_credential(std::string_view(*auth).substr(
+                pos + 11, end == std::string::npos ? std::string::npos : end - pos - 11));
         }
     } else if (auto q = head.query_param("X-Amz-Credential")) {
         cred = parse_credential(*q);
@@ -109,21 +112,24 @@ Service& Router::pick(const RequestHead& head) const {
 
     if (auto target = head.header("x-amz-target")) {
         for (auto& k : kKnown)
-            if (!k.target_prefix.empty() && target->rfind(k.target_prefix, 0) == 0) return named_or_unavailable(k.scope);
+            if (!k.target_prefix.empty() && target->rfind(k.target_prefix, 0) == 0)
+                return named_or_unavailable(k.scope);
         return *unavailable_.at("unknown-target");
     }
 
     if (head.path.rfind("/2015-03-31/", 0) == 0) return named_or_unavailable("lambda");
 
     for (auto& k : kKnown)
-        if (head.host.rfind(k.host_prefix, 0) == 0 && k.scope != "s3") return named_or_unavailable(k.scope);
+        if (head.host.rfind(k.host_prefix, 0) == 0 && k.scope != "s3")
+            return named_or_unavailable(k.scope);
 
     return named_or_unavailable("s3");
 }
 
 std::vector<Service*> Router::services() const {
     std::vector<Service*> out;
-    for (auto& s : services_) out.push_back(s.get());
+    for (auto& s : services_)
+        out.push_back(s.get());
     for (auto& [name, s] : unavailable_)
         if (!find(name)) out.push_back(s.get());
     return out;

@@ -14,13 +14,13 @@
 namespace fogbank {
 
 class Router {
-public:
+  public:
     explicit Router(const Config& cfg);
     void add(std::unique_ptr<Service> service);
     Service& pick(const RequestHead& head) const;
     std::vector<Service*> services() const;
 
-private:
+  private:
     Service* find(std::string_view name) const;
     Service& named_or_unavailable(std::string_view name) const;
 

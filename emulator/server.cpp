@@ -6,8 +6,8 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -16,9 +16,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <sys/socket.h>
 #include <array>
 #include <functional>
-#include <sys/socket.h>
 #include <thread>
 #include <vector>
 
@@ -65,7 +65,8 @@ RequestHead make_head(const http::request<http::buffer_body>& h) {
         std::string_view pair = rest.substr(0, amp);
         auto eq = pair.find('=');
         std::string_view k = pair.substr(0, eq);
-        std::string_view v = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        std::string_view v =
+            eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
         if (!k.empty())
             head.query.emplace_back(uri_decode(k, true).value_or(std::string(k)),
                                     uri_decode(v, true).value_or(std::string(v)));
@@ -81,13 +82,16 @@ RequestHead make_head(const http::request<http::buffer_body>& h) {
     head.host = to_lower(host);
     // Same shape as AWS request ids; the client logs it, tests grep it.
     head.request_id = random_hex(8);
-    for (auto& c : head.request_id) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    for (auto& c : head.request_id)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return head;
 }
 
 }  // namespace
 
-FileSlice& FileSlice::operator=(FileSlice&& o) noexcept { return assign(*this, std::move(o)); }
+FileSlice& FileSlice::operator=(FileSlice&& o) noexcept {
+    return assign(*this, std::move(o));
+}
 
 FileSlice::~FileSlice() {
     if (fd >= 0) ::close(fd);
@@ -108,7 +112,10 @@ struct Server::Impl {
     std::atomic<bool> stopping{false};
 
     Impl(const Config& c, Router& r, std::filesystem::path spool)
-        : cfg(c), router(r), auth(c), spool_dir(std::move(spool)),
+        : cfg(c),
+          router(r),
+          auth(c),
+          spool_dir(std::move(spool)),
           workers(std::max(4u, 2 * std::thread::hardware_concurrency())) {}
 
     asio::awaitable<void> accept_loop() {
@@ -167,17 +174,21 @@ struct Server::Impl {
         try {
             AuthState st = auth.begin(req, service);
             BodyPlan plan = service.body_plan(req);
-            if (auto cl = parser.content_length(); cl && !st.streaming && *cl > plan.max_size && plan.max_size < kMaxRawBody)
-                throw plan.too_large.value_or(AwsError("RequestEntityTooLarge", "Request body is too large", 413));
+            if (auto cl = parser.content_length();
+                cl && !st.streaming && *cl > plan.max_size && plan.max_size < kMaxRawBody)
+                throw plan.too_large.value_or(
+                    AwsError("RequestEntityTooLarge", "Request body is too large", 413));
             if (!body_done && iequals(req.header("expect").value_or(""), "100-continue")) {
                 http::response<http::empty_body> cont{http::status::continue_, req.version};
                 auto [wec, _] = co_await http::async_write(stream, cont, use_nothrow);
                 if (wec) co_return false;
             }
             BodySink sink(plan, spool_dir, st.want_sha256, auth.decoder(req, st, service));
-            bool read_ok = parser.content_length()
-                               ? co_await read_sized_body(stream, buffer, *parser.content_length_remaining(), chunk, sink)
-                               : co_await read_chunked_body(stream, buffer, parser, chunk, sink);
+            bool read_ok =
+                parser.content_length()
+                    ? co_await read_sized_body(stream, buffer, *parser.content_length_remaining(),
+                                               chunk, sink)
+                    : co_await read_chunked_body(stream, buffer, parser, chunk, sink);
             if (!read_ok) co_return false;  // the client went away or stalled mid-body
             body_done = true;
             req.body = sink.finish();
@@ -188,33 +199,42 @@ struct Server::Impl {
                 // Runs on the worker pool; resumes here, on this connection's strand, with the
                 // result or the handler's exception.
                 res = co_await asio::co_spawn(
-                    workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); }, asio::use_awaitable);
+                    workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); },
+                    asio::use_awaitable);
             }
         } catch (const AwsError& e) {
             res = service.error_response(e, req);
         } catch (const std::exception& e) {
             spdlog::error("{} {} {}: {}", req.service, req.method_name, req.target, e.what());
-            res = service.error_response(AwsError("InternalError", "We encountered an internal error. Please try again.", 500), req);
+            res = service.error_response(
+                AwsError("InternalError", "We encountered an internal error. Please try again.",
+                         500),
+                req);
         }
         // A body we did not read would be parsed as the next request: close instead.
         if (!body_done) res.close = true;
         res.headers.set("x-amz-request-id", req.request_id);
         res.headers.set("x-amz-id-2", req.request_id);
-        if (!res.headers.count(http::field::server)) res.headers.set(http::field::server, "fogbank");
+        if (!res.headers.count(http::field::server))
+            res.headers.set(http::field::server, "fogbank");
         bool keep_alive = req.keep_alive && !res.close && !stopping;
         bool ok = co_await write_response(stream, res, req.method, req.version, keep_alive);
-        auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-        spdlog::info("{} {} {} {:.3f}ms {} {}", req.service, req.operation.empty() ? "-" : req.operation,
-                     res.status, us / 1000.0, req.method_name, req.target);
-        co_return ok && keep_alive;
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+        spdlog::info("{} {} {} {:.3f}ms {} {}", req.service,
+                     req.operation.empty() ? "-" : req.operation, res.status, us / 1000.0,
+                     req.method_name, req.target);
+        co_return ok&& keep_alive;
     }
 
     // Content-Length bodies bypass the parser: bytes go socket -> chunk -> sink with one
     // recvmsg per (up to) 256 KiB. SO_RCVLOWAT keeps epoll from waking us for every small TCP
     // segment, and one watchdog timer per request replaces a timer per read: together they cut
     // the syscalls per byte of an upload by an order of magnitude.
-    asio::awaitable<bool> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer, uint64_t remaining,
-                                          std::vector<char>& chunk, BodySink& sink) {
+    asio::awaitable<bool> read_sized_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                          uint64_t remaining, std::vector<char>& chunk,
+                                          BodySink& sink) {
         size_t buffered = static_cast<size_t>(std::min<uint64_t>(buffer.size(), remaining));
         if (buffered) {
             auto data = static_cast<const char*>(buffer.data().data());
@@ -250,7 +270,9 @@ struct Server::Impl {
                 lowat = want;
             }
             auto [ec, n] = co_await socket.async_read_some(
-                asio::buffer(chunk.data(), static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()))), use_nothrow);
+                asio::buffer(chunk.data(),
+                             static_cast<size_t>(std::min<uint64_t>(remaining, chunk.size()))),
+                use_nothrow);
             if (ec || stalled) {
                 ok = false;
                 break;
@@ -272,8 +294,8 @@ struct Server::Impl {
 
     // Transfer-Encoding: chunked bodies go through Beast's parser, which removes the framing.
     asio::awaitable<bool> read_chunked_body(beast::tcp_stream& stream, beast::flat_buffer& buffer,
-                                            http::request_parser<http::buffer_body>& parser, std::vector<char>& chunk,
-                                            BodySink& sink) {
+                                            http::request_parser<http::buffer_body>& parser,
+                                            std::vector<char>& chunk, BodySink& sink) {
         while (!parser.is_done()) {
             parser.get().body().data = chunk.data();
             parser.get().body().size = chunk.size();
@@ -287,14 +309,17 @@ struct Server::Impl {
     }
 
     static void copy_headers(http::fields& to, const http::fields& from) {
-        for (auto& f : from) to.insert(f.name_string(), f.value());
+        for (auto& f : from)
+            to.insert(f.name_string(), f.value());
     }
 
-    asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response& res, http::verb method,
-                                         unsigned version, bool keep_alive) {
-        stream.expires_after(std::chrono::seconds(std::max<uint32_t>(cfg.idle_timeout_seconds, 300)));
+    asio::awaitable<bool> write_response(beast::tcp_stream& stream, Response& res,
+                                         http::verb method, unsigned version, bool keep_alive) {
+        stream.expires_after(
+            std::chrono::seconds(std::max<uint32_t>(cfg.idle_timeout_seconds, 300)));
         auto status = static_cast<http::status>(res.status);
-        bool no_body = res.status == 304 || res.status == 204 || (res.status >= 100 && res.status < 200);
+        bool no_body =
+            res.status == 304 || res.status == 204 || (res.status >= 100 && res.status < 200);
         if (res.file && method != http::verb::head && !no_body) {
             http::response<http::buffer_body> msg{status, version};
             copy_headers(msg, res.headers);
@@ -308,7 +333,8 @@ struct Server::Impl {
             std::vector<char> buf(kChunk);
             uint64_t off = res.file->offset, left = res.file->length;
             while (left > 0) {
-                ssize_t n = ::pread(res.file->fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
+                ssize_t n = ::pread(res.file->fd, buf.data(),
+                                    static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
                                     static_cast<off_t>(off));
                 if (n <= 0) co_return false;  // truncated file: the length was promised, so drop
                 off += static_cast<uint64_t>(n);
@@ -333,7 +359,8 @@ struct Server::Impl {
             copy_headers(msg, res.headers);
             msg.keep_alive(keep_alive);
             if (!no_body) {
-                uint64_t len = res.head_length ? *res.head_length : (res.file ? res.file->length : res.body.size());
+                uint64_t len = res.head_length ? *res.head_length
+                                               : (res.file ? res.file->length : res.body.size());
                 msg.set(http::field::content_length, std::to_string(len));
             }
             http::response_serializer<http::empty_body> sr{msg};
@@ -387,11 +414,14 @@ void Server::run() {
         im.acceptor.close(ignored);
         asio::co_spawn(im.ioc, im.drain_then_stop(), asio::detached);
     });
-    unsigned n = im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
+    unsigned n =
+        im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < n; ++i) threads.emplace_back([&im] { im.ioc.run(); });
+    for (unsigned i = 1; i < n; ++i)
+        threads.emplace_back([&im] { im.ioc.run(); });
     im.ioc.run();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads)
+        t.join();
     im.workers.join();
 }
 

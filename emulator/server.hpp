@@ -15,7 +15,7 @@
 namespace fogbank {
 
 class Server {
-public:
+  public:
     Server(const Config& cfg, Router& router, std::filesystem::path spool_dir);
     ~Server();
     // Binds and listens; returns the bound port (useful with port 0).
@@ -23,7 +23,7 @@ public:
     // Serves until SIGINT/SIGTERM, then drains in-flight requests and returns.
     void run();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -14,7 +14,7 @@
 namespace fogbank {
 
 class Service {
-public:
+  public:
     virtual ~Service() = default;
     virtual std::string_view name() const = 0;
     // Decided from the head alone, before any body byte is read. May throw AwsError.

@@ -13,14 +13,35 @@ namespace fogbank {
 
 namespace {
 // Query parameters that are part of the SigV2 canonical resource.
-constexpr const char* kSubresources[] = {
-    "acl", "cors", "delete", "lifecycle", "location", "logging", "notification", "partNumber", "policy",
-    "requestPayment", "response-cache-control", "response-content-disposition", "response-content-encoding",
-    "response-content-language", "response-content-type", "response-expires", "restore", "tagging", "torrent",
-    "uploadId", "uploads", "versionId", "versioning", "versions", "website"};
+constexpr const char* kSubresources[] = {"acl",
+                                         "cors",
+                                         "delete",
+                                         "lifecycle",
+                                         "location",
+                                         "logging",
+                                         "notification",
+                                         "partNumber",
+                                         "policy",
+                                         "requestPayment",
+                                         "response-cache-control",
+                                         "response-content-disposition",
+                                         "response-content-encoding",
+                                         "response-content-language",
+                                         "response-content-type",
+                                         "response-expires",
+                                         "restore",
+                                         "tagging",
+                                         "torrent",
+                                         "uploadId",
+                                         "uploads",
+                                         "versionId",
+                                         "versioning",
+                                         "versions",
+                                         "website"};
 }  // namespace
 
-std::optional<SigV2Query> parse_sigv2_query(const std::vector<std::pair<std::string, std::string>>& query) {
+std::optional<SigV2Query> parse_sigv2_query(
+    const std::vector<std::pair<std::string, std::string>>& query) {
     std::map<std::string, std::string> q;
     for (auto& [k, v] : query)
         if (k == "AWSAccessKeyId" || k == "Signature" || k == "Expires") q[k] = v;
@@ -31,8 +52,10 @@ std::optional<SigV2Query> parse_sigv2_query(const std::vector<std::pair<std::str
     try {
         out.expires = std::stoll(q["Expires"]);
     } catch (const std::exception&) {
-        throw AwsError("AccessDenied", "Query-string authentication requires the Signature, Expires and "
-                                       "AWSAccessKeyId parameters", 403);
+        throw AwsError("AccessDenied",
+                       "Query-string authentication requires the Signature, Expires and "
+                       "AWSAccessKeyId parameters",
+                       403);
     }
     return out;
 }
@@ -50,7 +73,8 @@ std::string sigv2_signature(const RequestHead& head, const SigV2Query&, const st
         if (!v.empty()) v += ",";
         v += std::string(trim(f.value()));
     }
-    for (auto& [k, v] : amz) sts += k + ":" + v + "\n";
+    for (auto& [k, v] : amz)
+        sts += k + ":" + v + "\n";
     sts += uri_encode(head.path, true);
     std::vector<std::pair<std::string, std::string>> subs;
     for (auto& [k, v] : head.query)
@@ -64,8 +88,8 @@ std::string sigv2_signature(const RequestHead& head, const SigV2Query&, const st
     }
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(sts.data()),
-         sts.size(), out, &n);
+    HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()),
+         reinterpret_cast<const unsigned char*>(sts.data()), sts.size(), out, &n);
     return base64_encode(std::string_view(reinterpret_cast<char*>(out), n));
 }
 

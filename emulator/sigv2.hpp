@@ -19,8 +19,10 @@ struct SigV2Query {
     int64_t expires = 0;    // epoch seconds
 };
 
-std::optional<SigV2Query> parse_sigv2_query(const std::vector<std::pair<std::string, std::string>>& query);
+std::optional<SigV2Query> parse_sigv2_query(
+    const std::vector<std::pair<std::string, std::string>>& query);
 // Base64 HMAC-SHA1 over S3's SigV2 string-to-sign for a path-style request.
-std::string sigv2_signature(const RequestHead& head, const SigV2Query& q, const std::string& secret);
+std::string sigv2_signature(const RequestHead& head, const SigV2Query& q,
+                            const std::string& secret);
 
 }  // namespace fogbank

@@ -53,7 +53,8 @@ std::optional<SigV4Credential> parse_credential(std::string_view value) {
     return SigV4Credential{parts[0], parts[1], parts[2], parts[3]};
 }
 
-std::optional<SigV4Auth> parse_authorization_header(std::string_view value, std::string_view amz_date) {
+std::optional<SigV4Auth> parse_authorization_header(std::string_view value,
+                                                    std::string_view amz_date) {
     value = trim(value);
     if (value.substr(0, kAlgorithm.size()) != kAlgorithm) return std::nullopt;
     value.remove_prefix(kAlgorithm.size());
@@ -62,7 +63,8 @@ std::optional<SigV4Auth> parse_authorization_header(std::string_view value, std:
     for (auto& raw : split(value, ',')) {
         std::string_view field = trim(raw);
         auto eq = field.find('=');
-        if (eq == std::string_view::npos) throw malformed_auth("The authorization header is malformed.");
+        if (eq == std::string_view::npos)
+            throw malformed_auth("The authorization header is malformed.");
         auto key = trim(field.substr(0, eq));
         auto val = trim(field.substr(eq + 1));
         if (key == "Credential") {
@@ -87,21 +89,28 @@ std::optional<SigV4Auth> parse_authorization_header(std::string_view value, std:
     return auth;
 }
 
-std::optional<SigV4Auth> parse_presigned_query(const std::vector<std::pair<std::string, std::string>>& query) {
+std::optional<SigV4Auth> parse_presigned_query(
+    const std::vector<std::pair<std::string, std::string>>& query) {
     std::map<std::string, std::string> q;
     for (auto& [k, v] : query)
         if (k.rfind("X-Amz-", 0) == 0) q[k] = v;
     if (!q.count("X-Amz-Algorithm") && !q.count("X-Amz-Credential")) return std::nullopt;
-    auto bad = [](std::string msg) { return AwsError("AuthorizationQueryParametersError", std::move(msg), 400); };
+    auto bad = [](std::string msg) {
+        return AwsError("AuthorizationQueryParametersError", std::move(msg), 400);
+    };
     if (q["X-Amz-Algorithm"] != kAlgorithm)
         throw bad("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"");
-    for (auto name : {"X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature", "X-Amz-Expires"})
+    for (auto name : {"X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Signature",
+                      "X-Amz-Expires"})
         if (!q.count(name))
-            throw bad("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, "
-                      "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+            throw bad(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, "
+                "X-Amz-Credential, "
+                "X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
     SigV4Auth auth;
     auto cred = parse_credential(q["X-Amz-Credential"]);
-    if (!cred) throw bad("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed.");
+    if (!cred)
+        throw bad("Error parsing the X-Amz-Credential parameter; the Credential is mal-formed.");
     auth.credential = *cred;
     auth.signed_headers = split(q["X-Amz-SignedHeaders"], ';');
     auth.signature = q["X-Amz-Signature"];
@@ -115,7 +124,8 @@ std::optional<SigV4Auth> parse_presigned_query(const std::vector<std::pair<std::
         throw bad("X-Amz-Expires should be a number");
     }
     if (auth.expires_seconds < 0) throw bad("X-Amz-Expires must be non-negative");
-    if (auth.expires_seconds > 604800) throw bad("X-Amz-Expires must be less than a week (in seconds) that is 604800");
+    if (auth.expires_seconds > 604800)
+        throw bad("X-Amz-Expires must be less than a week (in seconds) that is 604800");
     return auth;
 }
 
@@ -173,12 +183,14 @@ std::string canonical_request(const CanonicalInput& in) {
     return out;
 }
 
-std::string string_to_sign(std::string_view amz_date, std::string_view scope, std::string_view creq) {
-    return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) + "\n" +
-           sha256_hex(creq);
+std::string string_to_sign(std::string_view amz_date, std::string_view scope,
+                           std::string_view creq) {
+    return std::string(kAlgorithm) + "\n" + std::string(amz_date) + "\n" + std::string(scope) +
+           "\n" + sha256_hex(creq);
 }
 
-std::string compute_signature(std::string_view secret, const SigV4Auth& auth, const CanonicalInput& in) {
+std::string compute_signature(std::string_view secret, const SigV4Auth& auth,
+                              const CanonicalInput& in) {
     auto key = signing_key(secret, auth.credential);
     auto sts = string_to_sign(auth.amz_date, auth.credential.scope(), canonical_request(in));
     return to_hex(hmac_sha256(key, sts));

@@ -34,7 +34,8 @@ struct SigV4Auth {
 
 // Parses "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...".
 // Returns nullopt for other schemes; throws AwsError for a malformed SigV4 header.
-std::optional<SigV4Auth> parse_authorization_header(std::string_view value, std::string_view amz_date);
+std::optional<SigV4Auth> parse_authorization_header(std::string_view value,
+                                                    std::string_view amz_date);
 // Parses X-Amz-Algorithm/-Credential/-Date/-Expires/-SignedHeaders/-Signature query fields.
 std::optional<SigV4Auth> parse_presigned_query(
     const std::vector<std::pair<std::string, std::string>>& query);
@@ -61,6 +62,7 @@ std::string string_to_sign(std::string_view amz_date, std::string_view scope,
 // S3 signs the path encoded once; every other service encodes the encoded path again.
 std::string canonical_uri(std::string_view decoded_path, bool s3);
 
-std::string compute_signature(std::string_view secret, const SigV4Auth& auth, const CanonicalInput& in);
+std::string compute_signature(std::string_view secret, const SigV4Auth& auth,
+                              const CanonicalInput& in);
 
 }  // namespace fogbank

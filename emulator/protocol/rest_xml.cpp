@@ -7,7 +7,9 @@ namespace fogbank::rest_xml {
 namespace {
 struct StringWriter : pugi::xml_writer {
     std::string out;
-    void write(const void* data, size_t size) override { out.append(static_cast<const char*>(data), size); }
+    void write(const void* data, size_t size) override {
+        out.append(static_cast<const char*>(data), size);
+    }
 };
 }  // namespace
 
@@ -50,7 +52,8 @@ Response error_response(const AwsError& err, const RequestHead& head) {
     Document d("Error", false);
     add(d.root, "Code", err.code());
     add(d.root, "Message", err.what());
-    for (auto& [k, v] : err.fields()) add(d.root, k.c_str(), v);
+    for (auto& [k, v] : err.fields())
+        add(d.root, k.c_str(), v);
     add(d.root, "RequestId", head.request_id);
     add(d.root, "HostId", head.request_id);
     res.headers.set("Content-Type", "application/xml");
@@ -59,8 +62,10 @@ Response error_response(const AwsError& err, const RequestHead& head) {
 }
 
 AwsError malformed() {
-    return AwsError("MalformedXML",
-                    "The XML you provided was not well-formed or did not validate against our published schema", 400);
+    return AwsError(
+        "MalformedXML",
+        "The XML you provided was not well-formed or did not validate against our published schema",
+        400);
 }
 
 pugi::xml_document parse(std::string_view body) {

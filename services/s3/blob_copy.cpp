@@ -17,27 +17,32 @@ CopyResult copy_to_new_blob(BlobStore& blobs, const std::vector<CopySource>& sou
     CopyResult result;
     result.blob_id = blobs.create(path);
     int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (out < 0) throw std::runtime_error(std::string("cannot create blob: ") + std::strerror(errno));
+    if (out < 0)
+        throw std::runtime_error(std::string("cannot create blob: ") + std::strerror(errno));
     Digest md5(Digest::Kind::md5);
     std::vector<Checksummer> sums;
-    for (auto alg : algorithms) sums.emplace_back(alg);
+    for (auto alg : algorithms)
+        sums.emplace_back(alg);
     std::vector<char> buf(1 << 20);
     // Every byte copied is hashed on the way.
     auto absorb = [&](std::string_view chunk) {
         md5.update(chunk);
-        for (auto& s : sums) s.update(chunk);
+        for (auto& s : sums)
+            s.update(chunk);
         write_all(out, chunk);
         result.size += chunk.size();
     };
     try {
         for (const auto& src : sources) {
             if (src.memory) {
-                if (src.offset + src.length > src.memory->size()) throw std::runtime_error("inline copy out of range");
+                if (src.offset + src.length > src.memory->size())
+                    throw std::runtime_error("inline copy out of range");
                 absorb(std::string_view(src.memory->data() + src.offset, src.length));
                 continue;
             }
             for (uint64_t off = src.offset, left = src.length; left > 0;) {
-                ssize_t n = ::pread(src.fd, buf.data(), static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
+                ssize_t n = ::pread(src.fd, buf.data(),
+                                    static_cast<size_t>(std::min<uint64_t>(left, buf.size())),
                                     static_cast<off_t>(off));
                 if (n < 0 && errno == EINTR) continue;
                 if (n <= 0) throw std::runtime_error("short read while copying a blob");
@@ -53,7 +58,8 @@ CopyResult copy_to_new_blob(BlobStore& blobs, const std::vector<CopySource>& sou
     }
     ::close(out);
     result.md5 = md5.finish();
-    for (auto& s : sums) result.checksums[s.algorithm()] = s.base64();
+    for (auto& s : sums)
+        result.checksums[s.algorithm()] = s.base64();
     return result;
 }
 

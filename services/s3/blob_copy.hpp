@@ -22,7 +22,7 @@ struct CopySource {
 struct CopyResult {
     std::string blob_id;
     uint64_t size = 0;
-    std::string md5;  // raw
+    std::string md5;                                     // raw
     std::map<ChecksumAlgorithm, std::string> checksums;  // base64
 };
 

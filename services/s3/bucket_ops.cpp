@@ -17,31 +17,36 @@ void add_owner(pugi::xml_node parent, const std::string& account) {
 
 Response create_bucket(Context& ctx, Request& req, const Target& t) {
     if (!valid_bucket_name(t.bucket))
-        throw AwsError("InvalidBucketName", "The specified bucket is not valid.", 400).with("BucketName", t.bucket);
+        throw AwsError("InvalidBucketName", "The specified bucket is not valid.", 400)
+            .with("BucketName", t.bucket);
     std::string constraint;
     std::string body = req.body.text();
     if (!trim(body).empty()) {
         auto doc = rest_xml::parse(body);
         auto root = doc.document_element();
-        if (std::string_view(root.name()) != "CreateBucketConfiguration") throw rest_xml::malformed();
+        if (std::string_view(root.name()) != "CreateBucketConfiguration")
+            throw rest_xml::malformed();
         constraint = rest_xml::child_text(root, "LocationConstraint");
     }
     std::string region = "us-east-1";
     if (constraint.empty()) {
         if (req.region != "us-east-1")
             throw AwsError("IllegalLocationConstraintException",
-                           "The unspecified location constraint is incompatible for the region specific endpoint "
+                           "The unspecified location constraint is incompatible for the region "
+                           "specific endpoint "
                            "this request was sent to.",
                            400);
     } else if (constraint == "us-east-1") {
-        throw AwsError("InvalidLocationConstraint", "The specified location-constraint is not valid", 400)
+        throw AwsError("InvalidLocationConstraint",
+                       "The specified location-constraint is not valid", 400)
             .with("LocationConstraint", constraint);
     } else {
         // The us-east-1 endpoint creates buckets anywhere; a regional one only in its region.
         if (req.region != "us-east-1" && constraint != req.region)
             throw AwsError("IllegalLocationConstraintException",
                            "The " + constraint +
-                               " location constraint is incompatible for the region specific endpoint this request "
+                               " location constraint is incompatible for the region specific "
+                               "endpoint this request "
                                "was sent to.",
                            400);
         region = constraint == "EU" ? "eu-west-1" : constraint;
@@ -55,14 +60,17 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
         auto existing = ctx.store.bucket(t.bucket);
         if (existing && existing->account != req.account)
             throw AwsError("BucketAlreadyExists",
-                           "The requested bucket name is not available. The bucket namespace is shared by all users "
+                           "The requested bucket name is not available. The bucket namespace is "
+                           "shared by all users "
                            "of the system. Please select a different name and try again.",
                            409)
                 .with("BucketName", t.bucket);
         // S3 keeps this legacy answer in us-east-1 only.
         if (!(existing && existing->region == "us-east-1" && region == "us-east-1"))
             throw AwsError("BucketAlreadyOwnedByYou",
-                           "Your previous request to create the named bucket succeeded and you already own it.", 409)
+                           "Your previous request to create the named bucket succeeded and you "
+                           "already own it.",
+                           409)
                 .with("BucketName", t.bucket);
     }
     Response res;
@@ -90,7 +98,9 @@ Response list_buckets(Context& ctx, Request& req) {
         } catch (...) {
             max = 0;
         }
-        if (max < 1 || max > 10000) throw invalid_argument("Argument max-buckets must be an integer between 1 and 10000", "max-buckets", *m);
+        if (max < 1 || max > 10000)
+            throw invalid_argument("Argument max-buckets must be an integer between 1 and 10000",
+                                   "max-buckets", *m);
     }
     rest_xml::Document d("ListAllMyBucketsResult");
     auto list = d.root.append_child("Buckets");
@@ -106,7 +116,8 @@ Response list_buckets(Context& ctx, Request& req) {
         }
         auto e = list.append_child("Bucket");
         rest_xml::add(e, "Name", b.name);
-        rest_xml::add(e, "CreationDate", format_iso8601_ms(TimePoint{std::chrono::milliseconds{b.created_ms}}));
+        rest_xml::add(e, "CreationDate",
+                      format_iso8601_ms(TimePoint{std::chrono::milliseconds{b.created_ms}}));
         rest_xml::add(e, "BucketRegion", b.region);
         last = b.name;
         ++n;
@@ -120,10 +131,13 @@ Response list_buckets(Context& ctx, Request& req) {
 Response delete_bucket(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
     switch (ctx.store.delete_bucket(t.bucket)) {
-        case Store::DeleteBucketResult::missing: throw no_such_bucket(t.bucket);
+        case Store::DeleteBucketResult::missing:
+            throw no_such_bucket(t.bucket);
         case Store::DeleteBucketResult::not_empty:
-            throw AwsError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409).with("BucketName", t.bucket);
-        case Store::DeleteBucketResult::deleted: break;
+            throw AwsError("BucketNotEmpty", "The bucket you tried to delete is not empty", 409)
+                .with("BucketName", t.bucket);
+        case Store::DeleteBucketResult::deleted:
+            break;
     }
     return empty(204);
 }
@@ -146,7 +160,8 @@ Response put_bucket_tagging(Context& ctx, Request& req, const Target& t) {
 Response get_bucket_tagging(Context& ctx, Request& req, const Target& t) {
     auto b = require_bucket(ctx, req, t.bucket);
     if (b.tags.empty())
-        throw AwsError("NoSuchTagSet", "The TagSet does not exist", 404).with("BucketName", t.bucket);
+        throw AwsError("NoSuchTagSet", "The TagSet does not exist", 404)
+            .with("BucketName", t.bucket);
     return tagging_response(b.tags);
 }
 

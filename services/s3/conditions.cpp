@@ -71,7 +71,8 @@ Preconditions read_preconditions(const RequestHead& head, std::string_view prefi
     c.if_match = head.header(p + "if-match");
     c.if_none_match = head.header(p + "if-none-match");
     if (auto v = head.header(p + "if-modified-since")) c.if_modified_since = parse_http_date(*v);
-    if (auto v = head.header(p + "if-unmodified-since")) c.if_unmodified_since = parse_http_date(*v);
+    if (auto v = head.header(p + "if-unmodified-since"))
+        c.if_unmodified_since = parse_http_date(*v);
     return c;
 }
 
@@ -86,7 +87,8 @@ bool etag_list_matches(std::string_view list, std::string_view etag) {
     return false;
 }
 
-Outcome evaluate(const Preconditions& p, std::string_view etag, TimePoint last_modified, TimePoint now) {
+Outcome evaluate(const Preconditions& p, std::string_view etag, TimePoint last_modified,
+                 TimePoint now) {
     auto lm = whole_seconds(last_modified);
     if (p.if_match) {
         if (!etag_list_matches(*p.if_match, etag)) return Outcome::failed;

@@ -43,7 +43,8 @@ enum class Outcome { proceed, not_modified, failed };
 Preconditions read_preconditions(const RequestHead& head, std::string_view prefix = "");
 // RFC 7232 order, with S3's documented pairings: a true If-Match overrides a false
 // If-Unmodified-Since, a false If-None-Match overrides a true If-Modified-Since.
-Outcome evaluate(const Preconditions& p, std::string_view etag, TimePoint last_modified, TimePoint now);
+Outcome evaluate(const Preconditions& p, std::string_view etag, TimePoint last_modified,
+                 TimePoint now);
 
 // Does an If-Match / If-None-Match list ("a", "b" or *) name this etag?
 bool etag_list_matches(std::string_view list, std::string_view etag);

@@ -16,7 +16,8 @@ constexpr const char* kMethods[] = {"GET", "PUT", "HEAD", "POST", "DELETE"};
 
 std::vector<std::string> texts(pugi::xml_node rule, const char* name) {
     std::vector<std::string> out;
-    for (auto c : rule.children(name)) out.emplace_back(c.text().get());
+    for (auto c : rule.children(name))
+        out.emplace_back(c.text().get());
     return out;
 }
 
@@ -33,13 +34,19 @@ std::vector<Rule> parse_rules(const std::string& xml, bool validate) {
             if (rule.origins.empty() || rule.methods.empty()) throw rest_xml::malformed();
             for (auto& m : rule.methods) {
                 bool ok = false;
-                for (auto* k : kMethods) ok |= m == k;
+                for (auto* k : kMethods)
+                    ok |= m == k;
                 if (!ok)
-                    throw AwsError("InvalidRequest", "Found unsupported HTTP method in CORS config. Unsupported method is " + m, 400);
+                    throw AwsError(
+                        "InvalidRequest",
+                        "Found unsupported HTTP method in CORS config. Unsupported method is " + m,
+                        400);
             }
             for (auto& o : rule.origins)
                 if (std::count(o.begin(), o.end(), '*') > 1)
-                    throw AwsError("InvalidRequest", "AllowedOrigin \"" + o + "\" can not have more than one wildcard.", 400);
+                    throw AwsError(
+                        "InvalidRequest",
+                        "AllowedOrigin \"" + o + "\" can not have more than one wildcard.", 400);
         }
         rules.push_back(std::move(rule));
     }
@@ -49,7 +56,9 @@ std::vector<Rule> parse_rules(const std::string& xml, bool validate) {
 
 // One '*' may stand for any run of characters.
 bool wildcard_match(std::string_view pattern, std::string_view value, bool case_insensitive) {
-    auto eq = [&](std::string_view a, std::string_view b) { return case_insensitive ? iequals(a, b) : a == b; };
+    auto eq = [&](std::string_view a, std::string_view b) {
+        return case_insensitive ? iequals(a, b) : a == b;
+    };
     auto star = pattern.find('*');
     if (star == std::string_view::npos) return eq(pattern, value);
     auto head = pattern.substr(0, star), tail = pattern.substr(star + 1);
@@ -75,13 +84,14 @@ std::vector<std::string> split_list(std::string_view s) {
     return out;
 }
 
-const Rule* find_rule(const std::vector<Rule>& rules, std::string_view origin, std::string_view method,
-                      const std::vector<std::string>& headers) {
+const Rule* find_rule(const std::vector<Rule>& rules, std::string_view origin,
+                      std::string_view method, const std::vector<std::string>& headers) {
     for (auto& r : rules) {
         if (!any_match(r.origins, origin, false)) continue;
         if (std::find(r.methods.begin(), r.methods.end(), method) == r.methods.end()) continue;
         bool headers_ok = true;
-        for (auto& h : headers) headers_ok &= any_match(r.headers, h, true);
+        for (auto& h : headers)
+            headers_ok &= any_match(r.headers, h, true);
         if (headers_ok) return &r;
     }
     return nullptr;
@@ -98,20 +108,24 @@ std::string join(const std::vector<std::string>& v, const char* sep) {
 
 void set_allow_headers(Response& res, const Rule& r, std::string_view origin) {
     bool any_origin = std::find(r.origins.begin(), r.origins.end(), "*") != r.origins.end();
-    res.headers.set("Access-Control-Allow-Origin", any_origin ? std::string("*") : std::string(origin));
+    res.headers.set("Access-Control-Allow-Origin",
+                    any_origin ? std::string("*") : std::string(origin));
     if (!any_origin) res.headers.set("Access-Control-Allow-Credentials", "true");
     res.headers.set("Access-Control-Allow-Methods", join(r.methods, ", "));
     if (!r.expose.empty()) res.headers.set("Access-Control-Expose-Headers", join(r.expose, ", "));
     if (r.max_age) res.headers.set("Access-Control-Max-Age", *r.max_age);
-    res.headers.set("Vary", "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
+    res.headers.set("Vary",
+                    "Origin, Access-Control-Request-Headers, Access-Control-Request-Method");
 }
 
 AwsError cors_forbidden() {
-    return AwsError("AccessForbidden",
-                    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, "
-                    "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not "
-                    "whitelisted by the resource's CORS spec.",
-                    403);
+    return AwsError(
+        "AccessForbidden",
+        "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+        "Origin, "
+        "request method / Access-Control-Request-Method or Access-Control-Request-Headers are not "
+        "whitelisted by the resource's CORS spec.",
+        403);
 }
 
 }  // namespace
@@ -129,15 +143,20 @@ Response put_bucket_cors(Context& ctx, Request& req, const Target& t) {
 Response get_bucket_cors(Context& ctx, Request& req, const Target& t) {
     auto b = require_bucket(ctx, req, t.bucket);
     if (b.cors_xml.empty())
-        throw AwsError("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404).with("BucketName", t.bucket);
+        throw AwsError("NoSuchCORSConfiguration", "The CORS configuration does not exist", 404)
+            .with("BucketName", t.bucket);
     // Re-emit in the canonical shape with the S3 namespace.
     rest_xml::Document d("CORSConfiguration");
     for (auto& r : parse_rules(b.cors_xml, false)) {
         auto e = d.root.append_child("CORSRule");
-        for (auto& h : r.headers) rest_xml::add(e, "AllowedHeader", h);
-        for (auto& m : r.methods) rest_xml::add(e, "AllowedMethod", m);
-        for (auto& o : r.origins) rest_xml::add(e, "AllowedOrigin", o);
-        for (auto& x : r.expose) rest_xml::add(e, "ExposeHeader", x);
+        for (auto& h : r.headers)
+            rest_xml::add(e, "AllowedHeader", h);
+        for (auto& m : r.methods)
+            rest_xml::add(e, "AllowedMethod", m);
+        for (auto& o : r.origins)
+            rest_xml::add(e, "AllowedOrigin", o);
+        for (auto& x : r.expose)
+            rest_xml::add(e, "ExposeHeader", x);
         if (r.max_age) rest_xml::add(e, "MaxAgeSeconds", *r.max_age);
     }
     return rest_xml::xml_response(d);
@@ -153,7 +172,8 @@ Response cors_preflight(Context& ctx, Request& req, const Target& t) {
     auto origin = req.header("origin");
     auto method = req.header("access-control-request-method");
     if (!origin || !method)
-        throw AwsError("BadRequest", "Insufficient information. Origin request header needed.", 400);
+        throw AwsError("BadRequest", "Insufficient information. Origin request header needed.",
+                       400);
     auto b = ctx.store.bucket(t.bucket);
     if (!b) throw no_such_bucket(t.bucket);
     if (b->cors_xml.empty()) throw cors_forbidden();
@@ -173,7 +193,8 @@ void apply_cors(Context& ctx, const Request& req, const Target& t, Response& res
     if (!b || b->cors_xml.empty()) return;
     try {
         auto rules = parse_rules(b->cors_xml, false);
-        if (const Rule* r = find_rule(rules, *req.header("origin"), req.method_name, {})) set_allow_headers(res, *r, *req.header("origin"));
+        if (const Rule* r = find_rule(rules, *req.header("origin"), req.method_name, {}))
+            set_allow_headers(res, *r, *req.header("origin"));
     } catch (const AwsError&) {
         // A stored configuration was validated on the way in; nothing to add if it can't be read.
     }

@@ -11,7 +11,9 @@ namespace {
 constexpr size_t kBatch = 1000;
 
 // Greater than every key that starts with `p` (keys are at most 1024 bytes).
-std::string past_prefix(const std::string& p) { return p + std::string(kMaxKeyLength + 1, '\xFF'); }
+std::string past_prefix(const std::string& p) {
+    return p + std::string(kMaxKeyLength + 1, '\xFF');
+}
 
 struct Listing {
     std::vector<ObjectRecord> contents;
@@ -21,14 +23,16 @@ struct Listing {
     bool last_is_prefix = false;
 };
 
-Listing walk(Store& store, const std::string& bucket, const std::string& prefix, const std::string& delimiter,
-             std::string cursor, size_t max_keys) {
+Listing walk(Store& store, const std::string& bucket, const std::string& prefix,
+             const std::string& delimiter, std::string cursor, size_t max_keys) {
     Listing out;
     if (max_keys == 0) return out;
     // A cursor inside a group that was already returned as a CommonPrefix resumes after the group.
-    if (!delimiter.empty() && cursor.size() > prefix.size() && cursor.compare(0, prefix.size(), prefix) == 0) {
+    if (!delimiter.empty() && cursor.size() > prefix.size() &&
+        cursor.compare(0, prefix.size(), prefix) == 0) {
         auto pos = cursor.find(delimiter, prefix.size());
-        if (pos != std::string::npos) cursor = past_prefix(cursor.substr(0, pos + delimiter.size()));
+        if (pos != std::string::npos)
+            cursor = past_prefix(cursor.substr(0, pos + delimiter.size()));
     }
     size_t count = 0;
     for (;;) {
@@ -72,7 +76,8 @@ size_t parse_max_keys(const Request& req) {
         if (used != v->size() || n < 0) throw std::invalid_argument("max-keys");
         return static_cast<size_t>(std::min<long>(n, 1000));
     } catch (const std::exception&) {
-        throw invalid_argument("Provided max-keys not an integer or within integer range", "max-keys", *v);
+        throw invalid_argument("Provided max-keys not an integer or within integer range",
+                               "max-keys", *v);
     }
 }
 
@@ -81,12 +86,14 @@ size_t parse_max_keys(const Request& req) {
 Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     require_bucket(ctx, req, t.bucket);
     if (v2 && req.query_param("list-type") != "2")
-        throw invalid_argument("Invalid List Type specified in Request", "list-type", req.query_param("list-type").value_or(""));
+        throw invalid_argument("Invalid List Type specified in Request", "list-type",
+                               req.query_param("list-type").value_or(""));
     auto prefix = req.query_param("prefix").value_or("");
     auto delimiter = req.query_param("delimiter").value_or("");
     auto encoding = req.query_param("encoding-type");
     if (encoding && *encoding != "url")
-        throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type", *encoding);
+        throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type",
+                               *encoding);
     bool url = encoding.has_value();
     auto enc = [url](const std::string& s) { return url ? uri_encode(s, true) : s; };
     size_t max_keys = parse_max_keys(req);
@@ -98,7 +105,8 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     if (v2 && token) {
         auto decoded = base64_decode(*token);
         if (!decoded || decoded->empty())
-            throw invalid_argument("The continuation token provided is incorrect", "continuation-token", *token);
+            throw invalid_argument("The continuation token provided is incorrect",
+                                   "continuation-token", *token);
         cursor = decoded->substr(1);
     } else if (v2 && start_after) {
         cursor = *start_after;
@@ -114,7 +122,9 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     if (v2) {
         if (start_after) rest_xml::add(d.root, "StartAfter", enc(*start_after));
         if (token) rest_xml::add(d.root, "ContinuationToken", *token);
-        if (l.truncated) rest_xml::add(d.root, "NextContinuationToken", base64_encode((l.last_is_prefix ? "P" : "K") + l.last));
+        if (l.truncated)
+            rest_xml::add(d.root, "NextContinuationToken",
+                          base64_encode((l.last_is_prefix ? "P" : "K") + l.last));
         rest_xml::add(d.root, "KeyCount", std::to_string(l.contents.size() + l.prefixes.size()));
     } else {
         rest_xml::add(d.root, "Marker", enc(marker.value_or("")));
@@ -128,11 +138,14 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     for (auto& o : l.contents) {
         auto c = d.root.append_child("Contents");
         rest_xml::add(c, "Key", enc(o.key));
-        rest_xml::add(c, "LastModified", format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+        rest_xml::add(c, "LastModified",
+                      format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
         rest_xml::add(c, "ETag", quote_etag(o.etag));
         for (auto alg : kAllChecksumAlgorithms)
-            if (o.checksums.contains(std::string(checksum_name(alg)))) rest_xml::add(c, "ChecksumAlgorithm", checksum_name(alg));
-        if (o.checksums.contains("type")) rest_xml::add(c, "ChecksumType", o.checksums["type"].get<std::string>());
+            if (o.checksums.contains(std::string(checksum_name(alg))))
+                rest_xml::add(c, "ChecksumAlgorithm", checksum_name(alg));
+        if (o.checksums.contains("type"))
+            rest_xml::add(c, "ChecksumType", o.checksums["type"].get<std::string>());
         rest_xml::add(c, "Size", std::to_string(o.size));
         if (owner) {
             auto ow = c.append_child("Owner");
@@ -141,7 +154,8 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
         }
         rest_xml::add(c, "StorageClass", o.storage_class);
     }
-    for (auto& p : l.prefixes) rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", enc(p));
+    for (auto& p : l.prefixes)
+        rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", enc(p));
     return rest_xml::xml_response(d);
 }
 

@@ -15,7 +15,8 @@ using json = nlohmann::json;
 
 AwsError no_such_upload(const std::string& id) {
     return AwsError("NoSuchUpload",
-                    "The specified upload does not exist. The upload ID may be invalid, or the upload may have been "
+                    "The specified upload does not exist. The upload ID may be invalid, or the "
+                    "upload may have been "
                     "aborted or completed.",
                     404)
         .with("UploadId", id);
@@ -23,7 +24,8 @@ AwsError no_such_upload(const std::string& id) {
 
 AwsError invalid_part() {
     return AwsError("InvalidPart",
-                    "One or more of the specified parts could not be found. The part may not have been uploaded, or "
+                    "One or more of the specified parts could not be found. The part may not have "
+                    "been uploaded, or "
                     "the specified entity tag may not match the part's entity tag.",
                     400);
 }
@@ -43,7 +45,8 @@ int part_number(const Request& req) {
         if (used == v.size() && n >= 1 && n <= kMaxParts) return n;
     } catch (const std::exception&) {
     }
-    throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive", "partNumber", v);
+    throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                           "partNumber", v);
 }
 
 std::string unquote(std::string s) {
@@ -63,7 +66,8 @@ void add_part_checksums(pugi::xml_node node, const json& checksums) {
     for (auto alg : kAllChecksumAlgorithms) {
         auto name = std::string(checksum_name(alg));
         if (checksums.contains(name))
-            rest_xml::add(node, std::string(checksum_xml_element(alg)).c_str(), checksums[name].get<std::string>());
+            rest_xml::add(node, std::string(checksum_xml_element(alg)).c_str(),
+                          checksums[name].get<std::string>());
     }
 }
 
@@ -73,8 +77,8 @@ json part_checksums(const Request& req, const UploadRecord& u) {
     if (!u.checksum_algorithm.empty() && !sums.contains(u.checksum_algorithm)) {
         std::string got = sums.empty() ? "null" : to_lower(sums.begin().key());
         throw AwsError("InvalidRequest",
-                       "Checksum Type mismatch occurred, expected checksum Type: " + to_lower(u.checksum_algorithm) +
-                           ", actual checksum Type: " + got,
+                       "Checksum Type mismatch occurred, expected checksum Type: " +
+                           to_lower(u.checksum_algorithm) + ", actual checksum Type: " + got,
                        400);
     }
     return sums;
@@ -91,18 +95,27 @@ Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     read_object_attributes(req, u.object);
     if (auto a = req.header("x-amz-checksum-algorithm")) {
         auto alg = parse_checksum_algorithm(*a);
-        if (!alg) throw invalid_argument("Checksum algorithm provided is unsupported.", "x-amz-checksum-algorithm", *a);
+        if (!alg)
+            throw invalid_argument("Checksum algorithm provided is unsupported.",
+                                   "x-amz-checksum-algorithm", *a);
         u.checksum_algorithm = std::string(checksum_name(*alg));
     }
     if (auto type = req.header("x-amz-checksum-type")) {
         if (*type != "COMPOSITE" && *type != "FULL_OBJECT")
-            throw invalid_argument("Value for x-amz-checksum-type header is invalid.", "x-amz-checksum-type", *type);
+            throw invalid_argument("Value for x-amz-checksum-type header is invalid.",
+                                   "x-amz-checksum-type", *type);
         if (u.checksum_algorithm.empty())
-            throw AwsError("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.", 400);
+            throw AwsError("InvalidRequest",
+                           "The x-amz-checksum-type header can only be used with the "
+                           "x-amz-checksum-algorithm header.",
+                           400);
         bool crc = u.checksum_algorithm.rfind("CRC", 0) == 0;
-        if ((*type == "FULL_OBJECT" && !crc) || (*type == "COMPOSITE" && u.checksum_algorithm == "CRC64NVME"))
-            throw AwsError("InvalidRequest", "The " + *type + " checksum type cannot be used with the " +
-                                                 to_lower(u.checksum_algorithm) + " checksum algorithm.", 400);
+        if ((*type == "FULL_OBJECT" && !crc) ||
+            (*type == "COMPOSITE" && u.checksum_algorithm == "CRC64NVME"))
+            throw AwsError("InvalidRequest",
+                           "The " + *type + " checksum type cannot be used with the " +
+                               to_lower(u.checksum_algorithm) + " checksum algorithm.",
+                           400);
         u.checksum_type = *type;
     }
     ctx.store.create_upload(u);
@@ -113,7 +126,8 @@ Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     Response res = rest_xml::xml_response(d);
     if (!u.checksum_algorithm.empty()) {
         res.headers.set("x-amz-checksum-algorithm", u.checksum_algorithm);
-        res.headers.set("x-amz-checksum-type", checksum_type_for(u.checksum_algorithm, u.checksum_type));
+        res.headers.set("x-amz-checksum-type",
+                        checksum_type_for(u.checksum_algorithm, u.checksum_type));
     }
     return res;
 }
@@ -151,7 +165,8 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     FileSlice guard(opened->fd, 0, opened->record.size);
     const ObjectRecord& so = opened->record;
     auto pre = read_preconditions(req, "x-amz-copy-source-");
-    if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}}, now_ms()) != Outcome::proceed)
+    if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}},
+                 now_ms()) != Outcome::proceed)
         throw precondition_failed("x-amz-copy-source-if-*");
     uint64_t first = 0, length = so.size;
     if (auto r = req.header("x-amz-copy-source-range")) {
@@ -159,16 +174,22 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
         unsigned long long a = 0, b = 0;
         char extra = 0;
         if (std::sscanf(r->c_str(), "bytes=%llu-%llu%c", &a, &b, &extra) != 2 || b < a)
-            throw invalid_argument("The x-amz-copy-source-range value must be of the form bytes=first-last where first "
-                                   "and last are the zero-based offsets of the first and last bytes to copy",
-                                   "x-amz-copy-source-range", *r);
-        if (b >= so.size) throw AwsError("InvalidRange", "The requested range is not satisfiable", 416);
+            throw invalid_argument(
+                "The x-amz-copy-source-range value must be of the form bytes=first-last where "
+                "first "
+                "and last are the zero-based offsets of the first and last bytes to copy",
+                "x-amz-copy-source-range", *r);
+        if (b >= so.size)
+            throw AwsError("InvalidRange", "The requested range is not satisfiable", 416);
         first = a;
         length = b - a + 1;
     }
-    if (length > kMaxObjectSize) throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
+    if (length > kMaxObjectSize)
+        throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+                       400);
     std::vector<ChecksumAlgorithm> algs;
-    if (!u.checksum_algorithm.empty()) algs.push_back(*parse_checksum_algorithm(u.checksum_algorithm));
+    if (!u.checksum_algorithm.empty())
+        algs.push_back(*parse_checksum_algorithm(u.checksum_algorithm));
     const std::string* inline_src = so.inline_body ? &*so.inline_body : nullptr;
     auto copied = copy_to_new_blob(ctx.blobs, {{guard.fd, first, length, inline_src}}, algs);
     PartRecord p;
@@ -177,14 +198,16 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     p.size = copied.size;
     p.etag = to_hex(copied.md5);
     p.last_modified_ms = now_ms().time_since_epoch().count();
-    for (auto& [alg, v] : copied.checksums) p.checksums[std::string(checksum_name(alg))] = v;
+    for (auto& [alg, v] : copied.checksums)
+        p.checksums[std::string(checksum_name(alg))] = v;
     if (!ctx.store.put_part(u.upload_id, p)) {
         ctx.blobs.remove(p.blob_id);
         throw no_such_upload(u.upload_id);
     }
     rest_xml::Document d("CopyPartResult");
     rest_xml::add(d.root, "ETag", quote_etag(p.etag));
-    rest_xml::add(d.root, "LastModified", format_iso8601_ms(TimePoint{std::chrono::milliseconds{p.last_modified_ms}}));
+    rest_xml::add(d.root, "LastModified",
+                  format_iso8601_ms(TimePoint{std::chrono::milliseconds{p.last_modified_ms}}));
     add_part_checksums(d.root, p.checksums);
     return rest_xml::xml_response(d);
 }
@@ -216,7 +239,9 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
         }
         if (!wanted.empty() && w.number <= wanted.back().number)
             throw AwsError("InvalidPartOrder",
-                           "The list of parts was not in ascending order. Parts must be ordered by part number.", 400)
+                           "The list of parts was not in ascending order. Parts must be ordered by "
+                           "part number.",
+                           400)
                 .with("UploadId", u.upload_id);
         wanted.push_back(std::move(w));
     }
@@ -224,16 +249,20 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
 
     auto stored = ctx.store.parts(u.upload_id);
     std::map<int, const PartRecord*> by_number;
-    for (auto& p : stored) by_number[p.part_number] = &p;
+    for (auto& p : stored)
+        by_number[p.part_number] = &p;
 
     std::vector<const PartRecord*> chosen;
     for (size_t i = 0; i < wanted.size(); ++i) {
         auto it = by_number.find(wanted[i].number);
         if (it == by_number.end() || it->second->etag != wanted[i].etag) throw invalid_part();
         for (auto& [name, v] : wanted[i].checksums.items())
-            if (!it->second->checksums.contains(name) || it->second->checksums[name] != v) throw invalid_part();
+            if (!it->second->checksums.contains(name) || it->second->checksums[name] != v)
+                throw invalid_part();
         if (i + 1 < wanted.size() && it->second->size < kMinPartSize)
-            throw AwsError("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", 400)
+            throw AwsError("EntityTooSmall",
+                           "Your proposed upload is smaller than the minimum allowed object size.",
+                           400)
                 .with("ProposedSize", std::to_string(it->second->size))
                 .with("MinSizeAllowed", std::to_string(kMinPartSize))
                 .with("PartNumber", std::to_string(wanted[i].number))
@@ -241,8 +270,11 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
         chosen.push_back(it->second);
     }
     uint64_t total = 0;
-    for (auto* p : chosen) total += p->size;
-    if (total > kMaxObjectSize) throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400);
+    for (auto* p : chosen)
+        total += p->size;
+    if (total > kMaxObjectSize)
+        throw AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size",
+                       400);
 
     std::string alg_name = u.checksum_algorithm.empty() ? "CRC64NVME" : u.checksum_algorithm;
     ChecksumAlgorithm alg = *parse_checksum_algorithm(alg_name);
@@ -262,7 +294,8 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     auto copied = copy_to_new_blob(ctx.blobs, sources, full_algs);
 
     std::string etag_md5s;
-    for (auto* p : chosen) etag_md5s += *from_hex(p->etag);
+    for (auto* p : chosen)
+        etag_md5s += *from_hex(p->etag);
     ObjectRecord o = u.object;
     o.bucket = t.bucket;
     o.key = t.key;
@@ -285,8 +318,11 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     }
     o.checksums["type"] = type;
     // A full-object checksum sent with Complete must match what the parts add up to.
-    if (auto given = req.header(checksum_header(alg)); given && type == "FULL_OBJECT" && *given != o.checksums[alg_name])
-        throw AwsError("BadDigest", "The " + alg_name + " you specified did not match the calculated checksum.", 400);
+    if (auto given = req.header(checksum_header(alg));
+        given && type == "FULL_OBJECT" && *given != o.checksums[alg_name])
+        throw AwsError("BadDigest",
+                       "The " + alg_name + " you specified did not match the calculated checksum.",
+                       400);
 
     try {
         ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key));
@@ -299,7 +335,8 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     rest_xml::add(d.root, "Bucket", t.bucket);
     rest_xml::add(d.root, "Key", t.key);
     rest_xml::add(d.root, "ETag", quote_etag(o.etag));
-    rest_xml::add(d.root, std::string(checksum_xml_element(alg)).c_str(), o.checksums[alg_name].get<std::string>());
+    rest_xml::add(d.root, std::string(checksum_xml_element(alg)).c_str(),
+                  o.checksums[alg_name].get<std::string>());
     rest_xml::add(d.root, "ChecksumType", type);
     return rest_xml::xml_response(d);
 }
@@ -318,9 +355,11 @@ Response list_parts(Context& ctx, Request& req, const Target& t) {
     size_t max_parts = 1000;
     try {
         if (auto m = req.query_param("part-number-marker")) marker = std::stoi(*m);
-        if (auto m = req.query_param("max-parts")) max_parts = std::min<size_t>(1000, std::stoul(*m));
+        if (auto m = req.query_param("max-parts"))
+            max_parts = std::min<size_t>(1000, std::stoul(*m));
     } catch (const std::exception&) {
-        throw invalid_argument("Provided max-parts or part-number-marker not an integer or within integer range");
+        throw invalid_argument(
+            "Provided max-parts or part-number-marker not an integer or within integer range");
     }
     rest_xml::Document d("ListPartsResult");
     rest_xml::add(d.root, "Bucket", t.bucket);
@@ -347,7 +386,8 @@ Response list_parts(Context& ctx, Request& req, const Target& t) {
     for (auto& p : page) {
         auto e = d.root.append_child("Part");
         rest_xml::add(e, "PartNumber", std::to_string(p.part_number));
-        rest_xml::add(e, "LastModified", format_iso8601_ms(TimePoint{std::chrono::milliseconds{p.last_modified_ms}}));
+        rest_xml::add(e, "LastModified",
+                      format_iso8601_ms(TimePoint{std::chrono::milliseconds{p.last_modified_ms}}));
         rest_xml::add(e, "ETag", quote_etag(p.etag));
         rest_xml::add(e, "Size", std::to_string(p.size));
         add_part_checksums(e, p.checksums);
@@ -360,7 +400,8 @@ Response list_parts(Context& ctx, Request& req, const Target& t) {
     rest_xml::add(d.root, "StorageClass", u.object.storage_class);
     if (!u.checksum_algorithm.empty()) {
         rest_xml::add(d.root, "ChecksumAlgorithm", u.checksum_algorithm);
-        rest_xml::add(d.root, "ChecksumType", checksum_type_for(u.checksum_algorithm, u.checksum_type));
+        rest_xml::add(d.root, "ChecksumType",
+                      checksum_type_for(u.checksum_algorithm, u.checksum_type));
     }
     return rest_xml::xml_response(d);
 }
@@ -376,7 +417,8 @@ Response list_multipart_uploads(Context& ctx, Request& req, const Target& t) {
         try {
             max_uploads = std::min<size_t>(1000, std::stoul(*m));
         } catch (const std::exception&) {
-            throw invalid_argument("Provided max-uploads not an integer or within integer range", "max-uploads", *m);
+            throw invalid_argument("Provided max-uploads not an integer or within integer range",
+                                   "max-uploads", *m);
         }
     }
     rest_xml::Document d("ListMultipartUploadsResult");
@@ -388,7 +430,9 @@ Response list_multipart_uploads(Context& ctx, Request& req, const Target& t) {
     bool truncated = false;
     for (auto& u : ctx.store.uploads(t.bucket)) {
         if (u.key.compare(0, prefix.size(), prefix) != 0) continue;
-        if (!key_marker.empty() && (u.key < key_marker || (u.key == key_marker && (id_marker.empty() || u.upload_id <= id_marker))))
+        if (!key_marker.empty() &&
+            (u.key < key_marker ||
+             (u.key == key_marker && (id_marker.empty() || u.upload_id <= id_marker))))
             continue;
         if (!delimiter.empty()) {
             auto pos = u.key.find(delimiter, prefix.size());
@@ -428,10 +472,13 @@ Response list_multipart_uploads(Context& ctx, Request& req, const Target& t) {
             rest_xml::add(o, "DisplayName", "fogbank");
         }
         rest_xml::add(e, "StorageClass", u.object.storage_class);
-        rest_xml::add(e, "Initiated", format_iso8601_ms(TimePoint{std::chrono::milliseconds{u.initiated_ms}}));
-        if (!u.checksum_algorithm.empty()) rest_xml::add(e, "ChecksumAlgorithm", u.checksum_algorithm);
+        rest_xml::add(e, "Initiated",
+                      format_iso8601_ms(TimePoint{std::chrono::milliseconds{u.initiated_ms}}));
+        if (!u.checksum_algorithm.empty())
+            rest_xml::add(e, "ChecksumAlgorithm", u.checksum_algorithm);
     }
-    for (auto& p : prefixes) rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", p);
+    for (auto& p : prefixes)
+        rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", p);
     return rest_xml::xml_response(d);
 }
 

@@ -11,12 +11,15 @@ namespace {
 using json = nlohmann::json;
 
 // Stored as sent and returned on GET/HEAD, under these names.
-constexpr std::array<const char*, 6> kStoredHeaders = {"Content-Encoding", "Content-Disposition", "Content-Language",
-                                                       "Cache-Control",    "Expires",             "x-amz-website-redirect-location"};
+constexpr std::array<const char*, 6> kStoredHeaders = {
+    "Content-Encoding", "Content-Disposition",
+    "Content-Language", "Cache-Control",
+    "Expires",          "x-amz-website-redirect-location"};
 
 constexpr std::array<const char*, 11> kStorageClasses = {
-    "STANDARD",   "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER",
-    "DEEP_ARCHIVE", "OUTPOSTS",         "GLACIER_IR",  "SNOW",       "EXPRESS_ONEZONE"};
+    "STANDARD",       "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+    "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
+    "EXPRESS_ONEZONE"};
 
 // aws-chunked is transfer framing, not a property of the object.
 std::string strip_aws_chunked(std::string_view v) {
@@ -58,13 +61,18 @@ void read_object_attributes(const Request& req, ObjectRecord& o) {
             o.metadata[key] = std::string(f.value());
     }
     if (meta_size > kMaxMetadataSize)
-        throw AwsError("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.", 400)
+        throw AwsError("MetadataTooLarge",
+                       "Your metadata headers exceed the maximum allowed metadata size.", 400)
             .with("Size", std::to_string(meta_size))
             .with("MaxSizeAllowed", std::to_string(kMaxMetadataSize));
     if (auto sc = req.header("x-amz-storage-class")) {
         bool known = false;
-        for (auto* c : kStorageClasses) known |= *sc == c;
-        if (!known) throw AwsError("InvalidStorageClass", "The storage class you specified is not valid", 400).with("StorageClassRequested", *sc);
+        for (auto* c : kStorageClasses)
+            known |= *sc == c;
+        if (!known)
+            throw AwsError("InvalidStorageClass", "The storage class you specified is not valid",
+                           400)
+                .with("StorageClassRequested", *sc);
         o.storage_class = *sc;
     }
     if (auto tagging = req.header("x-amz-tagging")) o.tags = parse_tagging_header(*tagging);
@@ -72,19 +80,24 @@ void read_object_attributes(const Request& req, ObjectRecord& o) {
 
 void write_object_headers(Response& res, const ObjectRecord& o, bool with_checksums) {
     res.headers.set("ETag", quote_etag(o.etag));
-    res.headers.set("Last-Modified", format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+    res.headers.set("Last-Modified",
+                    format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
     res.headers.set("Content-Type", o.content_type);
     res.headers.set("Accept-Ranges", "bytes");
-    for (auto& [name, value] : o.headers.items()) res.headers.set(name, value.get<std::string>());
-    for (auto& [name, value] : o.metadata.items()) res.headers.set("x-amz-meta-" + name, value.get<std::string>());
+    for (auto& [name, value] : o.headers.items())
+        res.headers.set(name, value.get<std::string>());
+    for (auto& [name, value] : o.metadata.items())
+        res.headers.set("x-amz-meta-" + name, value.get<std::string>());
     if (o.storage_class != "STANDARD") res.headers.set("x-amz-storage-class", o.storage_class);
     if (!o.tags.empty()) res.headers.set("x-amz-tagging-count", std::to_string(o.tags.size()));
     if (with_checksums) {
         for (auto alg : kAllChecksumAlgorithms) {
             auto name = std::string(checksum_name(alg));
-            if (o.checksums.contains(name)) res.headers.set(checksum_header(alg), o.checksums[name].get<std::string>());
+            if (o.checksums.contains(name))
+                res.headers.set(checksum_header(alg), o.checksums[name].get<std::string>());
         }
-        if (o.checksums.contains("type")) res.headers.set("x-amz-checksum-type", o.checksums["type"].get<std::string>());
+        if (o.checksums.contains("type"))
+            res.headers.set("x-amz-checksum-type", o.checksums["type"].get<std::string>());
     }
 }
 
@@ -97,7 +110,8 @@ std::optional<ChecksumAlgorithm> requested_checksum(const RequestHead& head) {
     }
     if (auto sdk = head.header("x-amz-sdk-checksum-algorithm")) {
         if (auto alg = parse_checksum_algorithm(*sdk)) return alg;
-        throw invalid_argument("Value for x-amz-sdk-checksum-algorithm header is invalid.", "x-amz-sdk-checksum-algorithm", *sdk);
+        throw invalid_argument("Value for x-amz-sdk-checksum-algorithm header is invalid.",
+                               "x-amz-sdk-checksum-algorithm", *sdk);
     }
     return std::nullopt;
 }
@@ -108,29 +122,38 @@ json verified_checksums(const Request& req) {
     for (auto alg : kAllChecksumAlgorithms) {
         auto header = checksum_header(alg);
         std::optional<std::string> v = req.header(header);
-        if (auto it = req.body.trailers.find(header); !v && it != req.body.trailers.end()) v = it->second;
+        if (auto it = req.body.trailers.find(header); !v && it != req.body.trailers.end())
+            v = it->second;
         if (!v) continue;
         if (given_alg)
-            throw AwsError("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.", 400);
+            throw AwsError("InvalidRequest",
+                           "Expecting a single x-amz-checksum- header. Multiple checksum Types are "
+                           "not allowed.",
+                           400);
         given_alg = alg;
         given = *v;
     }
     if (!given_alg && req.header("x-amz-sdk-checksum-algorithm") && !req.header("x-amz-trailer"))
         throw AwsError("InvalidRequest",
-                       "x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer "
+                       "x-amz-sdk-checksum-algorithm specified, but no corresponding "
+                       "x-amz-checksum-* or x-amz-trailer "
                        "headers were found.",
                        400);
     if (given_alg) {
         auto raw = base64_decode(given);
         if (!raw || raw->size() != checksum_size(*given_alg))
-            throw AwsError("InvalidRequest", "Value for " + checksum_header(*given_alg) + " header is invalid.", 400);
+            throw AwsError("InvalidRequest",
+                           "Value for " + checksum_header(*given_alg) + " header is invalid.", 400);
         auto it = req.body.checksums.find(*given_alg);
         if (it == req.body.checksums.end() || it->second != given)
-            throw AwsError("BadDigest", "The " + std::string(checksum_name(*given_alg)) +
-                                            " you specified did not match the calculated checksum.", 400);
+            throw AwsError("BadDigest",
+                           "The " + std::string(checksum_name(*given_alg)) +
+                               " you specified did not match the calculated checksum.",
+                           400);
     }
     json out = json::object();
-    for (auto& [alg, value] : req.body.checksums) out[std::string(checksum_name(alg))] = value;
+    for (auto& [alg, value] : req.body.checksums)
+        out[std::string(checksum_name(alg))] = value;
     if (!out.empty()) out["type"] = "FULL_OBJECT";
     return out;
 }
@@ -140,9 +163,11 @@ void check_content_md5(const Request& req) {
     if (!header) return;
     auto raw = base64_decode(trim(*header));
     if (!raw || raw->size() != 16)
-        throw AwsError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400).with("Content-MD5", *header);
+        throw AwsError("InvalidDigest", "The Content-MD5 you specified was invalid.", 400)
+            .with("Content-MD5", *header);
     if (!req.body.md5 || *req.body.md5 != *raw)
-        throw AwsError("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+        throw AwsError("BadDigest", "The Content-MD5 you specified did not match what we received.",
+                       400)
             .with("ExpectedDigest", *header)
             .with("CalculatedDigest", req.body.md5 ? base64_encode(*req.body.md5) : "");
 }

@@ -11,16 +11,19 @@ namespace fogbank::s3 {
 using json = nlohmann::json;
 
 AwsError precondition_failed(const std::string& condition) {
-    return AwsError("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", 412)
+    return AwsError("PreconditionFailed",
+                    "At least one of the pre-conditions you specified did not hold", 412)
         .with("Condition", condition);
 }
 
 void add_checksum_response_headers(Response& res, const json& checksums) {
     for (auto alg : kAllChecksumAlgorithms) {
         auto name = std::string(checksum_name(alg));
-        if (checksums.contains(name)) res.headers.set(checksum_header(alg), checksums[name].get<std::string>());
+        if (checksums.contains(name))
+            res.headers.set(checksum_header(alg), checksums[name].get<std::string>());
     }
-    if (checksums.contains("type")) res.headers.set("x-amz-checksum-type", checksums["type"].get<std::string>());
+    if (checksums.contains("type"))
+        res.headers.set("x-amz-checksum-type", checksums["type"].get<std::string>());
 }
 
 namespace {
@@ -33,9 +36,12 @@ std::string condition_name(const Preconditions& p, Outcome) {
 }
 
 constexpr std::pair<const char*, const char*> kResponseOverrides[] = {
-    {"response-content-type", "Content-Type"},         {"response-content-language", "Content-Language"},
-    {"response-expires", "Expires"},                   {"response-cache-control", "Cache-Control"},
-    {"response-content-disposition", "Content-Disposition"}, {"response-content-encoding", "Content-Encoding"},
+    {"response-content-type", "Content-Type"},
+    {"response-content-language", "Content-Language"},
+    {"response-expires", "Expires"},
+    {"response-cache-control", "Cache-Control"},
+    {"response-content-disposition", "Content-Disposition"},
+    {"response-content-encoding", "Content-Encoding"},
 };
 }  // namespace
 
@@ -43,7 +49,8 @@ Store::Precondition write_precondition(const Request& req, const std::string& ke
     auto if_none = req.header("if-none-match");
     auto if_match = req.header("if-match");
     if (!if_none && !if_match) return {};
-    if (if_none && trim(*if_none) != "*") throw not_implemented("If-None-Match other than * on writes");
+    if (if_none && trim(*if_none) != "*")
+        throw not_implemented("If-None-Match other than * on writes");
     return [if_none, if_match, key](const std::optional<ObjectRecord>& current) {
         if (if_none && current) throw precondition_failed("If-None-Match");
         if (if_match) {
@@ -53,11 +60,14 @@ Store::Precondition write_precondition(const Request& req, const std::string& ke
     };
 }
 
-
 Response put_object(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
-    if (auto decoded = req.header("x-amz-decoded-content-length"); decoded && *decoded != std::to_string(req.body.size()))
-        throw AwsError("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header", 400);
+    if (auto decoded = req.header("x-amz-decoded-content-length");
+        decoded && *decoded != std::to_string(req.body.size()))
+        throw AwsError(
+            "IncompleteBody",
+            "You did not provide the number of bytes specified by the Content-Length HTTP header",
+            400);
     check_content_md5(req);
     ObjectRecord o;
     o.bucket = t.bucket;
@@ -96,16 +106,21 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     const ObjectRecord& o = opened->record;
 
     auto pre = read_preconditions(req);
-    switch (evaluate(pre, o.etag, TimePoint{std::chrono::milliseconds{o.last_modified_ms}}, now_ms())) {
-        case Outcome::failed: throw precondition_failed(condition_name(pre, Outcome::failed));
+    switch (
+        evaluate(pre, o.etag, TimePoint{std::chrono::milliseconds{o.last_modified_ms}}, now_ms())) {
+        case Outcome::failed:
+            throw precondition_failed(condition_name(pre, Outcome::failed));
         case Outcome::not_modified: {
             Response res;
             res.status = 304;
             res.headers.set("ETag", quote_etag(o.etag));
-            res.headers.set("Last-Modified", format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+            res.headers.set(
+                "Last-Modified",
+                format_http_date(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
             return res;
         }
-        case Outcome::proceed: break;
+        case Outcome::proceed:
+            break;
     }
 
     Response res;
@@ -118,11 +133,13 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     bool whole = range.status == RangeStatus::whole;
     bool checksum_mode = iequals(req.header("x-amz-checksum-mode").value_or(""), "ENABLED");
     write_object_headers(res, o, checksum_mode && whole);
-    if (req.has_query("partNumber") && o.parts_count > 0) res.headers.set("x-amz-mp-parts-count", std::to_string(o.parts_count));
+    if (req.has_query("partNumber") && o.parts_count > 0)
+        res.headers.set("x-amz-mp-parts-count", std::to_string(o.parts_count));
     if (!whole) {
         res.status = 206;
         res.headers.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +
-                                             std::to_string(range.range.last) + "/" + std::to_string(o.size));
+                                             std::to_string(range.range.last) + "/" +
+                                             std::to_string(o.size));
         body.offset = range.range.first;
         body.length = range.range.length();
     }
@@ -133,7 +150,8 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     if (head) {
         res.head_length = body.length;
     } else if (o.inline_body) {
-        res.body = o.inline_body->substr(static_cast<size_t>(body.offset), static_cast<size_t>(body.length));
+        res.body = o.inline_body->substr(static_cast<size_t>(body.offset),
+                                         static_cast<size_t>(body.length));
     } else {
         res.file = std::move(body);
     }
@@ -149,7 +167,8 @@ Response delete_object(Context& ctx, Request& req, const Target& t) {
 Response delete_objects(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
     if (!req.header("content-md5") && !requested_checksum(req))
-        throw AwsError("InvalidRequest", "Missing required header for this request: Content-MD5", 400);
+        throw AwsError("InvalidRequest", "Missing required header for this request: Content-MD5",
+                       400);
     check_content_md5(req);
     verified_checksums(req);
     auto doc = rest_xml::parse(req.body.text());
@@ -181,11 +200,14 @@ Target parse_copy_source(const std::string& header) {
     std::string_view v = header;
     if (auto q = v.find("?versionId="); q != std::string_view::npos) {
         auto version = v.substr(q + 11);
-        if (version != "null") throw AwsError("NoSuchVersion", "The specified version does not exist.", 404).with("VersionId", std::string(version));
+        if (version != "null")
+            throw AwsError("NoSuchVersion", "The specified version does not exist.", 404)
+                .with("VersionId", std::string(version));
         v = v.substr(0, q);
     }
     auto decoded = uri_decode(v);
-    if (!decoded) throw invalid_argument("Invalid copy source encoding", "x-amz-copy-source", header);
+    if (!decoded)
+        throw invalid_argument("Invalid copy source encoding", "x-amz-copy-source", header);
     std::string_view s = *decoded;
     if (!s.empty() && s.front() == '/') s.remove_prefix(1);
     auto slash = s.find('/');
@@ -201,13 +223,17 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     auto directive = req.header("x-amz-metadata-directive").value_or("COPY");
     auto tag_directive = req.header("x-amz-tagging-directive").value_or("COPY");
     if (directive != "COPY" && directive != "REPLACE")
-        throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive", directive);
+        throw invalid_argument("Unknown metadata directive.", "x-amz-metadata-directive",
+                               directive);
     if (tag_directive != "COPY" && tag_directive != "REPLACE")
-        throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive", tag_directive);
+        throw invalid_argument("Unknown tagging directive.", "x-amz-tagging-directive",
+                               tag_directive);
     std::optional<ChecksumAlgorithm> alg;
     if (auto a = req.header("x-amz-checksum-algorithm")) {
         alg = parse_checksum_algorithm(*a);
-        if (!alg) throw invalid_argument("Checksum algorithm provided is unsupported.", "x-amz-checksum-algorithm", *a);
+        if (!alg)
+            throw invalid_argument("Checksum algorithm provided is unsupported.",
+                                   "x-amz-checksum-algorithm", *a);
     }
 
     auto opened = ctx.store.open_object(src.bucket, src.key);
@@ -215,16 +241,24 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     FileSlice guard(opened->fd, 0, opened->record.size);
     const ObjectRecord& so = opened->record;
     if (so.size > kMaxObjectSize)
-        throw AwsError("InvalidRequest", "The specified copy source is larger than the maximum allowable size for a copy source: 5368709120", 400);
+        throw AwsError("InvalidRequest",
+                       "The specified copy source is larger than the maximum allowable size for a "
+                       "copy source: 5368709120",
+                       400);
     auto pre = read_preconditions(req, "x-amz-copy-source-");
-    if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}}, now_ms()) != Outcome::proceed)
-        throw precondition_failed("x-amz-copy-source-" + to_lower(condition_name(pre, Outcome::failed)));
+    if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}},
+                 now_ms()) != Outcome::proceed)
+        throw precondition_failed("x-amz-copy-source-" +
+                                  to_lower(condition_name(pre, Outcome::failed)));
 
     bool same = src.bucket == t.bucket && src.key == t.key;
-    if (same && directive == "COPY" && !req.header("x-amz-storage-class") && !req.header("x-amz-website-redirect-location") && !alg)
+    if (same && directive == "COPY" && !req.header("x-amz-storage-class") &&
+        !req.header("x-amz-website-redirect-location") && !alg)
         throw AwsError("InvalidRequest",
-                       "This copy request is illegal because it is trying to copy an object to itself without changing "
-                       "the object's metadata, storage class, website redirect location or encryption attributes.",
+                       "This copy request is illegal because it is trying to copy an object to "
+                       "itself without changing "
+                       "the object's metadata, storage class, website redirect location or "
+                       "encryption attributes.",
                        400);
 
     ObjectRecord o;
@@ -241,15 +275,19 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
             o.storage_class = tmp.storage_class;
         }
     }
-    o.tags = tag_directive == "REPLACE" ? (req.header("x-amz-tagging") ? parse_tagging_header(*req.header("x-amz-tagging")) : json::object())
-                                        : so.tags;
+    o.tags = tag_directive == "REPLACE"
+                 ? (req.header("x-amz-tagging") ? parse_tagging_header(*req.header("x-amz-tagging"))
+                                                : json::object())
+                 : so.tags;
     o.bucket = t.bucket;
     o.key = t.key;
 
     // The copy keeps the source's full-object checksum algorithm unless the request names one.
     if (!alg) {
         for (auto a : kAllChecksumAlgorithms)
-            if (so.checksums.contains(std::string(checksum_name(a))) && so.checksums.value("type", "") == "FULL_OBJECT") alg = a;
+            if (so.checksums.contains(std::string(checksum_name(a))) &&
+                so.checksums.value("type", "") == "FULL_OBJECT")
+                alg = a;
         if (!alg) alg = ChecksumAlgorithm::crc64nvme;
     }
     const std::string* inline_src = so.inline_body ? &*so.inline_body : nullptr;
@@ -258,7 +296,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     o.size = copied.size;
     o.etag = to_hex(copied.md5);
     o.last_modified_ms = now_ms().time_since_epoch().count();
-    o.checksums = {{std::string(checksum_name(*alg)), copied.checksums[*alg]}, {"type", "FULL_OBJECT"}};
+    o.checksums = {{std::string(checksum_name(*alg)), copied.checksums[*alg]},
+                   {"type", "FULL_OBJECT"}};
     try {
         ctx.store.put_object(o, write_precondition(req, t.key));
     } catch (...) {
@@ -267,7 +306,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     }
     rest_xml::Document d("CopyObjectResult");
     rest_xml::add(d.root, "ETag", quote_etag(o.etag));
-    rest_xml::add(d.root, "LastModified", format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+    rest_xml::add(d.root, "LastModified",
+                  format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
     rest_xml::add(d.root, "ChecksumType", "FULL_OBJECT");
     rest_xml::add(d.root, std::string(checksum_xml_element(*alg)).c_str(), copied.checksums[*alg]);
     return rest_xml::xml_response(d);

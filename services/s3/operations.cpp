@@ -23,50 +23,86 @@ struct Operation {
 
 // First match wins: specific rows before the plain ones.
 const Operation kOperations[] = {
-    {http::verb::get, Scope::service, nullptr, nullptr, "ListBuckets", [](Context& c, Request& r, const Target&) { return list_buckets(c, r); }},
+    {http::verb::get, Scope::service, nullptr, nullptr, "ListBuckets",
+     [](Context& c, Request& r, const Target&) { return list_buckets(c, r); }},
 
     {http::verb::put, Scope::bucket, "tagging", nullptr, "PutBucketTagging", put_bucket_tagging},
     {http::verb::put, Scope::bucket, "cors", nullptr, "PutBucketCors", put_bucket_cors},
-    {http::verb::put, Scope::bucket, "versioning", nullptr, "PutBucketVersioning", put_bucket_versioning},
+    {http::verb::put, Scope::bucket, "versioning", nullptr, "PutBucketVersioning",
+     put_bucket_versioning},
     {http::verb::put, Scope::bucket, nullptr, nullptr, "CreateBucket", create_bucket},
     {http::verb::get, Scope::bucket, "location", nullptr, "GetBucketLocation", get_bucket_location},
     {http::verb::get, Scope::bucket, "tagging", nullptr, "GetBucketTagging", get_bucket_tagging},
     {http::verb::get, Scope::bucket, "cors", nullptr, "GetBucketCors", get_bucket_cors},
-    {http::verb::get, Scope::bucket, "versioning", nullptr, "GetBucketVersioning", get_bucket_versioning},
-    {http::verb::get, Scope::bucket, "uploads", nullptr, "ListMultipartUploads", list_multipart_uploads},
-    {http::verb::get, Scope::bucket, "list-type", nullptr, "ListObjectsV2", [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, true); }},
-    {http::verb::get, Scope::bucket, nullptr, nullptr, "ListObjects", [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, false); }},
+    {http::verb::get, Scope::bucket, "versioning", nullptr, "GetBucketVersioning",
+     get_bucket_versioning},
+    {http::verb::get, Scope::bucket, "uploads", nullptr, "ListMultipartUploads",
+     list_multipart_uploads},
+    {http::verb::get, Scope::bucket, "list-type", nullptr, "ListObjectsV2",
+     [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, true); }},
+    {http::verb::get, Scope::bucket, nullptr, nullptr, "ListObjects",
+     [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, false); }},
     {http::verb::head, Scope::bucket, nullptr, nullptr, "HeadBucket", head_bucket},
-    {http::verb::delete_, Scope::bucket, "tagging", nullptr, "DeleteBucketTagging", delete_bucket_tagging},
+    {http::verb::delete_, Scope::bucket, "tagging", nullptr, "DeleteBucketTagging",
+     delete_bucket_tagging},
     {http::verb::delete_, Scope::bucket, "cors", nullptr, "DeleteBucketCors", delete_bucket_cors},
     {http::verb::delete_, Scope::bucket, nullptr, nullptr, "DeleteBucket", delete_bucket},
     {http::verb::post, Scope::bucket, "delete", nullptr, "DeleteObjects", delete_objects},
     {http::verb::options, Scope::bucket, nullptr, nullptr, "PreflightRequest", cors_preflight},
 
     {http::verb::put, Scope::object, "tagging", nullptr, "PutObjectTagging", put_object_tagging},
-    {http::verb::put, Scope::object, "uploadId", "x-amz-copy-source", "UploadPartCopy", upload_part_copy},
+    {http::verb::put, Scope::object, "uploadId", "x-amz-copy-source", "UploadPartCopy",
+     upload_part_copy},
     {http::verb::put, Scope::object, "uploadId", nullptr, "UploadPart", upload_part},
     {http::verb::put, Scope::object, nullptr, "x-amz-copy-source", "CopyObject", copy_object},
     {http::verb::put, Scope::object, nullptr, nullptr, "PutObject", put_object},
     {http::verb::get, Scope::object, "tagging", nullptr, "GetObjectTagging", get_object_tagging},
     {http::verb::get, Scope::object, "uploadId", nullptr, "ListParts", list_parts},
-    {http::verb::get, Scope::object, nullptr, nullptr, "GetObject", [](Context& c, Request& r, const Target& t) { return get_object(c, r, t, false); }},
-    {http::verb::head, Scope::object, nullptr, nullptr, "HeadObject", [](Context& c, Request& r, const Target& t) { return get_object(c, r, t, true); }},
-    {http::verb::delete_, Scope::object, "tagging", nullptr, "DeleteObjectTagging", delete_object_tagging},
-    {http::verb::delete_, Scope::object, "uploadId", nullptr, "AbortMultipartUpload", abort_multipart_upload},
+    {http::verb::get, Scope::object, nullptr, nullptr, "GetObject",
+     [](Context& c, Request& r, const Target& t) { return get_object(c, r, t, false); }},
+    {http::verb::head, Scope::object, nullptr, nullptr, "HeadObject",
+     [](Context& c, Request& r, const Target& t) { return get_object(c, r, t, true); }},
+    {http::verb::delete_, Scope::object, "tagging", nullptr, "DeleteObjectTagging",
+     delete_object_tagging},
+    {http::verb::delete_, Scope::object, "uploadId", nullptr, "AbortMultipartUpload",
+     abort_multipart_upload},
     {http::verb::delete_, Scope::object, nullptr, nullptr, "DeleteObject", delete_object},
-    {http::verb::post, Scope::object, "uploads", nullptr, "CreateMultipartUpload", create_multipart_upload},
-    {http::verb::post, Scope::object, "uploadId", nullptr, "CompleteMultipartUpload", complete_multipart_upload},
+    {http::verb::post, Scope::object, "uploads", nullptr, "CreateMultipartUpload",
+     create_multipart_upload},
+    {http::verb::post, Scope::object, "uploadId", nullptr, "CompleteMultipartUpload",
+     complete_multipart_upload},
     {http::verb::options, Scope::object, nullptr, nullptr, "PreflightRequest", cors_preflight},
 };
 
 // S3 sub-resources fogbank does not serve yet: answered NotImplemented instead of being
 // mistaken for the plain operation (a GET ?acl is not a GetObject).
-constexpr const char* kUnservedSubresources[] = {
-    "acl", "policy", "policyStatus", "notification", "lifecycle", "website", "logging", "replication",
-    "encryption", "ownershipControls", "publicAccessBlock", "object-lock", "retention", "legal-hold",
-    "accelerate", "requestPayment", "analytics", "inventory", "metrics", "intelligent-tiering",
-    "torrent", "restore", "select", "attributes", "versions", "versionId", "renameObject"};
+constexpr const char* kUnservedSubresources[] = {"acl",
+                                                 "policy",
+                                                 "policyStatus",
+                                                 "notification",
+                                                 "lifecycle",
+                                                 "website",
+                                                 "logging",
+                                                 "replication",
+                                                 "encryption",
+                                                 "ownershipControls",
+                                                 "publicAccessBlock",
+                                                 "object-lock",
+                                                 "retention",
+                                                 "legal-hold",
+                                                 "accelerate",
+                                                 "requestPayment",
+                                                 "analytics",
+                                                 "inventory",
+                                                 "metrics",
+                                                 "intelligent-tiering",
+                                                 "torrent",
+                                                 "restore",
+                                                 "select",
+                                                 "attributes",
+                                                 "versions",
+                                                 "versionId",
+                                                 "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
     Target t;
@@ -77,7 +113,8 @@ Target address(const RequestHead& req, const Config& cfg) {
         if (req.host == s) exact = true;
     if (!exact) {
         for (auto& s : cfg.s3_virtual_host_suffixes) {
-            if (req.host.size() > s.size() + 1 && req.host.compare(req.host.size() - s.size(), s.size(), s) == 0 &&
+            if (req.host.size() > s.size() + 1 &&
+                req.host.compare(req.host.size() - s.size(), s.size(), s) == 0 &&
                 req.host[req.host.size() - s.size() - 1] == '.') {
                 t.bucket = req.host.substr(0, req.host.size() - s.size() - 1);
                 t.key = std::string(path);
@@ -110,8 +147,9 @@ BodyPlan S3Service::body_plan(const RequestHead& head) const {
         if (!head.has_query("uploadId")) plan.memory_threshold = kInlineObjectLimit;
         plan.md5 = true;
         plan.max_size = kMaxObjectSize;
-        plan.too_large = AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
-                             .with("MaxSizeAllowed", std::to_string(kMaxObjectSize));
+        plan.too_large =
+            AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
+                .with("MaxSizeAllowed", std::to_string(kMaxObjectSize));
         std::optional<ChecksumAlgorithm> alg = requested_checksum(head);
         if (!alg && head.has_query("uploadId")) {
             // Parts of an upload created with a checksum algorithm carry that checksum.
@@ -150,8 +188,9 @@ Response S3Service::handle(Request& req) {
     Context ctx{cfg_, store_, blobs_};
 
     for (const char* sub : kUnservedSubresources) {
-        if (req.has_query(sub) && !(std::string_view(sub) == "versionId" && req.method != http::verb::delete_ &&
-                                    req.query_param("versionId") == "null"))
+        if (req.has_query(sub) &&
+            !(std::string_view(sub) == "versionId" && req.method != http::verb::delete_ &&
+              req.query_param("versionId") == "null"))
             throw not_implemented("the '" + std::string(sub) + "' sub-resource");
     }
     for (const auto& op : kOperations) {
@@ -164,10 +203,12 @@ Response S3Service::handle(Request& req) {
         return res;
     }
     if (scope == Scope::service && req.method != http::verb::get)
-        throw AwsError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+        throw AwsError("MethodNotAllowed",
+                       "The specified method is not allowed against this resource.", 405)
             .with("Method", req.method_name)
             .with("ResourceType", "SERVICE");
-    throw AwsError("MethodNotAllowed", "The specified method is not allowed against this resource.", 405)
+    throw AwsError("MethodNotAllowed", "The specified method is not allowed against this resource.",
+                   405)
         .with("Method", req.method_name)
         .with("ResourceType", scope == Scope::bucket ? "BUCKET" : "OBJECT");
 }
@@ -179,7 +220,8 @@ Response S3Service::error_response(const AwsError& err, const RequestHead& head)
 // --- errors shared by the handlers ---
 
 AwsError no_such_bucket(const std::string& bucket) {
-    return AwsError("NoSuchBucket", "The specified bucket does not exist", 404).with("BucketName", bucket);
+    return AwsError("NoSuchBucket", "The specified bucket does not exist", 404)
+        .with("BucketName", bucket);
 }
 
 AwsError no_such_key(const std::string& key) {
@@ -188,12 +230,16 @@ AwsError no_such_key(const std::string& key) {
 
 AwsError invalid_argument(std::string message, std::string name, std::string value) {
     AwsError e("InvalidArgument", std::move(message), 400);
-    if (!name.empty()) e.with("ArgumentName", std::move(name)).with("ArgumentValue", std::move(value));
+    if (!name.empty())
+        e.with("ArgumentName", std::move(name)).with("ArgumentValue", std::move(value));
     return e;
 }
 
 AwsError not_implemented(const std::string& what) {
-    return AwsError("NotImplemented", "A header or query you provided implies functionality that is not implemented: " + what, 501);
+    return AwsError(
+        "NotImplemented",
+        "A header or query you provided implies functionality that is not implemented: " + what,
+        501);
 }
 
 BucketRecord require_bucket(Context& ctx, const Request& req, const std::string& bucket) {
@@ -203,7 +249,9 @@ BucketRecord require_bucket(Context& ctx, const Request& req, const std::string&
     return *b;
 }
 
-std::string quote_etag(const std::string& etag) { return "\"" + etag + "\""; }
+std::string quote_etag(const std::string& etag) {
+    return "\"" + etag + "\"";
+}
 
 Response empty(int status) {
     Response r;

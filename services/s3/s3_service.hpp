@@ -12,7 +12,7 @@
 namespace fogbank::s3 {
 
 class S3Service : public Service {
-public:
+  public:
     S3Service(const Config& cfg, Database& db, BlobStore& blobs);
     std::string_view name() const override { return "s3"; }
     BodyPlan body_plan(const RequestHead& head) const override;
@@ -22,7 +22,7 @@ public:
     void reset() override { store_.reset(); }
     bool s3_signing() const override { return true; }
 
-private:
+  private:
     const Config& cfg_;
     BlobStore& blobs_;
     mutable Store store_;

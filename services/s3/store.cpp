@@ -47,8 +47,10 @@ BucketRecord read_bucket(const Statement& s) {
     return b;
 }
 
-std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket, const std::string& key) {
-    auto s = db.prepare(std::string("SELECT ") + kObjectColumns + " FROM s3_objects WHERE bucket=? AND key=?");
+std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
+                                        const std::string& key) {
+    auto s = db.prepare(std::string("SELECT ") + kObjectColumns +
+                        " FROM s3_objects WHERE bucket=? AND key=?");
     s.bind_all(bucket, key);
     if (!s.step()) return std::nullopt;
     return read_object(s);
@@ -57,8 +59,9 @@ std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
 void upsert_object(Database& db, const ObjectRecord& o) {
     auto s = db.prepare(std::string("INSERT OR REPLACE INTO s3_objects (") + kObjectColumns +
                         ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type, o.headers.dump(),
-               o.metadata.dump(), o.tags.dump(), o.checksums.dump(), o.parts_count, o.storage_class);
+    s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type,
+               o.headers.dump(), o.metadata.dump(), o.tags.dump(), o.checksums.dump(),
+               o.parts_count, o.storage_class);
     if (o.inline_body)
         s.bind_blob(14, *o.inline_body);
     else
@@ -67,7 +70,9 @@ void upsert_object(Database& db, const ObjectRecord& o) {
 }
 }  // namespace
 
-Store::Store(Database& db, BlobStore& blobs) : db_(db), blobs_(blobs) { init_schema(); }
+Store::Store(Database& db, BlobStore& blobs) : db_(db), blobs_(blobs) {
+    init_schema();
+}
 
 void Store::init_schema() {
     Lock lock(db_.mutex());
@@ -109,7 +114,9 @@ bool Store::create_bucket(const BucketRecord& b) {
 
 std::optional<BucketRecord> Store::bucket(const std::string& name) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare("SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE name=?");
+    auto s = db_.prepare(
+        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE "
+        "name=?");
     s.bind_all(name);
     if (!s.step()) return std::nullopt;
     return read_bucket(s);
@@ -118,10 +125,12 @@ std::optional<BucketRecord> Store::bucket(const std::string& name) {
 std::vector<BucketRecord> Store::buckets(const std::string& account) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(
-        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE account=? ORDER BY name");
+        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE "
+        "account=? ORDER BY name");
     s.bind_all(account);
     std::vector<BucketRecord> out;
-    while (s.step()) out.push_back(read_bucket(s));
+    while (s.step())
+        out.push_back(read_bucket(s));
     return out;
 }
 
@@ -141,14 +150,18 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
     // In-progress multipart uploads do not keep a bucket alive in S3; their parts go with it.
     std::vector<std::string> part_blobs;
     {
-        auto s = db_.prepare("SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE u.bucket=?");
+        auto s = db_.prepare(
+            "SELECT p.blob_id FROM s3_parts p JOIN s3_uploads u USING (upload_id) WHERE "
+            "u.bucket=?");
         s.bind_all(name);
-        while (s.step()) part_blobs.push_back(s.text(0));
+        while (s.step())
+            part_blobs.push_back(s.text(0));
     }
     db_.prepare("DELETE FROM s3_uploads WHERE bucket=?").bind_all(name).run();
     db_.prepare("DELETE FROM s3_buckets WHERE name=?").bind_all(name).run();
     tx.commit();
-    for (auto& b : part_blobs) blobs_.remove(b);
+    for (auto& b : part_blobs)
+        blobs_.remove(b);
     return DeleteBucketResult::deleted;
 }
 
@@ -178,7 +191,8 @@ void Store::put_object(const ObjectRecord& o, const Precondition& precondition) 
             auto s = db_.prepare("SELECT 1 FROM s3_buckets WHERE name=?");
             s.bind_all(o.bucket);
             if (!s.step())
-                throw AwsError("NoSuchBucket", "The specified bucket does not exist", 404).with("BucketName", o.bucket);
+                throw AwsError("NoSuchBucket", "The specified bucket does not exist", 404)
+                    .with("BucketName", o.bucket);
         }
         if (current && current->blob_id != o.blob_id) old_blob = current->blob_id;
         upsert_object(db_, o);
@@ -194,7 +208,8 @@ std::optional<ObjectRecord> Store::object(const std::string& bucket, const std::
 
 std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns + ", body FROM s3_objects WHERE bucket=? AND key=?");
+    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns +
+                         ", body FROM s3_objects WHERE bucket=? AND key=?");
     s.bind_all(bucket, key);
     if (!s.step()) return std::nullopt;
     auto rec = std::optional<ObjectRecord>(read_object(s));
@@ -216,9 +231,12 @@ bool Store::delete_object(const std::string& bucket, const std::string& key) {
     return true;
 }
 
-bool Store::set_object_tags(const std::string& bucket, const std::string& key, const nlohmann::json& tags) {
+bool Store::set_object_tags(const std::string& bucket, const std::string& key,
+                            const nlohmann::json& tags) {
     Lock lock(db_.mutex());
-    db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?").bind_all(tags.dump(), bucket, key).run();
+    db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?")
+        .bind_all(tags.dump(), bucket, key)
+        .run();
     return db_.changes() == 1;
 }
 
@@ -228,8 +246,9 @@ std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const s
     // The prefix bound is a range on the primary key, so this walks the index, never the table.
     const std::string& lower = after > prefix ? after : prefix;
     bool inclusive = !(after > prefix) && after != prefix;
-    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns + " FROM s3_objects WHERE bucket=? AND " +
-                         (inclusive ? "key>=?" : "key>?") + " ORDER BY key LIMIT ?");
+    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns +
+                         " FROM s3_objects WHERE bucket=? AND " + (inclusive ? "key>=?" : "key>?") +
+                         " ORDER BY key LIMIT ?");
     s.bind_all(bucket, lower, static_cast<int64_t>(limit));
     std::vector<ObjectRecord> out;
     while (s.step()) {
@@ -242,12 +261,15 @@ std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const s
 
 void Store::create_upload(const UploadRecord& u) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        std::string("INSERT INTO s3_uploads (") + kUploadColumns + ") VALUES (?,?,?,?,?,?,?)");
-    json obj = {{"content_type", u.object.content_type}, {"headers", u.object.headers},
-                {"metadata", u.object.metadata},         {"tags", u.object.tags},
+    auto s = db_.prepare(std::string("INSERT INTO s3_uploads (") + kUploadColumns +
+                         ") VALUES (?,?,?,?,?,?,?)");
+    json obj = {{"content_type", u.object.content_type},
+                {"headers", u.object.headers},
+                {"metadata", u.object.metadata},
+                {"tags", u.object.tags},
                 {"storage_class", u.object.storage_class}};
-    s.bind_all(u.upload_id, u.bucket, u.key, u.initiated_ms, obj.dump(), u.checksum_algorithm, u.checksum_type);
+    s.bind_all(u.upload_id, u.bucket, u.key, u.initiated_ms, obj.dump(), u.checksum_algorithm,
+               u.checksum_type);
     s.run();
 }
 
@@ -272,7 +294,8 @@ static UploadRecord read_upload(const Statement& s) {
 
 std::optional<UploadRecord> Store::upload(const std::string& upload_id) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(std::string("SELECT ") + kUploadColumns + " FROM s3_uploads WHERE upload_id=?");
+    auto s =
+        db_.prepare(std::string("SELECT ") + kUploadColumns + " FROM s3_uploads WHERE upload_id=?");
     s.bind_all(upload_id);
     if (!s.step()) return std::nullopt;
     return read_upload(s);
@@ -284,7 +307,8 @@ std::vector<UploadRecord> Store::uploads(const std::string& bucket) {
                          " FROM s3_uploads WHERE bucket=? ORDER BY key, initiated, upload_id");
     s.bind_all(bucket);
     std::vector<UploadRecord> out;
-    while (s.step()) out.push_back(read_upload(s));
+    while (s.step())
+        out.push_back(read_upload(s));
     return out;
 }
 
@@ -299,14 +323,17 @@ bool Store::put_part(const std::string& upload_id, const PartRecord& p) {
             if (!s.step()) return false;
         }
         {
-            auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=? AND part_number=?");
+            auto s =
+                db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=? AND part_number=?");
             s.bind_all(upload_id, p.part_number);
             if (s.step()) old_blob = s.text(0);
         }
         db_.prepare(
-               "INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_id, size, etag, last_modified, checksums) "
+               "INSERT OR REPLACE INTO s3_parts (upload_id, part_number, blob_id, size, etag, "
+               "last_modified, checksums) "
                "VALUES (?,?,?,?,?,?,?)")
-            .bind_all(upload_id, p.part_number, p.blob_id, p.size, p.etag, p.last_modified_ms, p.checksums.dump())
+            .bind_all(upload_id, p.part_number, p.blob_id, p.size, p.etag, p.last_modified_ms,
+                      p.checksums.dump())
             .run();
         tx.commit();
     }
@@ -317,7 +344,8 @@ bool Store::put_part(const std::string& upload_id, const PartRecord& p) {
 std::vector<PartRecord> Store::parts(const std::string& upload_id) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(
-        "SELECT part_number, blob_id, size, etag, last_modified, checksums FROM s3_parts WHERE upload_id=? "
+        "SELECT part_number, blob_id, size, etag, last_modified, checksums FROM s3_parts WHERE "
+        "upload_id=? "
         "ORDER BY part_number");
     s.bind_all(upload_id);
     std::vector<PartRecord> out;
@@ -341,16 +369,19 @@ bool Store::delete_upload(const std::string& upload_id) {
         Transaction tx(db_);
         auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=?");
         s.bind_all(upload_id);
-        while (s.step()) part_blobs.push_back(s.text(0));
+        while (s.step())
+            part_blobs.push_back(s.text(0));
         db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
         if (db_.changes() == 0) return false;
         tx.commit();
     }
-    for (auto& b : part_blobs) blobs_.remove(b);
+    for (auto& b : part_blobs)
+        blobs_.remove(b);
     return true;
 }
 
-void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o, const Precondition& precondition) {
+void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
+                            const Precondition& precondition) {
     Lock lock(db_.mutex());
     std::vector<std::string> garbage;
     {
@@ -360,7 +391,8 @@ void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
             s.bind_all(upload_id);
             if (!s.step())
                 throw AwsError("NoSuchUpload",
-                               "The specified upload does not exist. The upload ID may be invalid, or the upload "
+                               "The specified upload does not exist. The upload ID may be invalid, "
+                               "or the upload "
                                "may have been aborted or completed.",
                                404)
                     .with("UploadId", upload_id);
@@ -370,17 +402,21 @@ void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
         if (current) garbage.push_back(current->blob_id);
         auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=?");
         s.bind_all(upload_id);
-        while (s.step()) garbage.push_back(s.text(0));
+        while (s.step())
+            garbage.push_back(s.text(0));
         db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
         upsert_object(db_, o);
         tx.commit();
     }
-    for (auto& b : garbage) blobs_.remove(b);
+    for (auto& b : garbage)
+        blobs_.remove(b);
 }
 
 void Store::reset() {
     Lock lock(db_.mutex());
-    db_.exec("DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM s3_buckets;");
+    db_.exec(
+        "DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM "
+        "s3_buckets;");
     blobs_.remove_all();
 }
 

@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <functional>
 #include <optional>
 #include <string>
@@ -54,7 +53,7 @@ struct UploadRecord {
     std::string bucket;
     std::string key;
     int64_t initiated_ms = 0;
-    ObjectRecord object;  // the headers, metadata and tags the object will get
+    ObjectRecord object;             // the headers, metadata and tags the object will get
     std::string checksum_algorithm;  // "" or "CRC32", ...
     std::string checksum_type;       // "", "COMPOSITE", "FULL_OBJECT"
 };
@@ -76,7 +75,7 @@ struct OpenedObject {
 };
 
 class Store {
-public:
+  public:
     Store(Database& db, BlobStore& blobs);
 
     // Buckets
@@ -96,7 +95,8 @@ public:
     std::optional<ObjectRecord> object(const std::string& bucket, const std::string& key);
     std::optional<OpenedObject> open_object(const std::string& bucket, const std::string& key);
     bool delete_object(const std::string& bucket, const std::string& key);
-    bool set_object_tags(const std::string& bucket, const std::string& key, const nlohmann::json& tags);
+    bool set_object_tags(const std::string& bucket, const std::string& key,
+                         const nlohmann::json& tags);
     // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
     std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
                                            const std::string& after, size_t limit);
@@ -110,12 +110,13 @@ public:
     // Removes the upload and its parts' blobs; false if there was no such upload.
     bool delete_upload(const std::string& upload_id);
     // Turns an upload into an object whose body is `blob_id`, atomically.
-    void complete_upload(const std::string& upload_id, const ObjectRecord& o, const Precondition& precondition);
+    void complete_upload(const std::string& upload_id, const ObjectRecord& o,
+                         const Precondition& precondition);
     std::vector<UploadRecord> uploads(const std::string& bucket);
 
     void reset();
 
-private:
+  private:
     void init_schema();
     Database& db_;
     BlobStore& blobs_;

@@ -8,10 +8,13 @@ namespace fogbank::s3 {
 namespace {
 using json = nlohmann::json;
 
-AwsError invalid_tag(std::string message) { return AwsError("InvalidTag", std::move(message), 400); }
+AwsError invalid_tag(std::string message) {
+    return AwsError("InvalidTag", std::move(message), 400);
+}
 
 void add_tag(json& tags, const std::string& key, const std::string& value) {
-    if (key.empty() || key.size() > 128) throw invalid_tag("The TagKey you have provided is invalid");
+    if (key.empty() || key.size() > 128)
+        throw invalid_tag("The TagKey you have provided is invalid");
     if (value.size() > 256) throw invalid_tag("The TagValue you have provided is invalid");
     if (key.rfind("aws:", 0) == 0) throw invalid_tag("Your TagKey cannot be prefixed with aws:");
     if (tags.contains(key)) throw invalid_tag("Cannot provide multiple Tags with the same key");
@@ -27,8 +30,13 @@ json parse_tagging_header(const std::string& value) {
         auto pair = rest.substr(0, amp);
         auto eq = pair.find('=');
         auto k = uri_decode(pair.substr(0, eq), true);
-        auto v = uri_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1), true);
-        if (!k || !v) throw invalid_argument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.", "x-amz-tagging", value);
+        auto v = uri_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
+                            true);
+        if (!k || !v)
+            throw invalid_argument(
+                "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
+                "parameters without tag name duplicates.",
+                "x-amz-tagging", value);
         if (!k->empty()) add_tag(tags, *k, *v);
         if (amp == std::string_view::npos) break;
         rest.remove_prefix(amp + 1);
@@ -52,7 +60,8 @@ json parse_tagging_xml(const std::string& body, bool object_tags) {
         add_tag(tags, rest_xml::child_text(tag, "Key"), rest_xml::child_text(tag, "Value"));
     }
     if (object_tags && tags.size() > 10) throw invalid_tag("Object tags cannot be greater than 10");
-    if (!object_tags && tags.size() > 50) throw invalid_tag("Bucket tag count cannot be greater than 50");
+    if (!object_tags && tags.size() > 50)
+        throw invalid_tag("Bucket tag count cannot be greater than 50");
     return tags;
 }
 

@@ -17,7 +17,8 @@ std::string decode(AwsChunkedDecoder& d, std::string_view framed, size_t step) {
 }  // namespace
 
 TEST(AwsChunked, UnsignedWithTrailerAnySplit) {
-    const std::string framed = "5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n";
+    const std::string framed =
+        "5\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:DUoRhQ==\r\n\r\n";
     for (size_t step : {1u, 2u, 3u, 7u, 1000u}) {
         AwsChunkedDecoder d;
         EXPECT_EQ(decode(d, framed, step), "hello world") << step;
@@ -33,7 +34,8 @@ TEST(AwsChunked, SignedChunksVerifyAgainstChain) {
     ChunkSignatureChain signer = chain;
     std::string s1 = signer.next_chunk_signature(sha256_hex("abc"));
     std::string s2 = signer.next_chunk_signature(sha256_hex(""));
-    std::string framed = "3;chunk-signature=" + s1 + "\r\nabc\r\n0;chunk-signature=" + s2 + "\r\n\r\n";
+    std::string framed =
+        "3;chunk-signature=" + s1 + "\r\nabc\r\n0;chunk-signature=" + s2 + "\r\n\r\n";
     AwsChunkedDecoder ok(chain);
     EXPECT_EQ(decode(ok, framed, 5), "abc");
 
@@ -50,7 +52,8 @@ TEST(AwsChunked, SignedChunksVerifyAgainstChain) {
 }
 
 TEST(AwsChunked, MalformedFraming) {
-    for (std::string framed : {"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcd\r\n0\r\n\r\n", "3\nabc\r\n0\r\n\r\n"}) {
+    for (std::string framed :
+         {"zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcd\r\n0\r\n\r\n", "3\nabc\r\n0\r\n\r\n"}) {
         AwsChunkedDecoder d;
         EXPECT_THROW(decode(d, framed, 4), AwsError) << framed;
     }

@@ -15,10 +15,12 @@ TEST(Checksums, CrcCheckValues) {
 
 TEST(Checksums, IncrementalEqualsOneShot) {
     std::string data;
-    for (int i = 0; i < 100000; ++i) data.push_back(static_cast<char>(i * 7 + 3));
+    for (int i = 0; i < 100000; ++i)
+        data.push_back(static_cast<char>(i * 7 + 3));
     for (auto alg : kAllChecksumAlgorithms) {
         Checksummer c(alg);
-        for (size_t off = 0; off < data.size(); off += 977) c.update(std::string_view(data).substr(off, 977));
+        for (size_t off = 0; off < data.size(); off += 977)
+            c.update(std::string_view(data).substr(off, 977));
         EXPECT_EQ(c.base64(), checksum_of(alg, data)) << checksum_name(alg);
         EXPECT_EQ(base64_decode(c.base64())->size(), checksum_size(alg));
     }
@@ -27,7 +29,8 @@ TEST(Checksums, IncrementalEqualsOneShot) {
 TEST(Checksums, WireValues) {
     // Values as S3 returns them (base64 of big-endian digest).
     EXPECT_EQ(checksum_of(ChecksumAlgorithm::crc32, "hello"), "NhCmhg==");
-    EXPECT_EQ(checksum_of(ChecksumAlgorithm::sha256, ""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    EXPECT_EQ(checksum_of(ChecksumAlgorithm::sha256, ""),
+              "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
     EXPECT_EQ(checksum_of(ChecksumAlgorithm::sha1, "abc"), "qZk+NkcGgWq6PiVxeFDCbJzQ2J0=");
 }
 

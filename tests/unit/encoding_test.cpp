@@ -12,8 +12,12 @@ TEST(Encoding, HexRoundTrip) {
 }
 
 TEST(Encoding, Base64) {
-    struct Case { const char* raw; const char* b64; };
-    for (auto c : {Case{"", ""}, Case{"f", "Zg=="}, Case{"fo", "Zm8="}, Case{"foo", "Zm9v"}, Case{"foobar", "Zm9vYmFy"}}) {
+    struct Case {
+        const char* raw;
+        const char* b64;
+    };
+    for (auto c : {Case{"", ""}, Case{"f", "Zg=="}, Case{"fo", "Zm8="}, Case{"foo", "Zm9v"},
+                   Case{"foobar", "Zm9vYmFy"}}) {
         EXPECT_EQ(base64_encode(c.raw), c.b64);
         EXPECT_EQ(*base64_decode(c.b64), c.raw);
     }

@@ -13,8 +13,11 @@ TEST(RestXml, ErrorBodyShape) {
     auto res = rest_xml::error_response(err, head);
     EXPECT_EQ(res.status, 404);
     EXPECT_EQ(res.body,
-              "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code><Message>The specified key "
-              "does not exist.</Message><Key>a&amp;b</Key><RequestId>REQ1</RequestId><HostId>REQ1</HostId></Error>");
+              "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchKey</Code><Message>The "
+              "specified key "
+              "does not "
+              "exist.</Message><Key>a&amp;b</Key><RequestId>REQ1</RequestId><HostId>REQ1</HostId></"
+              "Error>");
 }
 
 TEST(RestXml, HeadErrorsHaveNoBody) {
@@ -44,5 +47,6 @@ TEST(RestXml, DocumentHasNamespace) {
     rest_xml::add(d.root, "Owner", "me");
     EXPECT_EQ(d.str(),
               "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ListAllMyBucketsResult "
-              "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>me</Owner></ListAllMyBucketsResult>");
+              "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Owner>me</Owner></"
+              "ListAllMyBucketsResult>");
 }

@@ -54,11 +54,14 @@ TEST(Preconditions, S3Pairings) {
     EXPECT_EQ(eval({.if_modified_since = before}), Outcome::proceed);
     EXPECT_EQ(eval({.if_unmodified_since = before}), Outcome::failed);
     EXPECT_EQ(eval({.if_unmodified_since = after}), Outcome::proceed);
-    // If-Match true + If-Unmodified-Since false -> 200; If-None-Match false + If-Modified-Since true -> 304.
+    // If-Match true + If-Unmodified-Since false -> 200; If-None-Match false + If-Modified-Since
+    // true -> 304.
     EXPECT_EQ(eval({.if_match = "\"abc\"", .if_unmodified_since = before}), Outcome::proceed);
-    EXPECT_EQ(eval({.if_none_match = "\"abc\"", .if_modified_since = before}), Outcome::not_modified);
+    EXPECT_EQ(eval({.if_none_match = "\"abc\"", .if_modified_since = before}),
+              Outcome::not_modified);
     // If-None-Match false wins over a true If-Modified-Since check.
     EXPECT_EQ(eval({.if_none_match = "\"x\"", .if_modified_since = after}), Outcome::proceed);
     // A future If-Modified-Since is not a validator.
-    EXPECT_EQ(evaluate({.if_modified_since = now + std::chrono::hours(1)}, etag, lm, now), Outcome::proceed);
+    EXPECT_EQ(evaluate({.if_modified_since = now + std::chrono::hours(1)}, etag, lm, now),
+              Outcome::proceed);
 }

@@ -45,15 +45,20 @@ struct StoreTest : ::testing::Test {
 }  // namespace
 
 TEST_F(StoreTest, ListsInUtf8ByteOrderWithinPrefix) {
-    for (auto k : {"b", "a/2", "\xc3\xa9", "a/1", "~", "A", "a/10", "ab"}) store.put_object(object(k, "x"));
+    for (auto k : {"b", "a/2", "\xc3\xa9", "a/1", "~", "A", "a/10", "ab"})
+        store.put_object(object(k, "x"));
     std::vector<std::string> keys;
-    for (auto& o : store.list_objects("b", "", "", 100)) keys.push_back(o.key);
-    EXPECT_EQ(keys, (std::vector<std::string>{"A", "a/1", "a/10", "a/2", "ab", "b", "~", "\xc3\xa9"}));
+    for (auto& o : store.list_objects("b", "", "", 100))
+        keys.push_back(o.key);
+    EXPECT_EQ(keys,
+              (std::vector<std::string>{"A", "a/1", "a/10", "a/2", "ab", "b", "~", "\xc3\xa9"}));
     keys.clear();
-    for (auto& o : store.list_objects("b", "a/", "", 100)) keys.push_back(o.key);
+    for (auto& o : store.list_objects("b", "a/", "", 100))
+        keys.push_back(o.key);
     EXPECT_EQ(keys, (std::vector<std::string>{"a/1", "a/10", "a/2"}));
     keys.clear();
-    for (auto& o : store.list_objects("b", "a/", "a/1", 100)) keys.push_back(o.key);
+    for (auto& o : store.list_objects("b", "a/", "a/1", 100))
+        keys.push_back(o.key);
     EXPECT_EQ(keys, (std::vector<std::string>{"a/10", "a/2"}));
     EXPECT_EQ(store.list_objects("b", "", "", 2).size(), 2u);
 }
@@ -75,9 +80,11 @@ TEST_F(StoreTest, OverwriteRemovesOldBlobAndOpenSeesNewBytes) {
 TEST_F(StoreTest, PreconditionRunsInsideTheWrite) {
     store.put_object(object("k", "one"));
     auto refused = object("k", "two");
-    EXPECT_THROW(store.put_object(refused, [](const std::optional<ObjectRecord>& cur) {
-        if (cur) throw AwsError("PreconditionFailed", "exists", 412);
-    }), AwsError);
+    EXPECT_THROW(store.put_object(refused,
+                                  [](const std::optional<ObjectRecord>& cur) {
+                                      if (cur) throw AwsError("PreconditionFailed", "exists", 412);
+                                  }),
+                 AwsError);
     EXPECT_EQ(store.object("b", "k")->size, 3u);
 }
 

@@ -23,13 +23,17 @@ TEST(SigV4, GetVanillaVector) {
     std::vector<std::string> signed_headers = {"host", "x-amz-date"};
     auto auth = parse_authorization_header(
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+        "SignedHeaders=host;x-amz-date, "
+        "Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
         "20150830T123600Z");
     ASSERT_TRUE(auth);
     CanonicalInput in{"GET", canonical_uri("/", false), &q, &h, &auth->signed_headers, kEmptyHash};
-    EXPECT_EQ(canonical_request(in),
-              "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" + kEmptyHash);
-    EXPECT_EQ(compute_signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", *auth, in), auth->signature);
+    EXPECT_EQ(
+        canonical_request(in),
+        "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n" +
+            kEmptyHash);
+    EXPECT_EQ(compute_signature("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", *auth, in),
+              auth->signature);
 }
 
 // S3 documentation, "Example: GET Object" (header-based auth).
@@ -44,7 +48,8 @@ TEST(SigV4, S3GetObjectExample) {
     auth.credential = *parse_credential("AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request");
     auth.signed_headers = {"host", "range", "x-amz-content-sha256", "x-amz-date"};
     auth.amz_date = "20130524T000000Z";
-    CanonicalInput in{"GET", canonical_uri("/test.txt", true), &q, &h, &auth.signed_headers, kEmptyHash};
+    CanonicalInput in{"GET",     canonical_uri("/test.txt", true), &q, &h, &auth.signed_headers,
+                      kEmptyHash};
     EXPECT_EQ(compute_signature("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", auth, in),
               "f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
@@ -63,16 +68,22 @@ TEST(SigV4, StreamingChunkExample) {
     std::vector<std::pair<std::string, std::string>> q;
     SigV4Auth auth;
     auth.credential = *parse_credential("AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request");
-    auth.signed_headers = {"content-encoding", "content-length", "host", "x-amz-content-sha256",
-                           "x-amz-date", "x-amz-decoded-content-length", "x-amz-storage-class"};
+    auth.signed_headers = {"content-encoding",     "content-length", "host",
+                           "x-amz-content-sha256", "x-amz-date",     "x-amz-decoded-content-length",
+                           "x-amz-storage-class"};
     auth.amz_date = "20130524T000000Z";
     const std::string secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
-    CanonicalInput in{"PUT", canonical_uri("/examplebucket/chunkObject.txt", true), &q, &h, &auth.signed_headers,
+    CanonicalInput in{"PUT",
+                      canonical_uri("/examplebucket/chunkObject.txt", true),
+                      &q,
+                      &h,
+                      &auth.signed_headers,
                       "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"};
     auto seed = compute_signature(secret, auth, in);
     EXPECT_EQ(seed, "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9");
 
-    ChunkSignatureChain chain{signing_key(secret, auth.credential), auth.amz_date, auth.credential.scope(), seed};
+    ChunkSignatureChain chain{signing_key(secret, auth.credential), auth.amz_date,
+                              auth.credential.scope(), seed};
     EXPECT_EQ(chain.next_chunk_signature(sha256_hex(std::string(65536, 'a'))),
               "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648");
     EXPECT_EQ(chain.next_chunk_signature(sha256_hex(std::string(1024, 'a'))),
@@ -82,20 +93,25 @@ TEST(SigV4, StreamingChunkExample) {
 }
 
 TEST(SigV4, CanonicalQuerySortsAndEncodes) {
-    std::vector<std::pair<std::string, std::string>> q = {{"prefix", "a b"}, {"list-type", "2"}, {"X-Amz-Signature", "x"}};
+    std::vector<std::pair<std::string, std::string>> q = {
+        {"prefix", "a b"}, {"list-type", "2"}, {"X-Amz-Signature", "x"}};
     EXPECT_EQ(canonical_query_string(q, true), "list-type=2&prefix=a%20b");
     EXPECT_EQ(canonical_query_string(q, false), "X-Amz-Signature=x&list-type=2&prefix=a%20b");
 }
 
 TEST(SigV4, ParsingErrors) {
     EXPECT_FALSE(parse_authorization_header("AWS AKID:sig", ""));
-    EXPECT_THROW(parse_authorization_header("AWS4-HMAC-SHA256 Credential=bad, SignedHeaders=host, Signature=x", ""),
+    EXPECT_THROW(parse_authorization_header(
+                     "AWS4-HMAC-SHA256 Credential=bad, SignedHeaders=host, Signature=x", ""),
                  AwsError);
     EXPECT_THROW(parse_authorization_header("AWS4-HMAC-SHA256 SignedHeaders=host", ""), AwsError);
     EXPECT_FALSE(parse_credential("AKID/2013/us-east-1/s3/aws4_request"));
     std::vector<std::pair<std::string, std::string>> q = {
-        {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"}, {"X-Amz-Credential", "A/20130524/us-east-1/s3/aws4_request"},
-        {"X-Amz-Date", "20130524T000000Z"}, {"X-Amz-Expires", "604801"}, {"X-Amz-SignedHeaders", "host"},
+        {"X-Amz-Algorithm", "AWS4-HMAC-SHA256"},
+        {"X-Amz-Credential", "A/20130524/us-east-1/s3/aws4_request"},
+        {"X-Amz-Date", "20130524T000000Z"},
+        {"X-Amz-Expires", "604801"},
+        {"X-Amz-SignedHeaders", "host"},
         {"X-Amz-Signature", "x"}};
     try {
         parse_presigned_query(q);
