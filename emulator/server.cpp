@@ -35,8 +35,6 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr size_t kChunk = 256 * 1024;
-// Largest body we will read at all: S3's 5 GiB object plus aws-chunked framing.
-constexpr uint64_t kMaxRawBody = 5ull * 1024 * 1024 * 1024 + 64 * 1024 * 1024;
 
 FileSlice& assign(FileSlice& a, FileSlice&& b) {
     if (a.fd >= 0) ::close(a.fd);
@@ -138,7 +136,8 @@ struct Server::Impl {
         for (;;) {
             http::request_parser<http::buffer_body> parser;
             parser.header_limit(cfg.header_limit);
-            parser.body_limit(kMaxRawBody);
+            // Size limits are per operation (BodyPlan), checked against Content-Length below.
+            parser.body_limit(boost::none);
             stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
             auto [ec, _] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
             if (ec) {
@@ -174,8 +173,9 @@ struct Server::Impl {
         try {
             AuthState st = auth.begin(req, service);
             BodyPlan plan = service.body_plan(req);
-            if (auto cl = parser.content_length();
-                cl && !st.streaming && *cl > plan.max_size && plan.max_size < kMaxRawBody)
+            // Refuse an oversized body before reading it (aws-chunked framing is checked by the
+            // sink as it decodes, since Content-Length counts the framing there).
+            if (auto cl = parser.content_length(); cl && !st.streaming && *cl > plan.max_size)
                 throw plan.too_large.value_or(
                     AwsError("RequestEntityTooLarge", "Request body is too large", 413));
             if (!body_done && iequals(req.header("expect").value_or(""), "100-continue")) {

@@ -392,3 +392,27 @@ def test_sizes_around_the_inline_limit(s3, bucket, size):
     s3.copy_object(Bucket=bucket, Key="c", CopySource=f"{bucket}/s")
     assert s3.get_object(Bucket=bucket, Key="c")["Body"].read() == body
     assert s3.head_object(Bucket=bucket, Key="c")["ContentLength"] == size
+
+
+def test_entity_too_large_is_refused_before_the_body(server, s3, bucket):
+    import socket
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"PUT /objects/huge HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n"
+                 % (5 * 1024 ** 3 + 1))
+    sock.settimeout(5)
+    reply = sock.recv(65536)
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 400") and b"<Code>EntityTooLarge</Code>" in reply
+    assert b"<MaxSizeAllowed>5368709120</MaxSizeAllowed>" in reply
+    with pytest.raises(ClientError):
+        s3.head_object(Bucket=bucket, Key="huge")
+
+
+def test_oversized_xml_body_is_max_message_length_exceeded(server, bucket):
+    import socket
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"POST /objects?delete HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n<Delete>" % (21 * 1024 ** 2))
+    sock.settimeout(5)
+    reply = sock.recv(65536)
+    sock.close()
+    assert reply.startswith(b"HTTP/1.1 400") and b"<Code>MaxMessageLengthExceeded</Code>" in reply
