@@ -416,3 +416,31 @@ def test_oversized_xml_body_is_max_message_length_exceeded(server, bucket):
     reply = sock.recv(65536)
     sock.close()
     assert reply.startswith(b"HTTP/1.1 400") and b"<Code>MaxMessageLengthExceeded</Code>" in reply
+
+
+def test_cli_server_side_copy_move_and_force_remove(server, s3, tmp_path):
+    """`aws s3 cp s3://… s3://…` of a large object copies it in ranged UploadPartCopy parts;
+    mv deletes the source; rb --force empties the bucket first."""
+    run_cli(server, "s3", "mb", "s3://cli-src")
+    run_cli(server, "s3", "mb", "s3://cli-dst")
+    big = os.urandom(20 * 1024 * 1024)
+    (tmp_path / "big").write_bytes(big)
+    run_cli(server, "s3", "cp", str(tmp_path / "big"), "s3://cli-src/big")
+    run_cli(server, "s3", "cp", "s3://cli-src/big", "s3://cli-dst/copied")
+    assert s3.get_object(Bucket="cli-dst", Key="copied")["Body"].read() == big
+    assert s3.head_object(Bucket="cli-dst", Key="copied")["ETag"].endswith('-3"')
+    run_cli(server, "s3", "mv", "s3://cli-dst/copied", "s3://cli-dst/moved")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="cli-dst")["Contents"]]
+    assert keys == ["moved"]
+    run_cli(server, "s3", "rb", "--force", "s3://cli-dst")
+    assert "cli-dst" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
+def test_cli_ls_paginates_past_1000_keys(server, s3):
+    s3.create_bucket(Bucket="many")
+    for i in range(2100):
+        s3.put_object(Bucket="many", Key=f"k/{i:05d}", Body=b"")
+    out = run_cli(server, "s3", "ls", "--recursive", "s3://many").stdout.splitlines()
+    assert len(out) == 2100 and out[-1].endswith("k/02099")
+    r = cli_json(server, "s3api", "list-objects-v2", "--bucket", "many", "--prefix", "k/")
+    assert len(r["Contents"]) == 2100
