@@ -100,6 +100,8 @@ Target parse_copy_source(const std::string& header);
 
 // Listing (listing.cpp)
 Response list_objects(Context&, Request&, const Target&, bool v2);
+// Unversioned buckets list each object once, as version "null".
+Response list_object_versions(Context&, Request&, const Target&);
 
 // Multipart (multipart.cpp)
 Response create_multipart_upload(Context&, Request&, const Target&);

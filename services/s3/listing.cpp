@@ -159,4 +159,51 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     return rest_xml::xml_response(d);
 }
 
+Response list_object_versions(Context& ctx, Request& req, const Target& t) {
+    require_bucket(ctx, req, t.bucket);
+    auto prefix = req.query_param("prefix").value_or("");
+    auto delimiter = req.query_param("delimiter").value_or("");
+    auto key_marker = req.query_param("key-marker").value_or("");
+    auto encoding = req.query_param("encoding-type");
+    if (encoding && *encoding != "url")
+        throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type",
+                               *encoding);
+    auto enc = [url = encoding.has_value()](const std::string& s) {
+        return url ? uri_encode(s, true) : s;
+    };
+    size_t max_keys = parse_max_keys(req);
+    Listing l = walk(ctx.store, t.bucket, prefix, delimiter, key_marker, max_keys);
+
+    rest_xml::Document d("ListVersionsResult");
+    rest_xml::add(d.root, "Name", t.bucket);
+    rest_xml::add(d.root, "Prefix", enc(prefix));
+    rest_xml::add(d.root, "KeyMarker", enc(key_marker));
+    rest_xml::add(d.root, "VersionIdMarker", req.query_param("version-id-marker").value_or(""));
+    if (l.truncated) {
+        rest_xml::add(d.root, "NextKeyMarker", enc(l.last));
+        rest_xml::add(d.root, "NextVersionIdMarker", "null");
+    }
+    rest_xml::add(d.root, "MaxKeys", std::to_string(max_keys));
+    if (!delimiter.empty()) rest_xml::add(d.root, "Delimiter", enc(delimiter));
+    rest_xml::add(d.root, "IsTruncated", l.truncated ? "true" : "false");
+    if (encoding) rest_xml::add(d.root, "EncodingType", "url");
+    for (auto& o : l.contents) {
+        auto v = d.root.append_child("Version");
+        rest_xml::add(v, "Key", enc(o.key));
+        rest_xml::add(v, "VersionId", "null");
+        rest_xml::add(v, "IsLatest", "true");
+        rest_xml::add(v, "LastModified",
+                      format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
+        rest_xml::add(v, "ETag", quote_etag(o.etag));
+        rest_xml::add(v, "Size", std::to_string(o.size));
+        rest_xml::add(v, "StorageClass", o.storage_class);
+        auto ow = v.append_child("Owner");
+        rest_xml::add(ow, "ID", req.account);
+        rest_xml::add(ow, "DisplayName", "fogbank");
+    }
+    for (auto& p : l.prefixes)
+        rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", enc(p));
+    return rest_xml::xml_response(d);
+}
+
 }  // namespace fogbank::s3

@@ -40,6 +40,8 @@ const Operation kOperations[] = {
      list_multipart_uploads},
     {http::verb::get, Scope::bucket, "list-type", nullptr, "ListObjectsV2",
      [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, true); }},
+    {http::verb::get, Scope::bucket, "versions", nullptr, "ListObjectVersions",
+     list_object_versions},
     {http::verb::get, Scope::bucket, nullptr, nullptr, "ListObjects",
      [](Context& c, Request& r, const Target& t) { return list_objects(c, r, t, false); }},
     {http::verb::head, Scope::bucket, nullptr, nullptr, "HeadBucket", head_bucket},
@@ -100,8 +102,6 @@ constexpr const char* kUnservedSubresources[] = {"acl",
                                                  "restore",
                                                  "select",
                                                  "attributes",
-                                                 "versions",
-                                                 "versionId",
                                                  "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
@@ -187,12 +187,12 @@ Response S3Service::handle(Request& req) {
             .with("Size", std::to_string(t.key.size()));
     Context ctx{cfg_, store_, blobs_};
 
-    for (const char* sub : kUnservedSubresources) {
-        if (req.has_query(sub) &&
-            !(std::string_view(sub) == "versionId" && req.method != http::verb::delete_ &&
-              req.query_param("versionId") == "null"))
+    for (const char* sub : kUnservedSubresources)
+        if (req.has_query(sub))
             throw not_implemented("the '" + std::string(sub) + "' sub-resource");
-    }
+    // Buckets are unversioned: every object's version id is "null", and only that one exists.
+    if (auto v = req.query_param("versionId"); v && *v != "null")
+        throw invalid_argument("Invalid version id specified", "versionId", *v);
     for (const auto& op : kOperations) {
         if (op.method != req.method || op.scope != scope) continue;
         if (op.subresource && !req.has_query(op.subresource)) continue;

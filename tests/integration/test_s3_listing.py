@@ -105,3 +105,29 @@ def test_cli_list_objects(server, s3, filled):
     assert [o["Key"] for o in r["Contents"]] == ["a/1", "a/2"]
     r = cli_json(server, "s3api", "list-objects", "--bucket", filled, "--max-items", "4")
     assert [o["Key"] for o in r["Contents"]] == utf8_sorted(KEYS)[:4]
+
+
+def test_list_object_versions_on_unversioned_bucket(s3, server, filled):
+    r = s3.list_object_versions(Bucket=filled, Prefix="a/")
+    assert [(v["Key"], v["VersionId"], v["IsLatest"]) for v in r["Versions"]] == [
+        ("a/1", "null", True), ("a/2", "null", True), ("a/b/3", "null", True)]
+    pages = s3.get_paginator("list_object_versions").paginate(Bucket=filled, PaginationConfig={"PageSize": 5})
+    assert [v["Key"] for p in pages for v in p.get("Versions", [])] == utf8_sorted(KEYS)
+    r = cli_json(server, "s3api", "list-object-versions", "--bucket", filled, "--delimiter", "/")
+    assert [p["Prefix"] for p in r["CommonPrefixes"]] == ["a/", "b/", "d/"]
+    # Version "null" is the object; any other version id is invalid on an unversioned bucket.
+    assert s3.get_object(Bucket=filled, Key="z", VersionId="null")["Body"].read() == b"x"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=filled, Key="z", VersionId="3HL4kqtJlcpXroDTDmJ")
+    assert e.value.response["Error"]["Code"] == "InvalidArgument"
+    s3.delete_object(Bucket=filled, Key="z", VersionId="null")
+    assert "z" not in [o["Key"] for o in s3.list_objects_v2(Bucket=filled)["Contents"]]
+
+
+def test_boto3_resource_versions_cleanup(server, s3, filled):
+    import boto3
+    res = boto3.resource("s3", endpoint_url=server.url, region_name="us-east-1",
+                         aws_access_key_id="test", aws_secret_access_key="test")
+    res.Bucket(filled).object_versions.delete()
+    res.Bucket(filled).delete()
+    assert s3.list_buckets()["Buckets"] == []
