@@ -86,6 +86,13 @@ Response cors_preflight(Context&, Request&, const Target&);
 // Adds Access-Control-* headers to a response for a request with an Origin header.
 void apply_cors(Context&, const Request&, const Target&, Response&);
 
+// ACLs (acl.cpp): disabled, as on every S3 bucket created since 2023.
+void check_acl_headers(const Request& req);
+Response get_bucket_acl(Context&, Request&, const Target&);
+Response put_bucket_acl(Context&, Request&, const Target&);
+Response get_object_acl(Context&, Request&, const Target&);
+Response put_object_acl(Context&, Request&, const Target&);
+
 // Objects (object_ops.cpp)
 Response put_object(Context&, Request&, const Target&);
 Response get_object(Context&, Request&, const Target&, bool head);

@@ -87,6 +87,7 @@ json part_checksums(const Request& req, const UploadRecord& u) {
 
 Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
+    check_acl_headers(req);
     UploadRecord u;
     u.upload_id = random_hex(32);
     u.bucket = t.bucket;

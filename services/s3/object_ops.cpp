@@ -69,6 +69,7 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
             "You did not provide the number of bytes specified by the Content-Length HTTP header",
             400);
     check_content_md5(req);
+    check_acl_headers(req);
     ObjectRecord o;
     o.bucket = t.bucket;
     o.key = t.key;
@@ -218,6 +219,7 @@ Target parse_copy_source(const std::string& header) {
 
 Response copy_object(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
+    check_acl_headers(req);
     Target src = parse_copy_source(*req.header("x-amz-copy-source"));
     require_bucket(ctx, req, src.bucket);
     auto directive = req.header("x-amz-metadata-directive").value_or("COPY");

@@ -27,6 +27,10 @@ const Operation kOperations[] = {
      [](Context& c, Request& r, const Target&) { return list_buckets(c, r); }},
 
     {http::verb::put, Scope::bucket, "tagging", nullptr, "PutBucketTagging", put_bucket_tagging},
+    {http::verb::put, Scope::bucket, "acl", nullptr, "PutBucketAcl", put_bucket_acl},
+    {http::verb::get, Scope::bucket, "acl", nullptr, "GetBucketAcl", get_bucket_acl},
+    {http::verb::put, Scope::object, "acl", nullptr, "PutObjectAcl", put_object_acl},
+    {http::verb::get, Scope::object, "acl", nullptr, "GetObjectAcl", get_object_acl},
     {http::verb::put, Scope::bucket, "cors", nullptr, "PutBucketCors", put_bucket_cors},
     {http::verb::put, Scope::bucket, "versioning", nullptr, "PutBucketVersioning",
      put_bucket_versioning},
@@ -78,31 +82,12 @@ const Operation kOperations[] = {
 
 // S3 sub-resources fogbank does not serve yet: answered NotImplemented instead of being
 // mistaken for the plain operation (a GET ?acl is not a GetObject).
-constexpr const char* kUnservedSubresources[] = {"acl",
-                                                 "policy",
-                                                 "policyStatus",
-                                                 "notification",
-                                                 "lifecycle",
-                                                 "website",
-                                                 "logging",
-                                                 "replication",
-                                                 "encryption",
-                                                 "ownershipControls",
-                                                 "publicAccessBlock",
-                                                 "object-lock",
-                                                 "retention",
-                                                 "legal-hold",
-                                                 "accelerate",
-                                                 "requestPayment",
-                                                 "analytics",
-                                                 "inventory",
-                                                 "metrics",
-                                                 "intelligent-tiering",
-                                                 "torrent",
-                                                 "restore",
-                                                 "select",
-                                                 "attributes",
-                                                 "renameObject"};
+constexpr const char* kUnservedSubresources[] = {
+    "policy",      "policyStatus", "notification", "lifecycle",           "website",
+    "logging",     "replication",  "encryption",   "ownershipControls",   "publicAccessBlock",
+    "object-lock", "retention",    "legal-hold",   "accelerate",          "requestPayment",
+    "analytics",   "inventory",    "metrics",      "intelligent-tiering", "torrent",
+    "restore",     "select",       "attributes",   "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
     Target t;

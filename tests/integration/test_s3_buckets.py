@@ -185,3 +185,28 @@ def test_unserved_subresource_is_not_implemented(s3):
     with pytest.raises(ClientError) as e:
         s3.get_bucket_policy(Bucket="sub")
     assert error_of(e) == ("NotImplemented", 501)
+
+
+def test_acls_are_disabled_as_on_new_aws_buckets(s3, server, tmp_path):
+    s3.create_bucket(Bucket="acl-bucket")
+    acl = s3.get_bucket_acl(Bucket="acl-bucket")
+    assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]
+    assert acl["Grants"][0]["Grantee"]["ID"] == acl["Owner"]["ID"] == "000000000000"
+    s3.put_object(Bucket="acl-bucket", Key="k", Body=b"x", ACL="bucket-owner-full-control")
+    assert s3.get_object_acl(Bucket="acl-bucket", Key="k")["Grants"][0]["Permission"] == "FULL_CONTROL"
+    s3.put_bucket_acl(Bucket="acl-bucket", ACL="private")
+    for call in [lambda: s3.put_object(Bucket="acl-bucket", Key="k2", Body=b"x", ACL="public-read"),
+                 lambda: s3.put_object_acl(Bucket="acl-bucket", Key="k", ACL="public-read"),
+                 lambda: s3.put_bucket_acl(Bucket="acl-bucket", GrantRead='uri="http://acs.amazonaws.com/groups/global/AllUsers"')]:
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error_of(e) == ("AccessControlListNotSupported", 400)
+    with pytest.raises(ClientError) as e:
+        s3.get_object_acl(Bucket="acl-bucket", Key="missing")
+    assert error_of(e) == ("NoSuchKey", 404)
+    f = tmp_path / "f"
+    f.write_text("x")
+    p = run_cli(server, "s3", "cp", str(f), "s3://acl-bucket/pub", "--acl", "public-read", check=False)
+    assert p.returncode != 0 and "AccessControlListNotSupported" in p.stderr
+    got = cli_json(server, "s3api", "get-bucket-acl", "--bucket", "acl-bucket")
+    assert got["Grants"][0]["Permission"] == "FULL_CONTROL"
