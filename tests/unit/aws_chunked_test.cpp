@@ -68,3 +68,31 @@ TEST(AwsChunked, TruncatedBodyIsIncomplete) {
         EXPECT_EQ(e.code(), "IncompleteBody");
     }
 }
+
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: chunk signatures, then a trailer signed over the
+// canonical trailer lines ("name:value\n"), chained from the final chunk's signature.
+TEST(AwsChunked, SignedTrailer) {
+    ChunkSignatureChain chain{std::string(32, 'k'), "20130524T000000Z",
+                              "20130524/us-east-1/s3/aws4_request", "seed"};
+    ChunkSignatureChain signer = chain;
+    std::string s1 = signer.next_chunk_signature(sha256_hex("abc"));
+    std::string s2 = signer.next_chunk_signature(sha256_hex(""));
+    std::string trailer_sig =
+        signer.next_trailer_signature(sha256_hex("x-amz-checksum-crc32:NSRBwg==\n"));
+    auto framed = [&](const std::string& value, const std::string& sig) {
+        return "3;chunk-signature=" + s1 + "\r\nabc\r\n0;chunk-signature=" + s2 +
+               "\r\nx-amz-checksum-crc32:" + value + "\r\nx-amz-trailer-signature:" + sig +
+               "\r\n\r\n";
+    };
+    AwsChunkedDecoder ok(chain);
+    EXPECT_EQ(decode(ok, framed("NSRBwg==", trailer_sig), 3), "abc");
+    EXPECT_EQ(ok.trailers().at("x-amz-checksum-crc32"), "NSRBwg==");
+    EXPECT_EQ(ok.trailers().count("x-amz-trailer-signature"), 0u);
+
+    AwsChunkedDecoder tampered(chain);
+    EXPECT_THROW(decode(tampered, framed("AAAAAA==", trailer_sig), 3), AwsError);
+    AwsChunkedDecoder unsigned_trailer(chain);
+    std::string no_sig = "3;chunk-signature=" + s1 + "\r\nabc\r\n0;chunk-signature=" + s2 +
+                         "\r\nx-amz-checksum-crc32:NSRBwg==\r\n\r\n";
+    EXPECT_THROW(decode(unsigned_trailer, no_sig, 3), AwsError);
+}
