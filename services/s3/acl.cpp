@@ -15,15 +15,11 @@ AwsError acls_disabled() {
 
 Response owner_full_control(const std::string& account) {
     rest_xml::Document d("AccessControlPolicy");
-    auto owner = d.root.append_child("Owner");
-    rest_xml::add(owner, "ID", account);
-    rest_xml::add(owner, "DisplayName", "fogbank");
+    add_owner(d.root, "Owner", account);
     auto grant = d.root.append_child("AccessControlList").append_child("Grant");
-    auto grantee = grant.append_child("Grantee");
+    auto grantee = add_owner(grant, "Grantee", account);
     grantee.append_attribute("xmlns:xsi") = "http://www.w3.org/2001/XMLSchema-instance";
     grantee.append_attribute("xsi:type") = "CanonicalUser";
-    rest_xml::add(grantee, "ID", account);
-    rest_xml::add(grantee, "DisplayName", "fogbank");
     rest_xml::add(grant, "Permission", "FULL_CONTROL");
     return rest_xml::xml_response(d);
 }

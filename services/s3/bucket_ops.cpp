@@ -5,16 +5,6 @@
 
 namespace fogbank::s3 {
 
-namespace {
-constexpr const char* kOwnerDisplayName = "fogbank";
-
-void add_owner(pugi::xml_node parent, const std::string& account) {
-    auto owner = parent.append_child("Owner");
-    rest_xml::add(owner, "ID", account);
-    rest_xml::add(owner, "DisplayName", kOwnerDisplayName);
-}
-}  // namespace
-
 Response create_bucket(Context& ctx, Request& req, const Target& t) {
     if (!valid_bucket_name(t.bucket))
         throw AwsError("InvalidBucketName", "The specified bucket is not valid.", 400)
@@ -122,7 +112,7 @@ Response list_buckets(Context& ctx, Request& req) {
         last = b.name;
         ++n;
     }
-    add_owner(d.root, req.account);
+    add_owner(d.root, "Owner", req.account);
     if (truncated) rest_xml::add(d.root, "ContinuationToken", last);
     if (!prefix.empty()) rest_xml::add(d.root, "Prefix", prefix);
     return rest_xml::xml_response(d);

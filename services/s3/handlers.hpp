@@ -43,6 +43,8 @@ AwsError not_implemented(const std::string& what);
 // The bucket, which must exist and belong to the caller's account.
 BucketRecord require_bucket(Context& ctx, const Request& req, const std::string& bucket);
 std::string quote_etag(const std::string& etag);
+// <name><ID>account</ID><DisplayName>fogbank</DisplayName></name> (Owner, Initiator, Grantee).
+pugi::xml_node add_owner(pugi::xml_node parent, const char* name, const std::string& account);
 Response empty(int status = 200);
 
 // Object attributes from a PUT/POST/COPY(REPLACE) request: Content-Type and the other stored

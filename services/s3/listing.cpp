@@ -147,11 +147,7 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
         if (o.checksums.contains("type"))
             rest_xml::add(c, "ChecksumType", o.checksums["type"].get<std::string>());
         rest_xml::add(c, "Size", std::to_string(o.size));
-        if (owner) {
-            auto ow = c.append_child("Owner");
-            rest_xml::add(ow, "ID", req.account);
-            rest_xml::add(ow, "DisplayName", "fogbank");
-        }
+        if (owner) add_owner(c, "Owner", req.account);
         rest_xml::add(c, "StorageClass", o.storage_class);
     }
     for (auto& p : l.prefixes)
@@ -197,9 +193,7 @@ Response list_object_versions(Context& ctx, Request& req, const Target& t) {
         rest_xml::add(v, "ETag", quote_etag(o.etag));
         rest_xml::add(v, "Size", std::to_string(o.size));
         rest_xml::add(v, "StorageClass", o.storage_class);
-        auto ow = v.append_child("Owner");
-        rest_xml::add(ow, "ID", req.account);
-        rest_xml::add(ow, "DisplayName", "fogbank");
+        add_owner(v, "Owner", req.account);
     }
     for (auto& p : l.prefixes)
         rest_xml::add(d.root.append_child("CommonPrefixes"), "Prefix", enc(p));

@@ -393,11 +393,8 @@ Response list_parts(Context& ctx, Request& req, const Target& t) {
         rest_xml::add(e, "Size", std::to_string(p.size));
         add_part_checksums(e, p.checksums);
     }
-    for (const char* who : {"Initiator", "Owner"}) {
-        auto e = d.root.append_child(who);
-        rest_xml::add(e, "ID", req.account);
-        rest_xml::add(e, "DisplayName", "fogbank");
-    }
+    for (const char* who : {"Initiator", "Owner"})
+        add_owner(d.root, who, req.account);
     rest_xml::add(d.root, "StorageClass", u.object.storage_class);
     if (!u.checksum_algorithm.empty()) {
         rest_xml::add(d.root, "ChecksumAlgorithm", u.checksum_algorithm);
@@ -467,11 +464,8 @@ Response list_multipart_uploads(Context& ctx, Request& req, const Target& t) {
         auto e = d.root.append_child("Upload");
         rest_xml::add(e, "Key", u.key);
         rest_xml::add(e, "UploadId", u.upload_id);
-        for (const char* who : {"Initiator", "Owner"}) {
-            auto o = e.append_child(who);
-            rest_xml::add(o, "ID", req.account);
-            rest_xml::add(o, "DisplayName", "fogbank");
-        }
+        for (const char* who : {"Initiator", "Owner"})
+            add_owner(e, who, req.account);
         rest_xml::add(e, "StorageClass", u.object.storage_class);
         rest_xml::add(e, "Initiated",
                       format_iso8601_ms(TimePoint{std::chrono::milliseconds{u.initiated_ms}}));

@@ -234,6 +234,13 @@ BucketRecord require_bucket(Context& ctx, const Request& req, const std::string&
     return *b;
 }
 
+pugi::xml_node add_owner(pugi::xml_node parent, const char* name, const std::string& account) {
+    auto node = parent.append_child(name);
+    rest_xml::add(node, "ID", account);
+    rest_xml::add(node, "DisplayName", "fogbank");
+    return node;
+}
+
 std::string quote_etag(const std::string& etag) {
     return "\"" + etag + "\"";
 }

@@ -32,6 +32,8 @@ ObjectRecord read_object(const Statement& s, int c = 0) {
     return o;
 }
 
+constexpr const char* kBucketColumns = "name, account, region, created, tags, cors, versioning";
+
 constexpr const char* kUploadColumns =
     "upload_id, bucket, key, initiated, object, checksum_algorithm, checksum_type";
 
@@ -104,9 +106,8 @@ void Store::init_schema() {
 
 bool Store::create_bucket(const BucketRecord& b) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        "INSERT OR IGNORE INTO s3_buckets (name, account, region, created, tags, cors, versioning) "
-        "VALUES (?,?,?,?,?,?,?)");
+    auto s = db_.prepare(std::string("INSERT OR IGNORE INTO s3_buckets (") + kBucketColumns +
+                         ") VALUES (?,?,?,?,?,?,?)");
     s.bind_all(b.name, b.account, b.region, b.created_ms, b.tags.dump(), b.cors_xml, b.versioning);
     s.run();
     return db_.changes() == 1;
@@ -114,9 +115,7 @@ bool Store::create_bucket(const BucketRecord& b) {
 
 std::optional<BucketRecord> Store::bucket(const std::string& name) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE "
-        "name=?");
+    auto s = db_.prepare(std::string("SELECT ") + kBucketColumns + " FROM s3_buckets WHERE name=?");
     s.bind_all(name);
     if (!s.step()) return std::nullopt;
     return read_bucket(s);
@@ -124,9 +123,8 @@ std::optional<BucketRecord> Store::bucket(const std::string& name) {
 
 std::vector<BucketRecord> Store::buckets(const std::string& account) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(
-        "SELECT name, account, region, created, tags, cors, versioning FROM s3_buckets WHERE "
-        "account=? ORDER BY name");
+    auto s = db_.prepare(std::string("SELECT ") + kBucketColumns +
+                         " FROM s3_buckets WHERE account=? ORDER BY name");
     s.bind_all(account);
     std::vector<BucketRecord> out;
     while (s.step())
