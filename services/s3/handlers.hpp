@@ -59,6 +59,9 @@ void check_content_md5(const Request& req);
 // The single checksum algorithm a request names, if any (header, trailer or sdk-algorithm).
 std::optional<ChecksumAlgorithm> requested_checksum(const RequestHead& head);
 
+// 1..10000, else InvalidArgument.
+int parse_part_number(const std::string& value);
+
 // If-None-Match: * and If-Match on writes (S3 conditional writes), checked inside the write.
 Store::Precondition write_precondition(const Request& req, const std::string& key);
 AwsError precondition_failed(const std::string& condition);

@@ -38,15 +38,7 @@ UploadRecord require_upload(Context& ctx, const Request& req, const Target& t) {
 }
 
 int part_number(const Request& req) {
-    auto v = req.query_param("partNumber").value_or("");
-    try {
-        size_t used = 0;
-        int n = std::stoi(v, &used);
-        if (used == v.size() && n >= 1 && n <= kMaxParts) return n;
-    } catch (const std::exception&) {
-    }
-    throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
-                           "partNumber", v);
+    return parse_part_number(req.query_param("partNumber").value_or(""));
 }
 
 std::string unquote(std::string s) {
@@ -84,6 +76,17 @@ json part_checksums(const Request& req, const UploadRecord& u) {
     return sums;
 }
 }  // namespace
+
+int parse_part_number(const std::string& v) {
+    try {
+        size_t used = 0;
+        int n = std::stoi(v, &used);
+        if (used == v.size() && n >= 1 && n <= kMaxParts) return n;
+    } catch (const std::exception&) {
+    }
+    throw invalid_argument("Part number must be an integer between 1 and 10000, inclusive",
+                           "partNumber", v);
+}
 
 Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
@@ -304,7 +307,8 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     o.size = copied.size;
     o.etag = to_hex(md5(etag_md5s)) + "-" + std::to_string(chosen.size());
     o.last_modified_ms = now_ms().time_since_epoch().count();
-    o.parts_count = static_cast<int>(chosen.size());
+    for (auto* p : chosen)
+        o.part_sizes.push_back(p->size);
     o.checksums = json::object();
     if (type == "FULL_OBJECT") {
         o.checksums[alg_name] = copied.checksums[alg];

@@ -97,9 +97,12 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
 
 Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     require_bucket(ctx, req, t.bucket);
-    if (req.has_query("partNumber")) {
-        auto pn = req.query_param("partNumber").value_or("");
-        if (pn != "1") throw not_implemented("partNumber other than 1");
+    std::optional<int> part;
+    if (auto pn = req.query_param("partNumber")) {
+        part = parse_part_number(*pn);
+        if (req.header("range"))
+            throw AwsError("InvalidRequest",
+                           "Cannot specify both Range header and partNumber query parameter", 400);
     }
     auto opened = ctx.store.open_object(t.bucket, t.key);
     if (!opened) throw no_such_key(t.key);
@@ -127,6 +130,21 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     Response res;
     RangeDecision range;
     if (auto r = req.header("range")) range = decide_range(*r, o.size);
+    if (part) {
+        // A part of a multipart object, or part 1 of a single-part one: a ranged GET either way.
+        std::vector<uint64_t> sizes =
+            o.part_sizes.empty() ? std::vector<uint64_t>{o.size} : o.part_sizes;
+        if (static_cast<size_t>(*part) > sizes.size())
+            throw AwsError("InvalidPartNumber", "The requested partnumber is not satisfiable", 416)
+                .with("PartNumberRequested", std::to_string(*part))
+                .with("ActualPartCount", std::to_string(sizes.size()));
+        uint64_t first = 0;
+        for (int i = 1; i < *part; ++i)
+            first += sizes[static_cast<size_t>(i - 1)];
+        uint64_t len = sizes[static_cast<size_t>(*part - 1)];
+        range.status = len == 0 ? RangeStatus::whole : RangeStatus::partial;
+        range.range = {first, first + len - 1};
+    }
     if (range.status == RangeStatus::unsatisfiable)
         throw AwsError("InvalidRange", "The requested range is not satisfiable", 416)
             .with("RangeRequested", req.header("range").value_or(""))
@@ -134,8 +152,8 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     bool whole = range.status == RangeStatus::whole;
     bool checksum_mode = iequals(req.header("x-amz-checksum-mode").value_or(""), "ENABLED");
     write_object_headers(res, o, checksum_mode && whole);
-    if (req.has_query("partNumber") && o.parts_count > 0)
-        res.headers.set("x-amz-mp-parts-count", std::to_string(o.parts_count));
+    if (part && !o.part_sizes.empty())
+        res.headers.set("x-amz-mp-parts-count", std::to_string(o.part_sizes.size()));
     if (!whole) {
         res.status = 206;
         res.headers.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +

@@ -12,7 +12,7 @@ using Lock = std::lock_guard<std::mutex>;
 
 constexpr const char* kObjectColumns =
     "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
-    "checksums, parts_count, storage_class";
+    "checksums, part_sizes, storage_class";
 
 ObjectRecord read_object(const Statement& s, int c = 0) {
     ObjectRecord o;
@@ -27,7 +27,7 @@ ObjectRecord read_object(const Statement& s, int c = 0) {
     o.metadata = json::parse(s.text(c + 8));
     o.tags = json::parse(s.text(c + 9));
     o.checksums = json::parse(s.text(c + 10));
-    o.parts_count = static_cast<int>(s.integer(c + 11));
+    o.part_sizes = json::parse(s.text(c + 11)).get<std::vector<uint64_t>>();
     o.storage_class = s.text(c + 12);
     return o;
 }
@@ -63,7 +63,7 @@ void upsert_object(Database& db, const ObjectRecord& o) {
                         ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type,
                o.headers.dump(), o.metadata.dump(), o.tags.dump(), o.checksums.dump(),
-               o.parts_count, o.storage_class);
+               json(o.part_sizes).dump(), o.storage_class);
     if (o.inline_body)
         s.bind_blob(14, *o.inline_body);
     else
@@ -89,7 +89,7 @@ void Store::init_schema() {
             blob_id TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
             last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
             metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
-            parts_count INTEGER NOT NULL, storage_class TEXT NOT NULL, body BLOB,
+            part_sizes TEXT NOT NULL, storage_class TEXT NOT NULL, body BLOB,
             PRIMARY KEY (bucket, key)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS s3_uploads (
             upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL REFERENCES s3_buckets(name),

@@ -44,7 +44,7 @@ struct ObjectRecord {
     nlohmann::json tags = nlohmann::json::object();
     // {"CRC32": "base64", ..., "type": "FULL_OBJECT"|"COMPOSITE"}
     nlohmann::json checksums = nlohmann::json::object();
-    int parts_count = 0;  // > 0 for multipart objects
+    std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
     std::string storage_class = "STANDARD";
 };
 

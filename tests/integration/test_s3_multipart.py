@@ -152,3 +152,29 @@ def test_cli_multipart_commands(server, tmp_path):
     r = run_cli(server, "s3api", "abort-multipart-upload", "--bucket", "climp", "--key", "obj2",
                 "--upload-id", up2["UploadId"], check=False)
     assert r.returncode != 0 and "NoSuchUpload" in r.stderr
+
+
+def test_get_by_part_number(s3, bucket):
+    parts = [os.urandom(5 * MiB), os.urandom(5 * MiB), b"last part"]
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="parts")["UploadId"]
+    etags = [s3.upload_part(Bucket=bucket, Key="parts", UploadId=uid, PartNumber=i + 1, Body=p)["ETag"]
+             for i, p in enumerate(parts)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="parts", UploadId=uid, MultipartUpload={
+        "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
+    for n, p in enumerate(parts, start=1):
+        got = s3.get_object(Bucket=bucket, Key="parts", PartNumber=n)
+        assert got["Body"].read() == p
+        assert got["PartsCount"] == 3 and got["ResponseMetadata"]["HTTPStatusCode"] == 206
+        head = s3.head_object(Bucket=bucket, Key="parts", PartNumber=n)
+        assert head["ContentLength"] == len(p) and head["PartsCount"] == 3
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="parts", PartNumber=4)
+    assert error_of(e) == ("InvalidPartNumber", 416)
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="parts", PartNumber=1, Range="bytes=0-1")
+    assert error_of(e) == ("InvalidRequest", 400)
+    s3.put_object(Bucket=bucket, Key="single", Body=b"one part")
+    assert s3.get_object(Bucket=bucket, Key="single", PartNumber=1)["Body"].read() == b"one part"
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="single", PartNumber=2)
+    assert error_of(e) == ("InvalidPartNumber", 416)

@@ -149,6 +149,10 @@ test("lib-storage multipart Upload", async () => {
   const ranged = await s3.send(new GetObjectCommand({ Bucket: "libstorage", Key: "big.bin", Range: "bytes=5242878-5242881" }));
   assert.deepEqual(Buffer.from(await ranged.Body.transformToByteArray()), body.subarray(5242878, 5242882));
   assert.equal(ranged.ContentRange, `bytes 5242878-5242881/${body.length}`);
+  const second = await s3.send(new GetObjectCommand({ Bucket: "libstorage", Key: "big.bin", PartNumber: 2 }));
+  assert.equal(second.PartsCount, 3);
+  assert.equal(md5(Buffer.from(await second.Body.transformToByteArray())), md5(body.subarray(5 * MiB, 10 * MiB)));
+  await rejects(s3.send(new GetObjectCommand({ Bucket: "libstorage", Key: "big.bin", PartNumber: 4 })), "InvalidPartNumber", 416);
 });
 
 test("ranges and conditional requests", async () => {
