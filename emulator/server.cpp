@@ -101,8 +101,8 @@ struct Server::Impl {
     Authenticator auth;
     std::filesystem::path spool_dir;
     asio::io_context ioc;
-    // Handlers run here, not on the I/O threads: they wait on SQLite and the disk (a multipart
-    // completion copies gigabytes), and an I/O thread must never wait.
+    // Bulk handlers run here, not on the I/O threads (Service::quick says which): a multipart
+    // completion copies gigabytes, and an I/O thread must never wait on that.
     asio::thread_pool workers;
     tcp::acceptor acceptor{ioc};
     asio::signal_set signals{ioc, SIGINT, SIGTERM};
@@ -131,6 +131,17 @@ struct Server::Impl {
     }
 
     asio::awaitable<void> session(beast::tcp_stream stream) {
+        try {
+            co_await serve_connection(stream);
+        } catch (const std::exception& e) {
+            // Whatever went wrong, it ends this connection, never the server.
+            spdlog::error("connection dropped: {}", e.what());
+        }
+        beast::error_code ignored;
+        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+
+    asio::awaitable<void> serve_connection(beast::tcp_stream& stream) {
         beast::flat_buffer buffer;
         std::vector<char> chunk(kChunk);
         for (;;) {
@@ -150,12 +161,13 @@ struct Server::Impl {
                 break;  // eof, timeout, reset, garbage: nothing to answer
             }
             ++in_flight;
+            struct Done {
+                std::atomic<int>& n;
+                ~Done() { --n; }
+            } done{in_flight};
             bool keep_going = co_await serve_one(stream, buffer, parser, chunk);
-            --in_flight;
             if (!keep_going || stopping) break;
         }
-        beast::error_code ignored;
-        stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
 
     // Reads the body, runs the handler, writes the response. Returns whether the connection
