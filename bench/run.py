@@ -2,8 +2,9 @@
 """Measures fogbank against the npm peer s3rver in one run, on the same machine, with the same
 load generator (fogbank-load), and prints a Markdown table of the ratios.
 
-Usage: bench/run.py [--quick]   (after `cmake --build --preset release` and `npm ci` in bench/)
-Each server gets a fresh data directory on the same disk. Server peak RSS is VmHWM from
+Usage: bench/run.py [--quick] [--repeat N]   (after `cmake --build --preset release` and `npm ci`
+in bench/). Each server gets a fresh data directory on the same disk; small and medium scenarios
+run N times (default 3), alternating between the servers, and the median is reported. Server peak RSS is VmHWM from
 /proc/<pid>/status, read after each scenario group."""
 import argparse
 import json
@@ -12,6 +13,7 @@ import pathlib
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -99,30 +101,41 @@ def scenarios(quick):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="shorter runs and a 256 MiB large object")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per small/medium scenario (median kept)")
     ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")
     args = ap.parse_args()
     for f in (LOAD, FOGBANK, S3RVER):
         if not f.exists():
             sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
-    results = {}
+    names = ("fogbank", "s3rver")
+    results = {n: {} for n in names}
     with tempfile.TemporaryDirectory(prefix="fogbank-bench-", dir=os.environ.get("BENCH_TMP")) as tmp:
-        for name in ("fogbank", "s3rver"):
-            t = Target(name, tmp)
-            r = {"startup_ms": t.startup_ms, "idle_rss_mib": t.idle_rss}
-            try:
-                t.load("--op", "create-bucket", "--bucket", "bench")
-                for label, unit, sargs in scenarios(args.quick):
-                    if label.startswith("PUT 1 GiB"):
-                        small_peak = peak_rss_mib(t.proc.pid)
-                        r["small_peak_rss_mib"] = small_peak
-                    res = t.load("--bucket", "bench", *sargs)
-                    r[label] = res["ops_per_s"] if unit == "ops/s" else res["mib_per_s"]
-                    print(f"{name:8} {label:22} {r[label]:10.1f} {unit}  p50 {res['p50_ms']:.2f} ms  p99 {res['p99_ms']:.2f} ms",
-                          file=sys.stderr)
-                r["peak_rss_mib"] = peak_rss_mib(t.proc.pid)
-            finally:
+        # Both servers run side by side; each scenario alternates between them so that drift in
+        # the machine's state (page cache, other load) falls on both alike.
+        targets = {}
+        try:
+            for n in names:
+                targets[n] = Target(n, tmp)
+                results[n].update(startup_ms=targets[n].startup_ms, idle_rss_mib=targets[n].idle_rss)
+                targets[n].load("--op", "create-bucket", "--bucket", "bench")
+            for label, unit, sargs in scenarios(args.quick):
+                large = label.endswith("1 object")
+                if large and "small_peak_rss_mib" not in results["fogbank"]:
+                    for n in names:
+                        results[n]["small_peak_rss_mib"] = peak_rss_mib(targets[n].proc.pid)
+                runs = {n: [] for n in names}
+                for _ in range(1 if large else args.repeat):
+                    for n in names:
+                        res = targets[n].load("--bucket", "bench", *sargs)
+                        runs[n].append(res["ops_per_s"] if unit == "ops/s" else res["mib_per_s"])
+                for n in names:
+                    results[n][label] = statistics.median(runs[n])
+                    print(f"{n:8} {label:22} {unit:6} runs: {', '.join(f'{v:.1f}' for v in runs[n])}", file=sys.stderr)
+            for n in names:
+                results[n]["peak_rss_mib"] = peak_rss_mib(targets[n].proc.pid)
+        finally:
+            for t in targets.values():
                 t.stop()
-            results[name] = r
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     f, p = results["fogbank"], results["s3rver"]
