@@ -104,6 +104,12 @@ def _fresh_state(request):
     yield
 
 
+def error_of(excinfo):
+    """(code, HTTP status) of a botocore ClientError caught by pytest.raises."""
+    e = excinfo.value.response
+    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+
+
 def make_client(server, service="s3", region="us-east-1", access_key="test", secret="test", **cfg):
     conf = Config(retries={"max_attempts": 1, "mode": "standard"}, **cfg)
     return boto3.client(

@@ -2,12 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import cli_json, make_client, run_cli
-
-
-def error_of(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import cli_json, error_of, make_client, run_cli
 
 
 def test_create_head_list_delete(s3):

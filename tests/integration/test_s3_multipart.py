@@ -7,14 +7,9 @@ import zlib
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import cli_json, run_cli
+from conftest import cli_json, error_of, run_cli
 
 MiB = 1024 * 1024
-
-
-def error_of(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
 @pytest.fixture

@@ -10,12 +10,7 @@ import zlib
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import cli_json, run_cli
-
-
-def error_of(excinfo):
-    e = excinfo.value.response
-    return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
+from conftest import cli_json, error_of, run_cli
 
 
 @pytest.fixture
