@@ -243,3 +243,35 @@ def test_signed_streaming_upload(strict, client):
     assert status == 403 and b"SignatureDoesNotMatch" in body
     with pytest.raises(ClientError):
         client.head_object(Bucket="chunks", Key="forged")
+
+
+def test_clock_skew_and_malformed_auth(strict, client):
+    import datetime as dt
+    from unittest import mock
+
+    client.create_bucket(Bucket="skew")
+
+    class HourAgo(dt.datetime):
+        @classmethod
+        def utcnow(cls):
+            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(hours=1)
+
+    req = AWSRequest(method="GET", url=f"{strict.url}/skew?list-type=2")
+    with mock.patch("botocore.auth.datetime.datetime", HourAgo):
+        S3SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "s3", "us-east-1").add_auth(req)
+    p = req.prepare()
+    c = http.client.HTTPConnection("127.0.0.1", strict.port)
+    c.request("GET", "/skew?list-type=2", headers=dict(p.headers))
+    r = c.getresponse()
+    assert r.status == 403 and b"<Code>RequestTimeTooSkewed</Code>" in r.read()
+
+    c.request("GET", "/skew", headers={"Authorization": "AWS4-HMAC-SHA256 Credential=bad, SignedHeaders=host, Signature=x",
+                                       "x-amz-date": "20260101T000000Z"})
+    r = c.getresponse()
+    assert r.status == 400 and b"<Code>AuthorizationHeaderMalformed</Code>" in r.read()
+
+    q = ("X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=" + ACCESS_KEY + "%2F20260101%2Fus-east-1%2Fs3%2Faws4_request"
+         "&X-Amz-Date=20260101T000000Z&X-Amz-Expires=604801&X-Amz-SignedHeaders=host&X-Amz-Signature=00")
+    c.request("GET", "/skew?" + q)
+    r = c.getresponse()
+    assert r.status == 400 and b"<Code>AuthorizationQueryParametersError</Code>" in r.read()
