@@ -151,8 +151,7 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
     return st;
 }
 
-std::unique_ptr<AwsChunkedDecoder> Authenticator::decoder(const RequestHead&, const AuthState& st,
-                                                          const Service&) const {
+std::unique_ptr<AwsChunkedDecoder> Authenticator::decoder(const AuthState& st) const {
     if (!st.streaming) return nullptr;
     if (!st.signed_chunks || !st.secret) return std::make_unique<AwsChunkedDecoder>();
     ChunkSignatureChain chain{signing_key(*st.secret, st.auth->credential), st.auth->amz_date,

@@ -39,8 +39,7 @@ class Authenticator {
     // key, the clock and (when the payload hash is already known) the signature. Throws AwsError.
     AuthState begin(RequestHead& head, const Service& service) const;
     // The aws-chunked decoder this request's body needs, if any.
-    std::unique_ptr<AwsChunkedDecoder> decoder(const RequestHead& head, const AuthState& st,
-                                               const Service& service) const;
+    std::unique_ptr<AwsChunkedDecoder> decoder(const AuthState& st) const;
     // After the body: payload hash claim and any signature that needed the body. Throws AwsError.
     void finish(const RequestHead& head, AuthState& st, const RequestBody& body,
                 const Service& service) const;

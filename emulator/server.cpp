@@ -36,14 +36,6 @@ namespace {
 
 constexpr size_t kChunk = 256 * 1024;
 
-FileSlice& assign(FileSlice& a, FileSlice&& b) {
-    if (a.fd >= 0) ::close(a.fd);
-    a.fd = std::exchange(b.fd, -1);
-    a.offset = b.offset;
-    a.length = b.length;
-    return a;
-}
-
 RequestHead make_head(const http::request<http::buffer_body>& h) {
     RequestHead head;
     head.method = h.method();
@@ -88,7 +80,13 @@ RequestHead make_head(const http::request<http::buffer_body>& h) {
 }  // namespace
 
 FileSlice& FileSlice::operator=(FileSlice&& o) noexcept {
-    return assign(*this, std::move(o));
+    if (this != &o) {
+        if (fd >= 0) ::close(fd);
+        fd = std::exchange(o.fd, -1);
+        offset = o.offset;
+        length = o.length;
+    }
+    return *this;
 }
 
 FileSlice::~FileSlice() {
@@ -195,7 +193,7 @@ struct Server::Impl {
                 auto [wec, _] = co_await http::async_write(stream, cont, use_nothrow);
                 if (wec) co_return false;
             }
-            BodySink sink(plan, spool_dir, st.want_sha256, auth.decoder(req, st, service));
+            BodySink sink(plan, spool_dir, st.want_sha256, auth.decoder(st));
             bool read_ok =
                 parser.content_length()
                     ? co_await read_sized_body(stream, buffer, *parser.content_length_remaining(),

@@ -28,7 +28,7 @@ void add_checksum_response_headers(Response& res, const json& checksums) {
 
 namespace {
 
-std::string condition_name(const Preconditions& p, Outcome) {
+std::string condition_name(const Preconditions& p) {
     if (p.if_match) return "If-Match";
     if (p.if_unmodified_since) return "If-Unmodified-Since";
     if (p.if_none_match) return "If-None-Match";
@@ -113,7 +113,7 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     switch (
         evaluate(pre, o.etag, TimePoint{std::chrono::milliseconds{o.last_modified_ms}}, now_ms())) {
         case Outcome::failed:
-            throw precondition_failed(condition_name(pre, Outcome::failed));
+            throw precondition_failed(condition_name(pre));
         case Outcome::not_modified: {
             Response res;
             res.status = 304;
@@ -268,8 +268,7 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     auto pre = read_preconditions(req, "x-amz-copy-source-");
     if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}},
                  now_ms()) != Outcome::proceed)
-        throw precondition_failed("x-amz-copy-source-" +
-                                  to_lower(condition_name(pre, Outcome::failed)));
+        throw precondition_failed("x-amz-copy-source-" + to_lower(condition_name(pre)));
 
     bool same = src.bucket == t.bucket && src.key == t.key;
     if (same && directive == "COPY" && !req.header("x-amz-storage-class") &&
