@@ -7,12 +7,14 @@
 #include <boost/beast/http/verb.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "emulator/long_poll.hpp"
 #include "emulator/request_body.hpp"
 
 namespace fogbank {
@@ -74,6 +76,8 @@ struct Response {
     // HEAD: headers announce a Content-Length but no body follows.
     std::optional<uint64_t> head_length;
     bool close = false;  // close the connection after this response
+    // Set instead of an answer when the request waits for something (see long_poll.hpp).
+    std::shared_ptr<LongPoll> long_poll;
 };
 
 }  // namespace fogbank

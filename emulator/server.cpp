@@ -18,7 +18,9 @@
 
 #include <sys/socket.h>
 #include <array>
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -76,6 +78,21 @@ RequestHead make_head(const http::request<http::buffer_body>& h) {
         c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return head;
 }
+
+// Wakes a parked long poll by cancelling its timer on the connection's strand. Posting (not
+// cancelling in place) keeps the timer strand-confined, and a wake that arrives while the poll is
+// still deciding runs only after the coroutine is suspended on the timer, so it is never lost.
+class TimerWaker : public Waker, public std::enable_shared_from_this<TimerWaker> {
+  public:
+    explicit TimerWaker(asio::any_io_executor ex) : timer(ex) {}
+    bool wake() override {
+        if (!armed.exchange(false)) return false;
+        asio::post(timer.get_executor(), [self = shared_from_this()] { self->timer.cancel(); });
+        return true;
+    }
+    asio::steady_timer timer;
+    std::atomic<bool> armed{false};
+};
 
 }  // namespace
 
@@ -212,6 +229,7 @@ struct Server::Impl {
                     workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); },
                     asio::use_awaitable);
             }
+            if (res.long_poll) res = co_await wait_for_answer(stream, *res.long_poll);
         } catch (const AwsError& e) {
             res = service.error_response(e, req);
         } catch (const std::exception& e) {
@@ -236,6 +254,24 @@ struct Server::Impl {
                      req.operation.empty() ? "-" : req.operation, res.status, us / 1000.0,
                      req.method_name, req.target);
         co_return ok&& keep_alive;
+    }
+
+    // Parks a long poll until the service can answer it. Each wait is capped at a second so that
+    // a stopping server answers its long polls promptly and a missed wake-up costs at most that.
+    asio::awaitable<Response> wait_for_answer(beast::tcp_stream& stream, LongPoll poll) {
+        auto waker = std::make_shared<TimerWaker>(stream.get_executor());
+        for (;;) {
+            auto now = std::chrono::steady_clock::now();
+            SteadyTime recheck = std::min(poll.deadline, now + std::chrono::seconds(1));
+            waker->armed = true;
+            auto answer = poll.attempt(waker, stopping || now >= poll.deadline, recheck);
+            if (answer) {
+                waker->armed = false;
+                co_return std::move(*answer);
+            }
+            waker->timer.expires_at(recheck);
+            co_await waker->timer.async_wait(use_nothrow);
+        }
     }
 
     // Content-Length bodies bypass the parser: bytes go socket -> chunk -> sink with one

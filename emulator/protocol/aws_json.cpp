@@ -1,0 +1,45 @@
+#include "emulator/protocol/aws_json.hpp"
+
+namespace fogbank::aws_json {
+
+std::string operation(const RequestHead& head) {
+    auto target = head.header("x-amz-target").value_or("");
+    auto dot = target.rfind('.');
+    return dot == std::string::npos ? std::string() : target.substr(dot + 1);
+}
+
+nlohmann::json parse(const Request& req) {
+    const std::string text = req.body.text();
+    if (text.empty()) return nlohmann::json::object();
+    auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        throw AwsError("SerializationException",
+                       "Start of structure or map found where not expected", 400);
+    return j;
+}
+
+Response response(const nlohmann::json& out, std::string_view content_type) {
+    Response res;
+    res.headers.set("Content-Type", content_type);
+    // Invalid UTF-8 cannot reach here from a JSON client, but a query-protocol client may have
+    // stored it; replace rather than throw while writing a response.
+    res.body = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return res;
+}
+
+Response error_response(const AwsError& err, const RequestHead& head, std::string_view ns,
+                        std::string_view content_type) {
+    Response res;
+    res.status = err.status();
+    res.headers.set("Content-Type", content_type);
+    res.headers.set("x-amzn-RequestId", head.request_id);
+    std::string type =
+        err.code().find('#') == std::string::npos ? std::string(ns) + "#" + err.code() : err.code();
+    nlohmann::json body{{"__type", type}, {"message", err.what()}};
+    for (auto& [k, v] : err.fields())
+        body[k] = v;
+    res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return res;
+}
+
+}  // namespace fogbank::aws_json

@@ -1,0 +1,85 @@
+#include "emulator/protocol/aws_query.hpp"
+
+#include <sstream>
+
+#include "emulator/encoding.hpp"
+
+namespace fogbank::aws_query {
+
+bool is_query(const RequestHead& head) {
+    auto ct = to_lower(head.header("content-type").value_or(""));
+    return ct.rfind("application/x-www-form-urlencoded", 0) == 0 || head.has_query("Action");
+}
+
+std::map<std::string, std::string> params(const Request& req) {
+    std::map<std::string, std::string> out;
+    for (auto& [k, v] : req.query)
+        out[k] = v;
+    auto ct = to_lower(req.header("content-type").value_or(""));
+    if (ct.rfind("application/x-www-form-urlencoded", 0) != 0) return out;
+    const std::string body = req.body.text();
+    std::string_view rest = body;
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        auto k = uri_decode(pair.substr(0, eq), true);
+        auto v = uri_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
+        if (!k || !v)
+            throw AwsError("MalformedQueryString", "The form body is not correctly URL-encoded",
+                           400);
+        if (!k->empty()) out[*k] = *v;
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
+pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text) {
+    auto n = parent.append_child(name);
+    n.append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
+    return n;
+}
+
+ResultDocument::ResultDocument(std::string_view action, std::string_view ns,
+                               std::string_view request_id, bool with_result) {
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    auto root = doc.append_child((std::string(action) + "Response").c_str());
+    root.append_attribute("xmlns") = std::string(ns).c_str();
+    if (with_result) result = root.append_child((std::string(action) + "Result").c_str());
+    add(root.append_child("ResponseMetadata"), "RequestId", request_id);
+}
+
+Response ResultDocument::response() const {
+    std::ostringstream out;
+    doc.save(out, "", pugi::format_raw);
+    Response res;
+    res.headers.set("Content-Type", "text/xml");
+    res.body = out.str();
+    return res;
+}
+
+Response error_response(const AwsError& err, std::string_view code, const RequestHead& head,
+                        std::string_view ns) {
+    pugi::xml_document doc;
+    auto decl = doc.append_child(pugi::node_declaration);
+    decl.append_attribute("version") = "1.0";
+    auto root = doc.append_child("ErrorResponse");
+    root.append_attribute("xmlns") = std::string(ns).c_str();
+    auto e = root.append_child("Error");
+    add(e, "Type", err.status() >= 500 ? "Receiver" : "Sender");
+    add(e, "Code", code);
+    add(e, "Message", err.what());
+    e.append_child("Detail");
+    add(root, "RequestId", head.request_id);
+    std::ostringstream out;
+    doc.save(out, "", pugi::format_raw);
+    Response res;
+    res.status = err.status();
+    res.headers.set("Content-Type", "text/xml");
+    res.body = out.str();
+    return res;
+}
+
+}  // namespace fogbank::aws_query
