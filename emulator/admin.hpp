@@ -1,5 +1,5 @@
-// fogbank's own API under /_fogbank/: health (version and per-service status) and reset (wipe
-// all state between tests).
+// fogbank's own API under /_fogbank/: health (version and per-service status), reset (wipe
+// all state between tests) and clock (read or advance the service clock).
 #pragma once
 
 #include "emulator/router.hpp"

@@ -93,7 +93,7 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
             throw AwsError("InvalidAccessKeyId",
                            "The AWS Access Key Id you provided does not exist in our records.", 403)
                 .with("AWSAccessKeyId", st.v2->access_key);
-        if (std::chrono::seconds(st.v2->expires) < now_ms().time_since_epoch())
+        if (std::chrono::seconds(st.v2->expires) < wall_now_ms().time_since_epoch())
             throw AwsError("AccessDenied", "Request has expired", 403)
                 .with("Expires", std::to_string(st.v2->expires));
         if (sigv2_signature(head, *st.v2, key->second) != st.v2->signature)
@@ -120,7 +120,7 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
     if (!signed_at)
         throw AwsError("AccessDenied",
                        "AWS authentication requires a valid Date or x-amz-date header", 403);
-    auto now = now_ms();
+    auto now = wall_now_ms();
     if (st.auth->presigned) {
         if (now > *signed_at + std::chrono::seconds(st.auth->expires_seconds))
             throw AwsError("AccessDenied", "Request has expired", 403)

@@ -67,6 +67,8 @@ const std::map<std::string, Backend::Handler>& Backend::handlers() {
         {"DeleteMessageBatch", &Backend::delete_message_batch},
         {"ChangeMessageVisibility", &Backend::change_message_visibility},
         {"ChangeMessageVisibilityBatch", &Backend::change_message_visibility_batch},
+        {"AddPermission", &Backend::add_permission},
+        {"RemovePermission", &Backend::remove_permission},
         {"StartMessageMoveTask", &Backend::start_message_move_task},
         {"ListMessageMoveTasks", &Backend::list_message_move_tasks},
         {"CancelMessageMoveTask", &Backend::cancel_message_move_task},

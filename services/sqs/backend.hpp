@@ -92,6 +92,8 @@ class Backend {
     json untag_queue(const Caller&, const json&);
     json list_queue_tags(const Caller&, const json&);
     json list_dead_letter_source_queues(const Caller&, const json&);
+    json add_permission(const Caller&, const json&);
+    json remove_permission(const Caller&, const json&);
     void check_redrive(const Queue& source, const std::string& policy_json);
     // messages.cpp
     json send_message(const Caller&, const json&);

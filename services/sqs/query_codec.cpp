@@ -59,9 +59,10 @@ json rename(const json& node, const std::string& action) {
         else if (k == "MessageSystemAttribute")
             out["MessageSystemAttributes"] = pairs_to_map(v, "Name", "Value");
         else if (k == "AttributeName" || k == "MessageAttributeName" ||
-                 k == "MessageSystemAttributeName" || k == "TagKey" || k == "AWSAccountId" ||
-                 k == "ActionName")
+                 k == "MessageSystemAttributeName" || k == "TagKey" || k == "AWSAccountId")
             out[k + "s"] = v.is_array() ? v : json::array({v});
+        else if (k == "ActionName")
+            out["Actions"] = v.is_array() ? v : json::array({v});
         else if (k.size() > 17 && k.compare(k.size() - 17, 17, "BatchRequestEntry") == 0 &&
                  v.is_array()) {
             json entries = json::array();

@@ -353,4 +353,86 @@ json Backend::list_dead_letter_source_queues(const Caller& caller, const json& i
     return out;
 }
 
+json Backend::add_permission(const Caller& caller, const json& in) {
+    auto q = queue_by_url(caller, in);
+    const std::string& label = required_string(in, "Label");
+    bool label_ok = !label.empty() && label.size() <= 80;
+    for (char c : label)
+        label_ok = label_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+    if (!label_ok)
+        throw AwsError("InvalidParameterValue",
+                       "Value " + label +
+                           " for parameter Label is invalid. Reason: Must be 1 to 80 "
+                           "alphanumeric characters, hyphens or underscores.",
+                       400);
+    auto list = [&](const char* name) {
+        auto it = in.find(name);
+        if (it == in.end() || !it->is_array() || it->empty())
+            throw AwsError("MissingParameter",
+                           std::string("The request must contain the parameter ") + name + ".",
+                           400);
+        return *it;
+    };
+    json accounts = list("AWSAccountIds"), actions = list("Actions");
+    json policy = q->attributes.count("Policy")
+                      ? json::parse(q->attributes["Policy"], nullptr, false)
+                      : json::object();
+    if (!policy.is_object()) policy = json::object();
+    if (!policy.contains("Statement") || !policy["Statement"].is_array())
+        policy["Statement"] = json::array();
+    for (auto& s : policy["Statement"])
+        if (s.is_object() && s.value("Sid", "") == label)
+            throw AwsError("InvalidParameterValue",
+                           "Value " + label +
+                               " for parameter Label is invalid. Reason: Already exists.",
+                           400);
+    json principals = json::array(), verbs = json::array();
+    for (auto& a : accounts)
+        principals.push_back("arn:aws:iam::" + (a.is_string() ? a.get<std::string>() : a.dump()) +
+                             ":root");
+    for (auto& a : actions)
+        verbs.push_back("SQS:" + (a.is_string() ? a.get<std::string>() : a.dump()));
+    policy["Version"] = "2012-10-17";
+    policy["Id"] = q->arn() + "/SQSDefaultPolicy";
+    policy["Statement"].push_back({{"Sid", label},
+                                   {"Effect", "Allow"},
+                                   {"Principal", {{"AWS", principals}}},
+                                   {"Action", verbs},
+                                   {"Resource", q->arn()}});
+    q->attributes["Policy"] = policy.dump();
+    q->modified = now();
+    store_.put_queue(*q);
+    return json::object();
+}
+
+json Backend::remove_permission(const Caller& caller, const json& in) {
+    auto q = queue_by_url(caller, in);
+    const std::string& label = required_string(in, "Label");
+    json policy = q->attributes.count("Policy")
+                      ? json::parse(q->attributes["Policy"], nullptr, false)
+                      : json::object();
+    bool found = false;
+    if (policy.is_object() && policy.contains("Statement") && policy["Statement"].is_array()) {
+        json kept = json::array();
+        for (auto& s : policy["Statement"]) {
+            if (s.is_object() && s.value("Sid", "") == label)
+                found = true;
+            else
+                kept.push_back(s);
+        }
+        policy["Statement"] = kept;
+    }
+    if (!found)
+        throw AwsError("InvalidParameterValue",
+                       "Value " + label + " for parameter Label is invalid. Reason: can't find label.",
+                       400);
+    if (policy["Statement"].empty())
+        q->attributes.erase("Policy");
+    else
+        q->attributes["Policy"] = policy.dump();
+    q->modified = now();
+    store_.put_queue(*q);
+    return json::object();
+}
+
 }  // namespace fogbank::sqs

@@ -148,3 +148,17 @@ def run_cli(server, *args, check=True, input=None, env=None, region="us-east-1")
 def cli_json(server, *args, **kw):
     p = run_cli(server, *args, **kw)
     return json.loads(p.stdout) if p.stdout.strip() else None
+
+
+@pytest.fixture
+def sqs(server):
+    return make_client(server, "sqs")
+
+
+def advance_clock(server, seconds):
+    """Moves fogbank's service clock forward (POST /_fogbank/clock); reset puts it back."""
+    req = urllib.request.Request(server.url + "/_fogbank/clock", method="POST",
+                                 data=json.dumps({"advance_seconds": seconds}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
