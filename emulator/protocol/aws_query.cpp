@@ -6,17 +6,13 @@
 
 namespace fogbank::aws_query {
 
-bool is_query(const RequestHead& head) {
-    auto ct = to_lower(head.header("content-type").value_or(""));
-    return ct.rfind("application/x-www-form-urlencoded", 0) == 0 || head.has_query("Action");
-}
-
 std::map<std::string, std::string> params(const Request& req) {
     std::map<std::string, std::string> out;
     for (auto& [k, v] : req.query)
         out[k] = v;
+    // Some hand-rolled clients post the form without saying so; take an untyped body as one.
     auto ct = to_lower(req.header("content-type").value_or(""));
-    if (ct.rfind("application/x-www-form-urlencoded", 0) != 0) return out;
+    if (!ct.empty() && ct.rfind("application/x-www-form-urlencoded", 0) != 0) return out;
     const std::string body = req.body.text();
     std::string_view rest = body;
     while (!rest.empty()) {

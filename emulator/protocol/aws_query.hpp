@@ -14,9 +14,6 @@
 
 namespace fogbank::aws_query {
 
-// Whether a request speaks the query protocol: a form body, or Action in the URL.
-bool is_query(const RequestHead& head);
-
 // Parameters from the URL query and a form-encoded body, body last (it wins).
 std::map<std::string, std::string> params(const Request& req);
 

@@ -358,7 +358,8 @@ json Backend::add_permission(const Caller& caller, const json& in) {
     const std::string& label = required_string(in, "Label");
     bool label_ok = !label.empty() && label.size() <= 80;
     for (char c : label)
-        label_ok = label_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        label_ok =
+            label_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     if (!label_ok)
         throw AwsError("InvalidParameterValue",
                        "Value " + label +
@@ -382,10 +383,9 @@ json Backend::add_permission(const Caller& caller, const json& in) {
         policy["Statement"] = json::array();
     for (auto& s : policy["Statement"])
         if (s.is_object() && s.value("Sid", "") == label)
-            throw AwsError("InvalidParameterValue",
-                           "Value " + label +
-                               " for parameter Label is invalid. Reason: Already exists.",
-                           400);
+            throw AwsError(
+                "InvalidParameterValue",
+                "Value " + label + " for parameter Label is invalid. Reason: Already exists.", 400);
     json principals = json::array(), verbs = json::array();
     for (auto& a : accounts)
         principals.push_back("arn:aws:iam::" + (a.is_string() ? a.get<std::string>() : a.dump()) +
@@ -423,9 +423,9 @@ json Backend::remove_permission(const Caller& caller, const json& in) {
         policy["Statement"] = kept;
     }
     if (!found)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + label + " for parameter Label is invalid. Reason: can't find label.",
-                       400);
+        throw AwsError(
+            "InvalidParameterValue",
+            "Value " + label + " for parameter Label is invalid. Reason: can't find label.", 400);
     if (policy["Statement"].empty())
         q->attributes.erase("Policy");
     else

@@ -1,4 +1,4 @@
-"""Runs the AWS SDK for JavaScript v3 suite (tests/integration/node) against the live server."""
+"""Runs the AWS SDK for JavaScript v3 suites (tests/integration/node) against the live server."""
 import pathlib
 import shutil
 import subprocess
@@ -8,13 +8,14 @@ import pytest
 NODE_DIR = pathlib.Path(__file__).parent / "node"
 
 
-def test_aws_sdk_js_v3_suite(server):
+@pytest.mark.parametrize("suite", ["s3.test.mjs", "sqs.test.mjs"])
+def test_aws_sdk_js_v3_suite(server, suite):
     if not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-s3").exists():
         pytest.fail("npm dependencies missing: run tests/setup.sh (npm ci in tests/integration/node)")
     # tests/setup.sh installs a pinned Node 20 here when the machine's node is older.
     runtime = NODE_DIR / ".runtime" / "bin" / "node"
     node = str(runtime) if runtime.exists() else shutil.which("node")
-    p = subprocess.run([node, "--test", "--test-concurrency=1", "s3.test.mjs"], cwd=NODE_DIR,
+    p = subprocess.run([node, "--test", "--test-concurrency=1", suite], cwd=NODE_DIR,
                        env={"PATH": "/usr/bin:/bin", "FOGBANK_URL": server.url, "HOME": "/tmp"},
                        capture_output=True, text=True, timeout=600)
     summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
