@@ -1,5 +1,8 @@
 #include "emulator/crypto.hpp"
 
+#include <array>
+#include <random>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -84,9 +87,26 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
     return std::string(reinterpret_cast<char*>(out), n);
 }
 
+uint64_t random_u64() {
+    // Identifiers need uniqueness, not secrecy: a per-thread generator seeded once from the OS
+    // avoids OpenSSL's per-call fork check (a getpid syscall) on every request id.
+    thread_local std::mt19937_64 gen = [] {
+        std::array<uint64_t, 4> seed{};
+        RAND_bytes(reinterpret_cast<unsigned char*>(seed.data()), sizeof seed);
+        std::seed_seq seq(seed.begin(), seed.end());
+        return std::mt19937_64(seq);
+    }();
+    return gen();
+}
+
 std::string random_hex(size_t nbytes) {
-    std::string raw(nbytes, '\0');
-    RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(nbytes));
+    std::string raw;
+    raw.reserve(nbytes + 8);
+    while (raw.size() < nbytes) {
+        uint64_t v = random_u64();
+        raw.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    raw.resize(nbytes);
     return to_hex(raw);
 }
 

@@ -2,6 +2,7 @@
 // as they stream past.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -33,7 +34,8 @@ std::string sha256(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
-// Random identifiers (request ids, upload ids, blob ids): hex of n random bytes.
+// Random identifiers (request ids, upload ids, blob ids, receipt nonces): unique, not secret.
 std::string random_hex(size_t nbytes);
+uint64_t random_u64();
 
 }  // namespace fogbank

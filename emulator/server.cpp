@@ -311,6 +311,9 @@ struct Server::Impl {
         bool ok = true;
         while (remaining > 0) {
             int want = static_cast<int>(std::min<uint64_t>(remaining, chunk.size() / 2));
+            // Small bodies arrive in a segment or two; the two setsockopt calls would cost more
+            // than the wake-ups they save.
+            if (want < 64 * 1024) want = 1;
             if (want != lowat) {
                 ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVLOWAT, &want, sizeof want);
                 lowat = want;

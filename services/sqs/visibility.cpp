@@ -1,11 +1,10 @@
 // Delivery: which messages a receive may take (standard order, FIFO group locks), visibility
 // timeouts and the receipt handles that go with them, and the move to a dead-letter queue
 // after maxReceiveCount receives.
-#include <openssl/rand.h>
-
 #include <cstring>
 #include <set>
 
+#include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "services/sqs/attributes.hpp"
 #include "services/sqs/backend.hpp"
@@ -22,7 +21,7 @@ Millis now_millis() {
 uint64_t random_nonce() {
     uint64_t n = 0;
     while (n == 0)
-        RAND_bytes(reinterpret_cast<unsigned char*>(&n), sizeof n);
+        n = random_u64();
     return n;
 }
 
