@@ -109,6 +109,8 @@ class Backend {
     std::vector<Message*> take_standard(Queue& q, int max, Millis now);
     std::vector<Message*> take_fifo(Queue& q, int max, Millis now);
     bool move_if_exhausted(Queue& q, Message& m, Millis now);
+    std::optional<std::vector<Message*>> retried_attempt(Queue& q, const std::string& id,
+                                                         Millis now);
     json message_json(const Queue& q, const Message& m, const ReceiveRequest& r) const;
     // move_tasks.cpp
     json start_message_move_task(const Caller&, const json&);

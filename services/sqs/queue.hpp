@@ -122,6 +122,14 @@ class Queue {
 
     Journal& journal() { return journal_; }
 
+    // FIFO ReceiveRequestAttemptId: a retried receive within 5 minutes gets the same messages
+    // (and receipt handles) back, as long as they are still in flight under that receive.
+    struct Attempt {
+        Millis expires;
+        std::vector<std::pair<uint64_t, uint64_t>> taken;  // seq, receipt nonce
+    };
+    std::unordered_map<std::string, Attempt> attempts;
+
   private:
     void index(const Message& m);
     void unindex(const Message& m);

@@ -143,6 +143,16 @@ std::optional<json> Backend::receive(const ReceiveRequest& r, const std::shared_
     Queue& q = *r.queue;
     if (q.deleted) throw AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
     Millis now = now_millis();
+    if (q.fifo && !r.attempt_id.empty()) {
+        if (auto again = retried_attempt(q, r.attempt_id, now)) {
+            json out = json::object();
+            json msgs = json::array();
+            for (Message* m : *again)
+                msgs.push_back(message_json(q, *m, r));
+            if (!msgs.empty()) out["Messages"] = std::move(msgs);
+            return out;
+        }
+    }
     Store::Batch batch(store_);
     q.expire(now);
     auto taken = q.fifo ? take_fifo(q, r.max_messages, now) : take_standard(q, r.max_messages, now);
@@ -154,6 +164,13 @@ std::optional<json> Backend::receive(const ReceiveRequest& r, const std::shared_
         q.set_visible_at(*m, now + 1000LL * vt);
     }
     batch.commit();
+    if (q.fifo && !r.attempt_id.empty() && !taken.empty()) {
+        auto& a = q.attempts[r.attempt_id];
+        a.expires = now + 5 * 60 * 1000;
+        a.taken.clear();
+        for (Message* m : taken)
+            a.taken.emplace_back(m->seq, m->receipt);
+    }
     if (taken.empty() && !last) {
         if (waker) q.waiting.add(waker);
         if (auto t = q.next_change(now))
@@ -167,6 +184,22 @@ std::optional<json> Backend::receive(const ReceiveRequest& r, const std::shared_
         for (Message* m : taken)
             msgs.push_back(message_json(q, *m, r));
         out["Messages"] = std::move(msgs);
+    }
+    return out;
+}
+
+std::optional<std::vector<Message*>> Backend::retried_attempt(Queue& q, const std::string& id,
+                                                              Millis now) {
+    for (auto it = q.attempts.begin(); it != q.attempts.end();)
+        it = it->second.expires <= now ? q.attempts.erase(it) : std::next(it);
+    auto it = q.attempts.find(id);
+    if (it == q.attempts.end()) return std::nullopt;
+    std::vector<Message*> out;
+    for (auto [seq, nonce] : it->second.taken) {
+        Message* m = q.find(seq);
+        // Deleted, changed or timed out since: the attempt is spent and a new receive runs.
+        if (!m || m->receipt != nonce || !m->in_flight(now)) return std::nullopt;
+        out.push_back(m);
     }
     return out;
 }

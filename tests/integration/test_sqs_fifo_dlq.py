@@ -131,6 +131,20 @@ def test_fifo_send_errors(sqs, fifo):
     assert m["Attributes"]["MessageGroupId"] == "tenant-1"
 
 
+def test_receive_request_attempt_id_returns_the_same_batch(sqs, fifo):
+    for i in range(3):
+        send(sqs, fifo, f"m{i}", "g")
+    first = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    # A retry with the same attempt id (say the first response was lost) gets the same batch.
+    retry = sqs.receive_message(QueueUrl=fifo, MaxNumberOfMessages=2, ReceiveRequestAttemptId="try-1")["Messages"]
+    assert [(m["Body"], m["ReceiptHandle"]) for m in retry] == [(m["Body"], m["ReceiptHandle"]) for m in first]
+    assert "Messages" not in sqs.receive_message(QueueUrl=fifo, ReceiveRequestAttemptId="try-2")
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=first[0]["ReceiptHandle"])
+    sqs.delete_message(QueueUrl=fifo, ReceiptHandle=first[1]["ReceiptHandle"])
+    # Once the batch is deleted the attempt is spent: the next receive moves on.
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=fifo, ReceiveRequestAttemptId="try-1")["Messages"]] == ["m2"]
+
+
 def test_fifo_batch_keeps_order(sqs, fifo):
     r = sqs.send_message_batch(QueueUrl=fifo, Entries=[
         {"Id": f"e{i}", "MessageBody": f"m{i}", "MessageGroupId": "g", "MessageDeduplicationId": f"d{i}"}

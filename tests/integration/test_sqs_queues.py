@@ -263,6 +263,17 @@ def test_cli_queue_commands(server):
     run_cli(server, "sqs", "tag-queue", "--queue-url", url, "--tags", "env=ci")
     run_cli(server, "sqs", "untag-queue", "--queue-url", url, "--tag-keys", "team")
     assert cli_json(server, "sqs", "list-queue-tags", "--queue-url", url)["Tags"] == {"env": "ci"}
+    run_cli(server, "sqs", "add-permission", "--queue-url", url, "--label", "p1",
+            "--aws-account-ids", "111122223333", "--actions", "SendMessage")
+    policy = json.loads(cli_json(server, "sqs", "get-queue-attributes", "--queue-url", url,
+                                 "--attribute-names", "Policy")["Attributes"]["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["p1"]
+    run_cli(server, "sqs", "remove-permission", "--queue-url", url, "--label", "p1")
+    dlq = cli_json(server, "sqs", "create-queue", "--queue-name", "cli-dlq")["QueueUrl"]
+    run_cli(server, "sqs", "set-queue-attributes", "--queue-url", url, "--attributes",
+            json.dumps({"RedrivePolicy": json.dumps({"deadLetterTargetArn": "arn:aws:sqs:us-east-1:000000000000:cli-dlq",
+                                                     "maxReceiveCount": "4"})}))
+    assert cli_json(server, "sqs", "list-dead-letter-source-queues", "--queue-url", dlq)["queueUrls"] == [url]
     run_cli(server, "sqs", "purge-queue", "--queue-url", url)
     run_cli(server, "sqs", "delete-queue", "--queue-url", url)
     p = run_cli(server, "sqs", "get-queue-url", "--queue-name", "cli-q", check=False)
