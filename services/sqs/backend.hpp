@@ -109,6 +109,9 @@ class Backend {
     std::vector<Message*> take_standard(Queue& q, int max, Millis now);
     std::vector<Message*> take_fifo(Queue& q, int max, Millis now);
     bool move_if_exhausted(Queue& q, Message& m, Millis now);
+    // Drops a message past its retention and moves one past maxReceiveCount; says whether the
+    // message is still there to deliver.
+    bool deliverable(Queue& q, Message& m, Millis now, Millis retention);
     std::optional<std::vector<Message*>> retried_attempt(Queue& q, const std::string& id,
                                                          Millis now);
     json message_json(const Queue& q, const Message& m, const ReceiveRequest& r) const;
@@ -161,6 +164,10 @@ std::string query_error_code(const std::string& code);
 std::string new_message_id();
 // A FIFO SequenceNumber: the message's arrival number, as the 20 digits AWS shows.
 std::string fmt_sequence(uint64_t seq);
+
+// InvalidParameterValue as SQS words it: "Value V for parameter P is invalid. Reason: R".
+AwsError invalid_parameter(const std::string& value, const std::string& param,
+                           const std::string& reason);
 
 // Helpers for handlers: required and optional inputs that come as JSON values from the JSON
 // protocol and as strings from the query protocol.

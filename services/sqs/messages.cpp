@@ -18,12 +18,10 @@ void check_token(const std::string& value, const char* param) {
     for (char c : value)
         ok = ok && c >= 0x21 && c <= 0x7E;
     if (!ok)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + value + " for parameter " + param +
-                           " is invalid. Reason: " + param +
-                           " can only include alphanumeric and punctuation characters. 1 to 128 "
-                           "in length.",
-                       400);
+        throw invalid_parameter(value, param,
+                                std::string(param) +
+                                    " can only include alphanumeric and punctuation characters. 1 "
+                                    "to 128 in length.");
 }
 
 std::optional<std::string> optional_string(const json& in, const char* name) {
@@ -95,17 +93,13 @@ json Backend::send_one(Queue& q, const Caller& caller, const json& in, Millis no
     check_body(body);
     auto delay = optional_int(in, "DelaySeconds");
     if (delay && q.fifo)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*delay) +
-                           " for parameter DelaySeconds is invalid. Reason: The request include "
-                           "parameter that is not valid for this queue type.",
-                       400);
+        throw invalid_parameter(std::to_string(*delay), "DelaySeconds",
+                                "The request include "
+                                "parameter that is not valid for this queue type.");
     if (delay && (*delay < 0 || *delay > 900))
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*delay) +
-                           " for parameter DelaySeconds is invalid. Reason: DelaySeconds must be "
-                           ">= 0 and <= 900.",
-                       400);
+        throw invalid_parameter(std::to_string(*delay), "DelaySeconds",
+                                "DelaySeconds must be "
+                                ">= 0 and <= 900.");
     MessageAttributes attrs =
         parse_message_attributes(in.value("MessageAttributes", json(nullptr)));
     std::string trace = parse_system_attributes(in.value("MessageSystemAttributes", json(nullptr)));
@@ -132,11 +126,9 @@ json Backend::send_one(Queue& q, const Caller& caller, const json& in, Millis no
             dedup = sha256_hex(body);
         }
     } else if (dedup) {
-        throw AwsError("InvalidParameterValue",
-                       "Value " + *dedup +
-                           " for parameter MessageDeduplicationId is invalid. Reason: The request "
-                           "include parameter that is not valid for this queue type.",
-                       400);
+        throw invalid_parameter(*dedup, "MessageDeduplicationId",
+                                "The request "
+                                "include parameter that is not valid for this queue type.");
     }
 
     json out{{"MD5OfMessageBody", md5_hex(body)}};
@@ -229,11 +221,9 @@ void Backend::delete_one(Queue& q, const std::string& handle) {
         // A standard queue accepts a stale handle and keeps the message, as AWS documents; a
         // FIFO queue refuses it, since the group may already be delivering to someone else.
         if (!q.fifo) return;
-        throw AwsError("InvalidParameterValue",
-                       "Value " + handle +
-                           " for parameter ReceiptHandle is invalid. Reason: The receipt handle "
-                           "has expired.",
-                       400);
+        throw invalid_parameter(handle, "ReceiptHandle",
+                                "The receipt handle "
+                                "has expired.");
     }
     std::string group = m->group_id;
     q.erase(r.seq);

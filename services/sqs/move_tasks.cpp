@@ -34,11 +34,9 @@ json Backend::start_message_move_task(const Caller&, const json& in) {
     }
     auto rate = optional_int(in, "MaxNumberOfMessagesPerSecond");
     if (rate && (*rate < 1 || *rate > 500))
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*rate) +
-                           " for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: "
-                           "Must be between 1 and 500.",
-                       400);
+        throw invalid_parameter(std::to_string(*rate), "MaxNumberOfMessagesPerSecond",
+                                ""
+                                "Must be between 1 and 500.");
     for (auto& t : tasks_)
         if (t.source_arn == source_arn && t.status == "RUNNING")
             throw AwsError("UnsupportedOperation",
@@ -62,11 +60,9 @@ json Backend::list_message_move_tasks(const Caller&, const json& in) {
     if (!queue_by_arn(source_arn)) throw no_such_resource("SourceArn");
     auto max = optional_int(in, "MaxResults").value_or(1);
     if (max < 1 || max > 10)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(max) +
-                           " for parameter MaxResults is invalid. Reason: Must be between 1 and "
-                           "10.",
-                       400);
+        throw invalid_parameter(std::to_string(max), "MaxResults",
+                                "Must be between 1 and "
+                                "10.");
     json results = json::array();
     for (auto it = tasks_.rbegin(); it != tasks_.rend() && static_cast<int>(results.size()) < max;
          ++it) {

@@ -89,11 +89,9 @@ std::string page_start(const json& in) {
 std::optional<int> page_size(const json& in) {
     auto n = optional_int(in, "MaxResults");
     if (n && (*n < 1 || *n > 1000))
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*n) +
-                           " for parameter MaxResults is invalid. Reason: MaxResults must be an "
-                           "integer between 1 and 1000.",
-                       400);
+        throw invalid_parameter(std::to_string(*n), "MaxResults",
+                                "MaxResults must be an "
+                                "integer between 1 and 1000.");
     return n;
 }
 
@@ -103,10 +101,7 @@ void Backend::check_redrive(const Queue& source, const std::string& policy_json)
     if (policy_json.empty()) return;
     auto policy = parse_redrive_policy(policy_json);
     auto bad = [&](const std::string& why) {
-        return AwsError(
-            "InvalidParameterValue",
-            "Value " + policy_json + " for parameter RedrivePolicy is invalid. Reason: " + why,
-            400);
+        return invalid_parameter(policy_json, "RedrivePolicy", "" + why);
     };
     auto dlq = queue_by_arn(policy.dead_letter_target_arn);
     if (!dlq || dlq->account != source.account || dlq->region != source.region)
@@ -361,11 +356,9 @@ json Backend::add_permission(const Caller& caller, const json& in) {
         label_ok =
             label_ok && (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
     if (!label_ok)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + label +
-                           " for parameter Label is invalid. Reason: Must be 1 to 80 "
-                           "alphanumeric characters, hyphens or underscores.",
-                       400);
+        throw invalid_parameter(label, "Label",
+                                "Must be 1 to 80 "
+                                "alphanumeric characters, hyphens or underscores.");
     auto list = [&](const char* name) {
         auto it = in.find(name);
         if (it == in.end() || !it->is_array() || it->empty())
@@ -383,9 +376,7 @@ json Backend::add_permission(const Caller& caller, const json& in) {
         policy["Statement"] = json::array();
     for (auto& s : policy["Statement"])
         if (s.is_object() && s.value("Sid", "") == label)
-            throw AwsError(
-                "InvalidParameterValue",
-                "Value " + label + " for parameter Label is invalid. Reason: Already exists.", 400);
+            throw invalid_parameter(label, "Label", "Already exists.");
     json principals = json::array(), verbs = json::array();
     for (auto& a : accounts)
         principals.push_back("arn:aws:iam::" + (a.is_string() ? a.get<std::string>() : a.dump()) +
@@ -422,10 +413,7 @@ json Backend::remove_permission(const Caller& caller, const json& in) {
         }
         policy["Statement"] = kept;
     }
-    if (!found)
-        throw AwsError(
-            "InvalidParameterValue",
-            "Value " + label + " for parameter Label is invalid. Reason: can't find label.", 400);
+    if (!found) throw invalid_parameter(label, "Label", "can't find label.");
     if (policy["Statement"].empty())
         q->attributes.erase("Policy");
     else

@@ -51,11 +51,9 @@ const std::set<std::string> kSystemAttributes = {"All",
 
 int check_timeout(const std::optional<int>& v) {
     if (!v || *v < 0 || *v > 43200)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + (v ? std::to_string(*v) : std::string("null")) +
-                           " for parameter VisibilityTimeout is invalid. Reason: Must be >= 0 "
-                           "and <= 43200, if provided.",
-                       400);
+        throw invalid_parameter((v ? std::to_string(*v) : std::string("null")), "VisibilityTimeout",
+                                "Must be >= 0 "
+                                "and <= 43200, if provided.");
     return *v;
 }
 
@@ -110,20 +108,16 @@ ReceiveRequest Backend::prepare_receive(const Caller& caller, const json& in) {
     r.queue = queue_by_url(caller, in);
     auto max = optional_int(in, "MaxNumberOfMessages");
     if (max && (*max < 1 || *max > 10))
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*max) +
-                           " for parameter MaxNumberOfMessages is invalid. Reason: Must be "
-                           "between 1 and 10, if provided.",
-                       400);
+        throw invalid_parameter(std::to_string(*max), "MaxNumberOfMessages",
+                                "Must be "
+                                "between 1 and 10, if provided.");
     r.max_messages = max.value_or(1);
     if (auto vt = optional_int(in, "VisibilityTimeout")) r.visibility_timeout = check_timeout(vt);
     auto wait = optional_int(in, "WaitTimeSeconds");
     if (wait && (*wait < 0 || *wait > 20))
-        throw AwsError("InvalidParameterValue",
-                       "Value " + std::to_string(*wait) +
-                           " for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and "
-                           "<= 20, if provided.",
-                       400);
+        throw invalid_parameter(std::to_string(*wait), "WaitTimeSeconds",
+                                "Must be >= 0 and "
+                                "<= 20, if provided.");
     r.wait_seconds = wait.value_or(r.queue->attribute_int("ReceiveMessageWaitTimeSeconds"));
     r.system_attributes = names(in, "AttributeNames");
     for (auto& n : names(in, "MessageSystemAttributeNames"))
@@ -224,6 +218,14 @@ bool Backend::move_if_exhausted(Queue& q, Message& m, Millis now) {
     return true;
 }
 
+bool Backend::deliverable(Queue& q, Message& m, Millis now, Millis retention) {
+    if (m.retain_from + retention <= now) {
+        q.erase(m.seq);
+        return false;
+    }
+    return !move_if_exhausted(q, m, now);
+}
+
 std::vector<Message*> Backend::take_standard(Queue& q, int max, Millis now) {
     std::vector<Message*> out;
     std::set<uint64_t> seen;
@@ -235,12 +237,7 @@ std::vector<Message*> Backend::take_standard(Queue& q, int max, Millis now) {
         ++it;  // before the entry moves
         if (!seen.insert(seq).second) continue;
         Message* m = q.find(seq);
-        if (m->retain_from + retention <= now) {
-            q.erase(seq);
-            continue;
-        }
-        if (move_if_exhausted(q, *m, now)) continue;
-        out.push_back(m);
+        if (deliverable(q, *m, now, retention)) out.push_back(m);
     }
     return out;
 }
@@ -272,12 +269,7 @@ std::vector<Message*> Backend::take_fifo(Queue& q, int max, Millis now) {
             if (static_cast<int>(out.size()) >= max) break;
             Message* m = q.find(seq);
             if (m->visible_at > now) break;  // delayed: keeps the rest of its group waiting
-            if (m->retain_from + retention <= now) {
-                q.erase(seq);
-                continue;
-            }
-            if (move_if_exhausted(q, *m, now)) continue;
-            out.push_back(m);
+            if (deliverable(q, *m, now, retention)) out.push_back(m);
         }
         // Only this group's head entry can have moved; `hit` already points past it, and a
         // re-inserted entry further on is skipped as visited.
@@ -335,17 +327,13 @@ void Backend::change_one(Queue& q, const std::string& handle, const json& timeou
     int vt = check_timeout(optional_int(json{{"VisibilityTimeout", timeout}}, "VisibilityTimeout"));
     Message* m = q.find(r.seq);
     if (!m)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + handle +
-                           " for parameter ReceiptHandle is invalid. Reason: Message does not "
-                           "exist or is not available for visibility timeout change.",
-                       400);
+        throw invalid_parameter(handle, "ReceiptHandle",
+                                "Message does not "
+                                "exist or is not available for visibility timeout change.");
     if (m->receipt != r.nonce)
-        throw AwsError("InvalidParameterValue",
-                       "Value " + handle +
-                           " for parameter ReceiptHandle is invalid. Reason: The receipt handle "
-                           "has expired.",
-                       400);
+        throw invalid_parameter(handle, "ReceiptHandle",
+                                "The receipt handle "
+                                "has expired.");
     if (!m->in_flight(now))
         throw AwsError("MessageNotInflight", "The message referred to isn't in flight.", 400);
     q.set_visible_at(*m, now + 1000LL * vt);
