@@ -16,8 +16,19 @@ Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
         fail(db, "prepare");
 }
 
+Statement::Statement(sqlite3* db, sqlite3_stmt* cached, bool* in_use)
+    : db_(db), stmt_(cached), in_use_(in_use) {
+    *in_use_ = true;
+}
+
 Statement::~Statement() {
-    sqlite3_finalize(stmt_);
+    if (in_use_) {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        *in_use_ = false;
+    } else {
+        sqlite3_finalize(stmt_);
+    }
 }
 
 Statement& Statement::bind(int idx, std::string_view v) {
@@ -98,7 +109,22 @@ Database::Database(const std::string& path) {
 }
 
 Database::~Database() {
+    for (auto& [_, c] : cache_)
+        sqlite3_finalize(c.stmt);
     sqlite3_close_v2(db_);
+}
+
+Statement Database::prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it == cache_.end()) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+            fail(db_, "prepare");
+        it = cache_.emplace(std::string(sql), Cached{stmt, false}).first;
+    }
+    if (it->second.in_use) return Statement(db_, sql);
+    return Statement(db_, it->second.stmt, &it->second.in_use);
 }
 
 void Database::exec(std::string_view sql) {

@@ -10,12 +10,17 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace fogbank {
+
+class Database;
 
 class Statement {
   public:
     Statement(sqlite3* db, std::string_view sql);
+    // A statement from the database's cache: reset, not finalised, when done.
+    Statement(sqlite3* db, sqlite3_stmt* cached, bool* in_use);
     ~Statement();
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
@@ -55,6 +60,7 @@ class Statement {
 
     sqlite3* db_;
     sqlite3_stmt* stmt_ = nullptr;
+    bool* in_use_ = nullptr;  // set for cached statements
 };
 
 class Database {
@@ -66,13 +72,20 @@ class Database {
     Database& operator=(const Database&) = delete;
 
     void exec(std::string_view sql);
-    Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+    // Statements are compiled once and kept: services run the same few dozen SQL texts, and
+    // compiling costs as much as running them. A text already in use (nested) gets a fresh one.
+    Statement prepare(std::string_view sql);
     int64_t changes() const { return sqlite3_changes64(db_); }
     std::mutex& mutex() { return mutex_; }
 
   private:
+    struct Cached {
+        sqlite3_stmt* stmt = nullptr;
+        bool in_use = false;
+    };
     sqlite3* db_ = nullptr;
     std::mutex mutex_;
+    std::unordered_map<std::string, Cached> cache_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Hold Database::mutex() around it.
