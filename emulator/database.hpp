@@ -91,7 +91,7 @@ class Database {
 // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed. Hold Database::mutex() around it.
 class Transaction {
   public:
-    explicit Transaction(Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+    explicit Transaction(Database& db) : db_(db) { db_.prepare("BEGIN IMMEDIATE").run(); }
     ~Transaction() {
         if (!done_) {
             try {
@@ -101,7 +101,7 @@ class Transaction {
         }
     }
     void commit() {
-        db_.exec("COMMIT");
+        db_.prepare("COMMIT").run();
         done_ = true;
     }
 

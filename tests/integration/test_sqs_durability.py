@@ -147,3 +147,29 @@ def test_producers_and_consumers_lose_and_duplicate_nothing(server, sqs):
     a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     assert a["ApproximateNumberOfMessages"] == "0" and a["ApproximateNumberOfMessagesNotVisible"] == "0"
     print(f"moved {TOTAL} messages through {PRODUCERS} producers and {CONSUMERS} consumers in {elapsed:.1f}s")
+
+
+def test_shutdown_answers_parked_long_polls(tmp_path):
+    import threading
+    srv = Server()
+    try:
+        sqs = make_client(srv, "sqs")
+        url = sqs.create_queue(QueueName="parked")["QueueUrl"]
+        results = []
+
+        def poll():
+            results.append(make_client(srv, "sqs").receive_message(QueueUrl=url, WaitTimeSeconds=20))
+
+        threads = [threading.Thread(target=poll) for _ in range(20)]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        t0 = time.time()
+        assert srv.stop(signal.SIGTERM) == 0
+        # Parked polls are answered (empty) as the server drains, not left to run out their 20 s.
+        assert time.time() - t0 < 3
+        for t in threads:
+            t.join(timeout=5)
+        assert len(results) == 20 and all("Messages" not in r for r in results)
+    finally:
+        srv.cleanup()
