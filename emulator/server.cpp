@@ -38,14 +38,16 @@ namespace {
 
 constexpr size_t kChunk = 256 * 1024;
 
-RequestHead make_head(const http::request<http::buffer_body>& h) {
+// Takes the header fields out of the parsed message (the parser keeps its own framing state
+// for the body), so a request's headers are never copied.
+RequestHead make_head(http::request<http::buffer_body>& h) {
     RequestHead head;
     head.method = h.method();
     head.method_name = std::string(h.method_string());
     head.target = std::string(h.target());
     head.version = h.version();
     head.keep_alive = h.keep_alive();
-    head.headers = static_cast<const http::fields&>(h);
+    head.headers = std::move(static_cast<http::fields&>(h));
     auto q = head.target.find('?');
     head.raw_path = head.target.substr(0, q);
     if (q != std::string::npos) head.raw_query = head.target.substr(q + 1);
@@ -65,7 +67,7 @@ RequestHead make_head(const http::request<http::buffer_body>& h) {
         if (amp == std::string_view::npos) break;
         rest.remove_prefix(amp + 1);
     }
-    std::string host(h[http::field::host]);
+    std::string host(head.headers[http::field::host]);
     if (!host.empty() && host.front() == '[') {
         host = host.substr(0, host.find(']') + 1);
     } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
@@ -417,7 +419,9 @@ struct Server::Impl {
             co_return !wec;
         }
         http::response<http::string_body> msg{status, version};
-        copy_headers(msg, res.headers);
+        static_cast<http::fields&>(msg) = std::move(res.headers);
+        msg.result(status);
+        msg.version(version);
         msg.body() = std::move(res.body);
         msg.keep_alive(keep_alive);
         msg.prepare_payload();
