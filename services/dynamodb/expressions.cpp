@@ -167,9 +167,8 @@ class Parser {
         for (size_t i = 0; i < tokens_.size(); ++i) {
             if (tokens_[i].pos < pos) from = tokens_[i].pos;
             if (tokens_[i].pos > pos) {
-                to = tokens_[i].kind == Token::Kind::end
-                         ? text_.size()
-                         : tokens_[i].pos + tokens_[i].text.size();
+                to = tokens_[i].kind == Token::Kind::end ? text_.size()
+                                                         : tokens_[i].pos + tokens_[i].text.size();
                 break;
             }
         }
