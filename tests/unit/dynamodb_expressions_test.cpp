@@ -98,13 +98,21 @@ std::string update(const std::string& text) {
     }
 }
 
+struct Case {
+    const char* in;
+    const char* out;
+};
+
+// Runs every case through `parse` and compares with what it must give.
+template <typename Parse, size_t N>
+void check(const Case (&cases)[N], Parse parse) {
+    for (auto& c : cases)
+        EXPECT_EQ(parse(c.in), c.out) << c.in;
+}
+
 }  // namespace
 
 TEST(DynamoExpressions, Conditions) {
-    struct Case {
-        const char* in;
-        const char* out;
-    };
     const Case cases[] = {
         {"a = :a", "a = :a"},
         {"a <> :a", "a <> :a"},
@@ -161,15 +169,10 @@ TEST(DynamoExpressions, Conditions) {
         {"a = :a; drop",
          "ERROR Invalid ConditionExpression: Syntax error; token: \";\", near: \":a;\""},
     };
-    for (auto& c : cases)
-        EXPECT_EQ(condition(c.in), c.out) << c.in;
+    check(cases, condition);
 }
 
 TEST(DynamoExpressions, Updates) {
-    struct Case {
-        const char* in;
-        const char* out;
-    };
     const Case cases[] = {
         {"SET a = :a", "SET a :a"},
         {"set a = :a, b = :b", "SET a :a; SET b :b"},
@@ -205,8 +208,7 @@ TEST(DynamoExpressions, Updates) {
         {"SET a = :a + :b + :c",
          "ERROR Invalid UpdateExpression: Syntax error; token: \"+\", near: \":b + :c\""},
     };
-    for (auto& c : cases)
-        EXPECT_EQ(update(c.in), c.out) << c.in;
+    check(cases, update);
 }
 
 TEST(DynamoExpressions, ProjectionsAndUnusedPlaceholders) {
