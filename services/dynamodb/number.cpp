@@ -105,6 +105,30 @@ std::string Number::str() const {
     return out;
 }
 
+std::string Number::sort_key() const {
+    // Zero between the negatives (0x40...) and the positives (0xC0...). Then the biased
+    // exponent, then the digits; negatives invert both and end with 0xFF so that a longer
+    // magnitude with the same prefix sorts lower.
+    if (digits_.empty()) return std::string(1, '\x80');
+    auto biased = static_cast<unsigned>(exponent_ - kMinExponent + 1);  // 1..256
+    std::string out;
+    if (!negative_) {
+        out.push_back('\xC0');
+        out.push_back(static_cast<char>(biased >> 8));
+        out.push_back(static_cast<char>(biased & 0xFF));
+        out += digits_;
+        return out;
+    }
+    unsigned inv = 0xFFFF - biased;
+    out.push_back('\x40');
+    out.push_back(static_cast<char>(inv >> 8));
+    out.push_back(static_cast<char>(inv & 0xFF));
+    for (char d : digits_)
+        out.push_back(static_cast<char>('9' - d + '0'));
+    out.push_back('\xFF');
+    return out;
+}
+
 int Number::compare_magnitude(const Number& o) const {
     if (digits_.empty() || o.digits_.empty())
         return digits_.empty() ? (o.digits_.empty() ? 0 : -1) : 1;

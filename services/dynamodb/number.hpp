@@ -20,6 +20,12 @@ class Number {
     bool is_zero() const { return digits_.empty(); }
     bool negative() const { return negative_; }
 
+    // Bytes whose memcmp order is the numeric order: keys sort by it in SQLite.
+    std::string sort_key() const;
+
+    // DynamoDB's size accounting: one byte per two significant digits, plus one.
+    size_t storage_size() const { return (digits_.size() + 1) / 2 + 1; }
+
     Number operator+(const Number& o) const;
     Number operator-(const Number& o) const;
     Number operator-() const;
