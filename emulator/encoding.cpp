@@ -139,6 +139,28 @@ std::optional<std::string> uri_decode(std::string_view s, bool plus_is_space) {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> parse_form(std::string_view rest,
+                                                            bool* malformed) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto decode = [&](std::string_view part) {
+        auto d = uri_decode(part, true);
+        if (!d && malformed) *malformed = true;
+        return d.value_or(std::string(part));
+    };
+    while (!rest.empty()) {
+        auto amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        auto eq = pair.find('=');
+        std::string_view k = pair.substr(0, eq);
+        std::string_view v =
+            eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
+        if (!k.empty()) out.emplace_back(decode(k), decode(v));
+        if (amp == std::string_view::npos) break;
+        rest.remove_prefix(amp + 1);
+    }
+    return out;
+}
+
 bool xml_safe(std::string_view s) {
     for (unsigned char c : s)
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') return false;

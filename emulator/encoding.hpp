@@ -7,6 +7,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace fogbank {
 
@@ -22,6 +24,10 @@ std::string uri_encode(std::string_view s, bool keep_slash = false);
 // malformed escape.
 std::optional<std::string> uri_decode(std::string_view s, bool plus_is_space = false);
 
+// "k=v&k2=v2" (a URL query or a form body), decoded with '+' as space. A part with a malformed
+// escape is kept as sent and flags `malformed` (if given).
+std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s,
+                                                            bool* malformed = nullptr);
 // XML 1.0 cannot carry most control characters even escaped; S3 returns such keys only with
 // encoding-type=url. This tells whether a string is safe to put in XML as text.
 bool xml_safe(std::string_view s);

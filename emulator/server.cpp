@@ -53,20 +53,7 @@ RequestHead make_head(http::request<http::buffer_body>& h) {
     if (q != std::string::npos) head.raw_query = head.target.substr(q + 1);
     // An undecodable path stays as sent; the service rejects it with its own error.
     head.path = uri_decode(head.raw_path).value_or(head.raw_path);
-    std::string_view rest = head.raw_query;
-    while (!rest.empty()) {
-        auto amp = rest.find('&');
-        std::string_view pair = rest.substr(0, amp);
-        auto eq = pair.find('=');
-        std::string_view k = pair.substr(0, eq);
-        std::string_view v =
-            eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-        if (!k.empty())
-            head.query.emplace_back(uri_decode(k, true).value_or(std::string(k)),
-                                    uri_decode(v, true).value_or(std::string(v)));
-        if (amp == std::string_view::npos) break;
-        rest.remove_prefix(amp + 1);
-    }
+    head.query = parse_form(head.raw_query);
     std::string host(head.headers[http::field::host]);
     if (!host.empty() && host.front() == '[') {
         host = host.substr(0, host.find(']') + 1);

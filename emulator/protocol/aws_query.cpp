@@ -13,21 +13,11 @@ std::map<std::string, std::string> params(const Request& req) {
     // Some hand-rolled clients post the form without saying so; take an untyped body as one.
     auto ct = to_lower(req.header("content-type").value_or(""));
     if (!ct.empty() && ct.rfind("application/x-www-form-urlencoded", 0) != 0) return out;
-    const std::string body = req.body.text();
-    std::string_view rest = body;
-    while (!rest.empty()) {
-        auto amp = rest.find('&');
-        std::string_view pair = rest.substr(0, amp);
-        auto eq = pair.find('=');
-        auto k = uri_decode(pair.substr(0, eq), true);
-        auto v = uri_decode(eq == std::string_view::npos ? "" : pair.substr(eq + 1), true);
-        if (!k || !v)
-            throw AwsError("MalformedQueryString", "The form body is not correctly URL-encoded",
-                           400);
-        if (!k->empty()) out[*k] = *v;
-        if (amp == std::string_view::npos) break;
-        rest.remove_prefix(amp + 1);
-    }
+    bool malformed = false;
+    for (auto& [k, v] : parse_form(req.body.text(), &malformed))
+        out[k] = v;
+    if (malformed)
+        throw AwsError("MalformedQueryString", "The form body is not correctly URL-encoded", 400);
     return out;
 }
 

@@ -131,7 +131,8 @@ json Backend::send_one(Queue& q, const Caller& caller, const json& in, Millis no
                                 "include parameter that is not valid for this queue type.");
     }
 
-    json out{{"MD5OfMessageBody", md5_hex(body)}};
+    std::string body_md5 = md5_hex(body);
+    json out{{"MD5OfMessageBody", body_md5}};
     if (!attrs.empty()) out["MD5OfMessageAttributes"] = md5_of_attributes(attrs);
     if (!trace.empty())
         out["MD5OfMessageSystemAttributes"] =
@@ -153,6 +154,7 @@ json Backend::send_one(Queue& q, const Caller& caller, const json& in, Millis no
     Message m;
     m.id = new_message_id();
     m.body = body;
+    m.md5_body = std::move(body_md5);
     m.attributes = std::move(attrs);
     m.trace_header = std::move(trace);
     m.sender_id = caller.account;

@@ -37,6 +37,7 @@ struct Message {
     std::string group_id;
     std::string dedup_id;
     std::string dlq_source_arn;  // set once a message was moved to a dead-letter queue
+    std::string md5_body;        // hex, computed once when the message arrives
     Millis sent = 0;
     Millis retain_from = 0;  // retention counts from the first enqueue, even after a DLQ move
     Millis visible_at = 0;   // delay or visibility timeout: not deliverable before this

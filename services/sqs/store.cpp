@@ -92,6 +92,7 @@ void Store::load(const std::function<Queue&(Queue)>& add_queue) {
             m.first_receive = ms.integer(12);
             m.receive_count = static_cast<int>(ms.integer(13));
             m.receipt = static_cast<uint64_t>(ms.integer(14));
+            m.md5_body = md5_hex(m.body);
             added.restore(std::move(m));
         }
     }

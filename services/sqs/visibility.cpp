@@ -264,9 +264,14 @@ std::vector<Message*> Backend::take_fifo(Queue& q, int max, Millis now) {
             }
         }
         if (locked) continue;
-        std::vector<uint64_t> candidates(seqs.begin(), seqs.end());
-        for (uint64_t seq : candidates) {
-            if (static_cast<int>(out.size()) >= max) break;
+        // Walk the group by position, not by iterator: delivering may erase messages (expired,
+        // moved to the DLQ) and even the group itself.
+        for (uint64_t after = 0; static_cast<int>(out.size()) < max;) {
+            auto g = q.groups().find(group);
+            if (g == q.groups().end()) break;
+            auto next = g->second.upper_bound(after);
+            if (next == g->second.end()) break;
+            uint64_t seq = after = *next;
             Message* m = q.find(seq);
             if (m->visible_at > now) break;  // delayed: keeps the rest of its group waiting
             if (deliverable(q, *m, now, retention)) out.push_back(m);
@@ -280,7 +285,7 @@ std::vector<Message*> Backend::take_fifo(Queue& q, int max, Millis now) {
 json Backend::message_json(const Queue& q, const Message& m, const ReceiveRequest& r) const {
     json out{{"MessageId", m.id},
              {"ReceiptHandle", receipt_handle(q, m)},
-             {"MD5OfBody", md5_hex(m.body)},
+             {"MD5OfBody", m.md5_body},
              {"Body", m.body}};
     const auto& want = r.system_attributes;
     auto wants = [&](const char* n) {
