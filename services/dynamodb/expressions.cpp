@@ -4,6 +4,7 @@
 
 #include "emulator/aws_error.hpp"
 #include "emulator/encoding.hpp"
+#include "services/dynamodb/reserved_words.hpp"
 
 namespace fogbank::dynamodb::expr {
 
@@ -202,11 +203,17 @@ class Parser {
     }
 
     // --- paths and operands ---
+    std::string bare_name(const Token& t) const {
+        if (is_reserved_word(t.text))
+            throw invalid(which_,
+                          "Attribute name is a reserved keyword; reserved keyword: " + t.text);
+        return t.text;
+    }
     Path path() {
         Path p;
         Token t = next();
         if (t.kind == Token::Kind::name)
-            p.push_back({t.text});
+            p.push_back({bare_name(t)});
         else if (t.kind == Token::Kind::name_ref)
             p.push_back({resolve_name(t)});
         else
@@ -215,7 +222,7 @@ class Parser {
             if (accept(".")) {
                 Token n = next();
                 if (n.kind == Token::Kind::name)
-                    p.push_back({n.text});
+                    p.push_back({bare_name(n)});
                 else if (n.kind == Token::Kind::name_ref)
                     p.push_back({resolve_name(n)});
                 else

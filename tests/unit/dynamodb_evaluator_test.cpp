@@ -13,14 +13,14 @@ const json kItem = json::parse(R"({
   "id": {"S": "face-1"},
   "n": {"N": "10"},
   "big": {"N": "12345678901234567890123456789012345678"},
-  "name": {"S": "Alice Smith"},
+  "fullname": {"S": "Alice Smith"},
   "flag": {"BOOL": true},
-  "none": {"NULL": true},
+  "nul": {"NULL": true},
   "bin": {"B": "AAEC"},
   "tags": {"SS": ["a", "b"]},
   "nums": {"NS": ["1", "2.50"]},
-  "list": {"L": [{"S": "x"}, {"N": "2"}, {"M": {"deep": {"S": "y"}}}]},
-  "map": {"M": {"k": {"S": "v"}, "inner": {"M": {"z": {"N": "-1"}}}}}
+  "lst": {"L": [{"S": "x"}, {"N": "2"}, {"M": {"deep": {"S": "y"}}}]},
+  "mp": {"M": {"k": {"S": "v"}, "nested": {"M": {"z": {"N": "-1"}}}}}
 })");
 
 const json kValues = json::parse(R"({
@@ -61,35 +61,35 @@ TEST(DynamoEvaluator, Conditions) {
         {"n = :s", false},      // different types are never equal
         {"n <> :s", true},
         {"n < :s", false},  // and never ordered
-        {"name = :name", true},
-        {"begins_with(name, :s)", true},
+        {"fullname = :name", true},
+        {"begins_with(fullname, :s)", true},
         {"begins_with(n, :s)", false},
         {"begins_with(bin, :b01)", true},
-        {"contains(name, :s)", true},
+        {"contains(fullname, :s)", true},
         {"contains(tags, :a)", true},
         {"contains(tags, :x)", false},
         {"contains(nums, :twohalf)", true},  // set members compare as numbers
-        {"contains(list, :x)", true},
-        {"contains(list, :two)", true},
+        {"contains(lst, :x)", true},
+        {"contains(lst, :two)", true},
         {"tags = :tags", true},  // sets are unordered
-        {"attribute_exists(map.inner.z)", true},
-        {"attribute_exists(map.inner.y)", false},
-        {"attribute_not_exists(missing)", true},
-        {"attribute_exists(list[2].deep)", true},
-        {"attribute_exists(list[3])", false},
-        {"attribute_type(name, :typeS)", true},
+        {"attribute_exists(mp.nested.z)", true},
+        {"attribute_exists(mp.nested.y)", false},
+        {"attribute_not_exists(absent)", true},
+        {"attribute_exists(lst[2].deep)", true},
+        {"attribute_exists(lst[3])", false},
+        {"attribute_type(fullname, :typeS)", true},
         {"attribute_type(tags, :typeSS)", true},
         {"attribute_type(n, :typeS)", false},
-        {"size(name) = :ten", false},
+        {"size(fullname) = :ten", false},
         {"size(tags) = :two", true},
-        {"size(list) > :two", true},
-        {"size(missing) = :two", false},
-        {"missing = :two", false},
-        {"missing <> :two", true},
+        {"size(lst) > :two", true},
+        {"size(absent) = :two", false},
+        {"absent = :two", false},
+        {"absent <> :two", true},
         {"n IN (:five, :ten)", true},
         {"n IN (:five, :twenty)", false},
         {"NOT n = :five", true},
-        {"flag = :true AND (n = :five OR name = :name)", true},
+        {"flag = :true AND (n = :five OR fullname = :name)", true},
         {"NOT (flag = :true AND n = :ten)", false},
     };
     for (auto& c : cases)
@@ -108,25 +108,25 @@ TEST(DynamoEvaluator, Updates) {
               json({{"N", "12345678901234567890123456789012345679"}}));
     EXPECT_EQ(updated("SET c = if_not_exists(c, :five)")["c"], json({{"N", "5"}}));
     EXPECT_EQ(updated("SET n = if_not_exists(n, :five)")["n"], json({{"N", "10"}}));
-    EXPECT_EQ(updated("SET list = list_append(list, :list)")["list"]["L"].size(), 4u);
-    EXPECT_EQ(updated("SET list = list_append(:list, list)")["list"]["L"][0], json({{"S", "q"}}));
-    EXPECT_EQ(updated("SET map.inner.z = :five")["map"]["M"]["inner"]["M"]["z"],
+    EXPECT_EQ(updated("SET lst = list_append(lst, :list)")["lst"]["L"].size(), 4u);
+    EXPECT_EQ(updated("SET lst = list_append(:list, lst)")["lst"]["L"][0], json({{"S", "q"}}));
+    EXPECT_EQ(updated("SET mp.nested.z = :five")["mp"]["M"]["nested"]["M"]["z"],
               json({{"N", "5"}}));
-    EXPECT_EQ(updated("SET map.newkey = :x")["map"]["M"]["newkey"], json({{"S", "x"}}));
-    EXPECT_EQ(updated("SET list[1] = :x")["list"]["L"][1], json({{"S", "x"}}));
-    EXPECT_EQ(updated("SET list[9] = :x")["list"]["L"][3], json({{"S", "x"}}));  // appends
+    EXPECT_EQ(updated("SET mp.newkey = :x")["mp"]["M"]["newkey"], json({{"S", "x"}}));
+    EXPECT_EQ(updated("SET lst[1] = :x")["lst"]["L"][1], json({{"S", "x"}}));
+    EXPECT_EQ(updated("SET lst[9] = :x")["lst"]["L"][3], json({{"S", "x"}}));  // appends
     // Right-hand sides read the item as it was: a swap works.
-    json swapped = updated("SET a1 = n, n = name");
+    json swapped = updated("SET a1 = n, n = fullname");
     EXPECT_EQ(swapped["a1"], json({{"N", "10"}}));
     EXPECT_EQ(swapped["n"], json({{"S", "Alice Smith"}}));
 
-    json removed = updated("REMOVE name, map.k, list[0], list[2]");
-    EXPECT_FALSE(removed.contains("name"));
-    EXPECT_FALSE(removed["map"]["M"].contains("k"));
-    EXPECT_EQ(removed["list"]["L"], json::parse(R"([{"N": "2"}])"));
+    json removed = updated("REMOVE fullname, mp.k, lst[0], lst[2]");
+    EXPECT_FALSE(removed.contains("fullname"));
+    EXPECT_FALSE(removed["mp"]["M"].contains("k"));
+    EXPECT_EQ(removed["lst"]["L"], json::parse(R"([{"N": "2"}])"));
 
     EXPECT_EQ(updated("ADD n :five")["n"], json({{"N", "15"}}));
-    EXPECT_EQ(updated("ADD counter :one")["counter"], json({{"N", "1"}}));
+    EXPECT_EQ(updated("ADD cnt :one")["cnt"], json({{"N", "1"}}));
     EXPECT_EQ(updated("ADD tags :c")["tags"]["SS"], json::parse(R"(["a", "b", "c"])"));
     EXPECT_EQ(updated("DELETE tags :tags").contains("tags"), false);  // empty set: removed
     EXPECT_EQ(updated("ADD newset :c")["newset"], json({{"SS", {"c"}}}));
@@ -139,22 +139,22 @@ TEST(DynamoEvaluator, Updates) {
         }
         return std::string("ok");
     };
-    EXPECT_EQ(fails("SET n = name + :five"), "ValidationException");
-    EXPECT_EQ(fails("SET n = missing + :five"), "ValidationException");
+    EXPECT_EQ(fails("SET n = fullname + :five"), "ValidationException");
+    EXPECT_EQ(fails("SET n = absent + :five"), "ValidationException");
     EXPECT_EQ(fails("SET nope.x = :five"), "ValidationException");
-    EXPECT_EQ(fails("ADD name :five"), "ValidationException");
+    EXPECT_EQ(fails("ADD fullname :five"), "ValidationException");
     EXPECT_EQ(fails("ADD n :s"), "ValidationException");
     EXPECT_EQ(fails("DELETE tags :five"), "ValidationException");
-    EXPECT_EQ(fails("SET list = list_append(list, :five)"), "ValidationException");
+    EXPECT_EQ(fails("SET lst = list_append(lst, :five)"), "ValidationException");
 }
 
 TEST(DynamoEvaluator, Projection) {
     expr::Placeholders ph;
-    auto p = expr::parse_projection("id, map.inner.z, list[2].deep, list[0], missing", ph);
+    auto p = expr::parse_projection("id, mp.nested.z, lst[2].deep, lst[0], absent", ph);
     json out = project(kItem, p);
     EXPECT_EQ(out, json::parse(R"({
       "id": {"S": "face-1"},
-      "map": {"M": {"inner": {"M": {"z": {"N": "-1"}}}}},
-      "list": {"L": [{"M": {"deep": {"S": "y"}}}, {"S": "x"}]}
+      "mp": {"M": {"nested": {"M": {"z": {"N": "-1"}}}}},
+      "lst": {"L": [{"M": {"deep": {"S": "y"}}}, {"S": "x"}]}
     })"));
 }

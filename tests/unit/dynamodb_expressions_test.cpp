@@ -168,6 +168,18 @@ TEST(DynamoExpressions, Conditions) {
          "ERROR Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \":a\""},
         {"a = :a; drop",
          "ERROR Invalid ConditionExpression: Syntax error; token: \";\", near: \":a;\""},
+        // Reserved words must be placeholders, at any depth and in any case.
+        {"Name = :a",
+         "ERROR Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
+         "keyword: Name"},
+        {"a.status = :a",
+         "ERROR Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
+         "keyword: status"},
+        {"attribute_exists(data)",
+         "ERROR Invalid ConditionExpression: Attribute name is a reserved keyword; reserved "
+         "keyword: data"},
+        {"NOT a = :a AND b BETWEEN :a AND :b OR c IN (:a)",
+         "((NOT a = :a AND b BETWEEN :a AND :b) OR c IN (:a))"},
     };
     check(cases, condition);
 }
@@ -205,6 +217,9 @@ TEST(DynamoExpressions, Updates) {
         {"UPSERT a = :a",
          "ERROR Invalid UpdateExpression: Syntax error; token: \"UPSERT\", near: \"UPSERT a\""},
         {"SET a :a", "ERROR Invalid UpdateExpression: Syntax error; token: \":a\", near: \"a :a\""},
+        {"SET year = :a",
+         "ERROR Invalid UpdateExpression: Attribute name is a reserved keyword; reserved "
+         "keyword: year"},
         {"SET a = :a + :b + :c",
          "ERROR Invalid UpdateExpression: Syntax error; token: \"+\", near: \":b + :c\""},
     };
