@@ -22,11 +22,18 @@ class AwsError : public std::runtime_error {
         return *this;
     }
     const std::map<std::string, std::string>& fields() const { return fields_; }
+    // Fields whose value is a JSON document (DynamoDB: Item, CancellationReasons), as text.
+    AwsError& with_json(std::string name, std::string json_text) {
+        json_fields_[std::move(name)] = std::move(json_text);
+        return *this;
+    }
+    const std::map<std::string, std::string>& json_fields() const { return json_fields_; }
 
   private:
     std::string code_;
     int status_;
     std::map<std::string, std::string> fields_;
+    std::map<std::string, std::string> json_fields_;
 };
 
 }  // namespace fogbank

@@ -13,6 +13,7 @@
 #include "emulator/database.hpp"
 #include "emulator/router.hpp"
 #include "emulator/server.hpp"
+#include "services/dynamodb/dynamodb_service.hpp"
 #include "services/s3/s3_service.hpp"
 #include "services/sqs/sqs_service.hpp"
 
@@ -37,6 +38,7 @@ int serve(fogbank::Config cfg) {
     fogbank::Router router(cfg);
     router.add(std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs));
     router.add(std::make_unique<fogbank::sqs::SqsService>(cfg, db));
+    router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());

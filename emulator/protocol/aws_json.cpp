@@ -38,6 +38,8 @@ Response error_response(const AwsError& err, const RequestHead& head, std::strin
     nlohmann::json body{{"__type", type}, {"message", err.what()}};
     for (auto& [k, v] : err.fields())
         body[k] = v;
+    for (auto& [k, v] : err.json_fields())
+        body[k] = nlohmann::json::parse(v, nullptr, false);
     res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return res;
 }
