@@ -162,3 +162,29 @@ def advance_clock(server, seconds):
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=10) as r:
         return json.loads(r.read())
+
+
+@pytest.fixture
+def ddb(server):
+    return make_client(server, "dynamodb")
+
+
+@pytest.fixture
+def ddb_resource(server):
+    return boto3.resource("dynamodb", endpoint_url=server.url, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test",
+                          config=Config(retries={"max_attempts": 1, "mode": "standard"}))
+
+
+def create_table(ddb, name, hash_key=("id", "S"), range_key=None, **kw):
+    """Creates a table keyed by (name, type) pairs; extra definitions go in `attributes`."""
+    defs = {hash_key[0]: hash_key[1]}
+    schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+    if range_key:
+        defs[range_key[0]] = range_key[1]
+        schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+    defs.update(kw.pop("attributes", {}))
+    kw.setdefault("BillingMode", "PAY_PER_REQUEST")
+    return ddb.create_table(TableName=name, KeySchema=schema,
+                            AttributeDefinitions=[{"AttributeName": k, "AttributeType": t}
+                                                  for k, t in defs.items()], **kw)
