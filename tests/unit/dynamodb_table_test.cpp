@@ -1,0 +1,149 @@
+// Tables in memory and in SQLite: index entries and sizes follow every write, key checks give
+// DynamoDB's messages, and what the store writes reads back the same.
+#include <gtest/gtest.h>
+
+#include <functional>
+
+#include "emulator/aws_error.hpp"
+#include "emulator/database.hpp"
+#include "services/dynamodb/attribute_value.hpp"
+#include "services/dynamodb/store.hpp"
+#include "services/dynamodb/table.hpp"
+
+using nlohmann::json;
+using namespace fogbank;
+using namespace fogbank::dynamodb;
+
+namespace {
+
+Table faces_table() {
+    json defs = json::parse(R"([{"AttributeName": "c", "AttributeType": "S"},
+                               {"AttributeName": "f", "AttributeType": "N"},
+                               {"AttributeName": "person", "AttributeType": "S"}])");
+    Table t;
+    t.id = 7;
+    t.account = "000000000000";
+    t.region = "us-east-1";
+    t.name = "faces";
+    t.arn = "arn:aws:dynamodb:us-east-1:000000000000:table/faces";
+    t.table_id = "id";
+    t.attribute_definitions = defs;
+    t.key = parse_key_schema(json::parse(R"([{"AttributeName": "c", "KeyType": "HASH"},
+                                            {"AttributeName": "f", "KeyType": "RANGE"}])"),
+                             defs);
+    Index ix;
+    ix.name = "byPerson";
+    ix.key =
+        parse_key_schema(json::parse(R"([{"AttributeName": "person", "KeyType": "HASH"}])"), defs);
+    ix.projection_type = "KEYS_ONLY";
+    t.indexes.push_back(ix);
+    return t;
+}
+
+json item(const char* text) {
+    json j = json::parse(text);
+    validate_item(j);
+    return j;
+}
+
+std::string message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const AwsError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+}  // namespace
+
+TEST(DynamoTable, IndexesFollowWrites) {
+    Table t = faces_table();
+    json a = item(
+        R"({"c": {"S": "x"}, "f": {"N": "1"}, "person": {"S": "ann"}, "big": {"S": "0123456789"}})");
+    json b = item(R"({"c": {"S": "x"}, "f": {"N": "2"}})");  // no person: not in the index
+    t.put(t.key_of_item(a), a);
+    t.put(t.key_of_item(b), b);
+    EXPECT_EQ(t.items.size(), 2u);
+    EXPECT_EQ(t.indexes[0].entries.size(), 1u);
+    EXPECT_EQ(t.bytes, item_size(a) + item_size(b));
+    EXPECT_EQ(t.indexes[0].bytes, item_size(t.project_for(t.indexes[0], a)));
+    json a2 = item(R"({"c": {"S": "x"}, "f": {"N": "1.0"}, "person": {"S": "bob"}})");
+    EXPECT_EQ(t.key_of_item(a2), t.key_of_item(a));  // 1.0 and 1 are the same key
+    t.put(t.key_of_item(a2), a2);
+    ASSERT_EQ(t.indexes[0].entries.size(), 1u);
+    EXPECT_EQ(t.indexes[0].entries.begin()->first.first, "bob");
+    t.erase(t.key_of_item(a2));
+    t.erase(t.key_of_item(b));
+    EXPECT_TRUE(t.items.empty());
+    EXPECT_TRUE(t.indexes[0].entries.empty());
+    EXPECT_EQ(t.bytes, 0u);
+    EXPECT_EQ(t.indexes[0].bytes, 0u);
+}
+
+TEST(DynamoTable, KeyChecksSpeakDynamoDb) {
+    Table t = faces_table();
+    struct Case {
+        const char* item;
+        const char* message;
+    };
+    const Case cases[] = {
+        {R"({"f": {"N": "1"}})",
+         "One or more parameter values were invalid: Missing the key c in the item"},
+        {R"({"c": {"N": "1"}, "f": {"N": "1"}})",
+         "One or more parameter values were invalid: Type mismatch for key c expected: S actual: "
+         "N"},
+        {R"({"c": {"S": ""}, "f": {"N": "1"}})",
+         "One or more parameter values are not valid. The AttributeValue for a key attribute "
+         "cannot contain an empty string value. Key: c"},
+        {R"({"c": {"S": "x"}, "f": {"N": "1"}, "person": {"N": "3"}})",
+         "One or more parameter values were invalid: Type mismatch for Index Key person "
+         "Expected: S Actual: N IndexName: byPerson"},
+    };
+    for (auto& c : cases)
+        EXPECT_EQ(message_of([&] { t.key_of_item(item(c.item)); }), c.message) << c.item;
+    EXPECT_EQ(message_of([&] { t.key_of_request(item(R"({"c": {"S": "x"}})")); }),
+              "The provided key element does not match the schema");
+    EXPECT_EQ(message_of([&] {
+                  t.key_of_request(item(R"({"c": {"S": "x"}, "f": {"N": "1"}, "z": {"S": "q"}})"));
+              }),
+              "The provided key element does not match the schema");
+}
+
+TEST(DynamoTable, StoreRoundTrip) {
+    Database db("");
+    Store store(db, true);
+    Table t = faces_table();
+    t.tags = {{"team", "vision"}};
+    t.ttl_attribute = "expires";
+    json a = item(R"({"c": {"S": "x"}, "f": {"N": "-2.5"}, "person": {"S": "ann"}})");
+    json b = item(R"({"c": {"S": "x"}, "f": {"N": "10"}, "l": {"L": [{"B": "AAE="}]}})");
+    {
+        Store::Batch batch(store);
+        store.put_table(t);
+        store.put_item(t, t.key_of_item(a), a);
+        store.put_item(t, t.key_of_item(b), b);
+        store.drop_item(t, t.key_of_item(b));
+        store.put_item(t, t.key_of_item(b), b);
+        batch.commit();
+    }
+    std::vector<Table> loaded;
+    loaded.reserve(1);
+    store.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
+    ASSERT_EQ(loaded.size(), 1u);
+    const Table& r = loaded[0];
+    EXPECT_EQ(r.meta(), t.meta());
+    ASSERT_EQ(r.items.size(), 2u);
+    EXPECT_EQ(r.items.begin()->second, a);  // -2.5 sorts before 10
+    EXPECT_EQ(r.items.rbegin()->second, b);
+    EXPECT_EQ(r.indexes[0].entries.size(), 1u);
+    EXPECT_EQ(store.next_table_id(), 8);
+    // A batch that is not committed leaves nothing behind.
+    {
+        Store::Batch batch(store);
+        store.drop_table(t);
+    }
+    loaded.clear();
+    store.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
+    EXPECT_EQ(loaded.size(), 1u);
+}
