@@ -31,7 +31,16 @@ Response DynamoDbService::handle(Request& req) {
     auto host = req.header("host");
     Caller caller{req.account, req.region,
                   host && !host->empty() ? *host : cfg_.host + ":" + std::to_string(cfg_.port)};
-    Response res = aws_json::response(backend_.call(op, caller, in), kJsonType);
+    json out;
+    try {
+        out = backend_.call(op, caller, in);
+    } catch (const json::exception& e) {
+        // A member of the wrong JSON type (a string where a number goes, ...): what AWS's
+        // front end answers before the operation runs.
+        throw AwsError("SerializationException",
+                       std::string("Unexpected value type in payload: ") + e.what(), 400);
+    }
+    Response res = aws_json::response(out, kJsonType);
     res.headers.set("x-amzn-RequestId", req.request_id);
     sign_body(res);
     return res;

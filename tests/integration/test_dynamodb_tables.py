@@ -230,3 +230,29 @@ def test_crc32_header_matches_body(server, ddb):
     ddb.describe_table(TableName="crc")
     body = raw[0].content
     assert int(raw[0].headers["x-amz-crc32"]) == zlib.crc32(body)
+
+
+@pytest.mark.parametrize("op,body", [
+    ("ListTables", b'{"Limit": "abc"}'),
+    ("ListTables", b'{"Limit": '),
+    ("ListTables", b'[]'),
+    ("GetItem", b'{"TableName": "t-x", "Key": "not a map"}'),
+    ("Query", b'{"TableName": "t-x", "KeyConditionExpression": 5}'),
+    ("PutItem", b'{"TableName": "t-x", "Item": {"id": {"S": 5}}}'),
+])
+def test_malformed_bodies_get_serialization_errors(server, ddb, op, body):
+    create_table(ddb, "t-x")
+    client = make_client(server, "dynamodb")
+
+    def swap(request, **_):
+        request.data = body
+    client.meta.events.register(f"before-sign.dynamodb.{op}", swap)
+    call = {"ListTables": lambda: client.list_tables(),
+            "GetItem": lambda: client.get_item(TableName="t-x", Key={"id": {"S": "a"}}),
+            "Query": lambda: client.query(TableName="t-x", KeyConditionExpression="id = :a",
+                                          ExpressionAttributeValues={":a": {"S": "a"}}),
+            "PutItem": lambda: client.put_item(TableName="t-x", Item={"id": {"S": "a"}})}[op]
+    with pytest.raises(ClientError) as e:
+        call()
+    code, status = error_of(e)
+    assert status == 400 and code in ("SerializationException", "ValidationException"), code
