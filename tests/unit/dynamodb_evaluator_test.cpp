@@ -91,6 +91,49 @@ TEST(DynamoEvaluator, Conditions) {
         {"NOT n = :five", true},
         {"flag = :true AND (n = :five OR fullname = :name)", true},
         {"NOT (flag = :true AND n = :ten)", false},
+        // Ordering within a type.
+        {"n >= :ten", true},
+        {"n <= :ten", true},
+        {"n > :ten", false},
+        {"n < :ten", false},
+        {"fullname > :s", true},  // a longer string after its prefix
+        {"fullname < :s", false},
+        {":s < fullname", true},
+        {"bin = :b01", false},
+        {"bin > :b01", true},  // binary compares bytewise
+        {"n BETWEEN :five AND :ten", true},
+        {"n BETWEEN :one AND :five", false},
+        {"fullname BETWEEN :s AND :x", true},
+        // Booleans, nulls and documents.
+        {"flag = :true", true},
+        {"flag <> :true", false},
+        {"nul = :true", false},
+        {"lst[0] = :x", true},
+        {"lst[1] = :two", true},
+        {"lst[5] = :x", false},
+        {"mp.k = :x", false},
+        {"mp.nested.z < :one", true},
+        {"lst = :list", false},
+        {"tags <> :c", true},
+        // Functions on every type they accept.
+        {"attribute_type(nul, :typeS)", false},
+        {"attribute_type(lst, :typeS)", false},
+        {"contains(fullname, :x)", false},
+        {"contains(lst, :list)", false},
+        {"begins_with(fullname, :name)", true},
+        {"size(fullname) > :ten", true},
+        {"size(nums) = :two", true},
+        {"size(mp) = :two", true},
+        {"size(bin) > :two", true},
+        {"n IN (:s, :ten)", true},
+        {"fullname IN (:name)", true},
+        // Logic.
+        {"NOT attribute_exists(absent)", true},
+        {"attribute_exists(absent) OR attribute_exists(id)", true},
+        {"attribute_exists(absent) AND attribute_exists(id)", false},
+        {"NOT NOT n = :ten", true},
+        {"(n = :ten)", true},
+        {"n = :five OR n = :ten AND flag = :true", true},  // AND binds tighter
     };
     for (auto& c : cases)
         EXPECT_EQ(holds(c.text), c.expected) << c.text;
