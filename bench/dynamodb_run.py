@@ -5,9 +5,15 @@ with the same load generator (fogbank-dynamodb-load), and prints a Markdown tabl
 Usage: bench/dynamodb_run.py [--quick] [--repeat N]   (after `cmake --build --preset release`
 and `npm ci` in bench/). Both keep tables in memory (dynalite's default, fogbank's ephemeral
 mode); fogbank with --data-dir (every write committed to SQLite before the answer) is a third
-column. Each scenario runs N times (default 3), alternating between servers; medians are kept."""
+column. Each scenario runs N times (default 3), alternating between servers; medians are kept.
+
+On this 2-core machine the load generator and the server share the CPU, so ops/s is partly a
+measure of the client. The table therefore also reports the server's own CPU time per
+operation (user + system, from /proc/<pid>/stat around each run), which does not depend on how
+much CPU the client leaves over."""
 import argparse
 import json
+import os
 import pathlib
 import shutil
 import statistics
@@ -15,6 +21,14 @@ import sys
 import tempfile
 
 from run import ROOT, Target, free_port, peak_rss_mib
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process and its threads so far."""
+    fields = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
 
 LOAD = ROOT / "build" / "release" / "fogbank-dynamodb-load"
 FOGBANK = ROOT / "build" / "release" / "fogbank"
@@ -73,14 +87,19 @@ def main():
             for label, op, sargs in scenarios(args.quick):
                 runs = {n: [] for n in names}
                 p99 = {n: [] for n in names}
+                cpu = {n: [] for n in names}
                 for _ in range(args.repeat):
                     for n in names:
+                        before = cpu_seconds(targets[n].proc.pid)
                         res = targets[n].load("--op", op, "--table", "bench", *sargs)
+                        used = cpu_seconds(targets[n].proc.pid) - before
                         runs[n].append(res["ops_per_s"])
                         p99[n].append(res["p99_ms"])
+                        cpu[n].append(used * 1e6 / max(1, res["ops"]))
                 for n in names:
                     results[n][label] = statistics.median(runs[n])
                     results[n][label + " p99"] = statistics.median(p99[n])
+                    results[n][label + " cpu"] = statistics.median(cpu[n])
                     print(f"{n:16} {label:34} ops/s: {', '.join(f'{v:.0f}' for v in runs[n])}  "
                           f"p99 ms: {', '.join(f'{v:.2f}' for v in p99[n])}", file=sys.stderr)
             for n in names:
@@ -95,6 +114,9 @@ def main():
     print("|---|---:|---:|---:|---:|")
     for label, _, _ in scenarios(args.quick):
         print(f"| {label} (ops/s) | {f[label]:.0f} | {d[label]:.0f} | {p[label]:.0f} | {f[label] / p[label]:.2f}x |")
+    for label, _, _ in scenarios(args.quick):
+        k = label + " cpu"
+        print(f"| {label}, server CPU per op (µs) | {f[k]:.1f} | {d[k]:.1f} | {p[k]:.1f} | {f[k] / p[k]:.2f}x |")
     for label, _, _ in scenarios(args.quick):
         k = label + " p99"
         print(f"| {label}, p99 (ms) | {f[k]:.2f} | {d[k]:.2f} | {p[k]:.2f} | {f[k] / p[k]:.2f}x |")
