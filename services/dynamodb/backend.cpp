@@ -176,6 +176,9 @@ const std::map<std::string, Backend::Handler>& Backend::handlers() {
         {"BatchWriteItem", &Backend::batch_write_item},
         {"TransactGetItems", &Backend::transact_get_items},
         {"TransactWriteItems", &Backend::transact_write_items},
+        {"ExecuteStatement", &Backend::execute_statement},
+        {"BatchExecuteStatement", &Backend::batch_execute_statement},
+        {"ExecuteTransaction", &Backend::execute_transaction},
     };
     return table;
 }

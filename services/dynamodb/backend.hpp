@@ -17,6 +17,7 @@
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "services/dynamodb/expressions.hpp"
+#include "services/dynamodb/partiql.hpp"
 #include "services/dynamodb/store.hpp"
 #include "services/dynamodb/table.hpp"
 
@@ -79,6 +80,13 @@ class Backend {
     // transactions.cpp
     json transact_get_items(const Caller&, json&);
     json transact_write_items(const Caller&, json&);
+    // statements.cpp (PartiQL)
+    json execute_statement(const Caller&, json&);
+    json batch_execute_statement(const Caller&, json&);
+    json execute_transaction(const Caller&, json&);
+    KeySchema key_schema_of(const Caller& caller, const std::string& table_name);
+    json statement_write(const Caller& caller, partiql::Statement& st, std::string& op);
+    json run_statement(const Caller& caller, partiql::Statement& st, const json& in);
 
     // Lookup under mu_: ResourceNotFoundException unless the table exists. `name` may be an ARN.
     Table& table(const Caller& caller, const json& in, const char* field = "TableName");

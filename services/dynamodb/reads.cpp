@@ -317,14 +317,18 @@ std::pair<KeyBytes, std::optional<KeyBytes>> start_keys(const Table& t, const In
 
 // The item as the read returns it: through the index's projection, then the request's.
 json shape(const Table& t, const ReadRequest& r, const json& item) {
-    json base = item;
+    const json* base = &item;  // copied once, at the end, whatever the path
+    json projected;
     if (r.index) {
         bool from_table =
             !r.index->global && (r.select == "ALL_ATTRIBUTES" || r.select == "SPECIFIC_ATTRIBUTES");
-        if (!from_table) base = t.project_for(*r.index, item);
+        if (!from_table) {
+            projected = t.project_for(*r.index, item);
+            base = &projected;
+        }
     }
-    if (r.ex.projection) return project(base, *r.ex.projection);
-    return base;
+    if (r.ex.projection) return project(*base, *r.ex.projection);
+    return base == &item ? item : std::move(projected);
 }
 
 // Collects a page: Limit items read, or 1 MB of them, whichever comes first.
@@ -353,9 +357,10 @@ struct Page {
         return true;
     }
 
-    json result() const {
+    // Hands the items over: a page is built once and answered once.
+    json result() {
         json out{{"Count", count}, {"ScannedCount", scanned}};
-        if (r.select != "COUNT") out["Items"] = items;
+        if (r.select != "COUNT") out["Items"] = std::move(items);
         if (last_key) out["LastEvaluatedKey"] = *last_key;
         if (r.capacity != "NONE")
             out["ConsumedCapacity"] = consumed(t, read_units(bytes, r.consistent), r.capacity);
