@@ -395,15 +395,15 @@ class Parser {
             }
         }
         if (out.empty()) throw malformed("Expected an expression but found " + peek().text);
-        std::string text;
+        std::string text, prev;
         for (auto& tok : out) {
-            bool glue = tok == "," || tok == ")" || tok == "(" || tok == "." || tok == "[" ||
-                        tok == "]" || text.empty() || text.back() == '(' || text.back() == '.' ||
-                        text.back() == '[';
-            if (tok == "(" && !text.empty() && text.back() != '(' && text.back() != ' ' &&
-                !std::isalpha(static_cast<unsigned char>(text.back())))
-                glue = false;
+            bool prev_function = false;
+            for (auto f : functions)
+                prev_function = prev_function || prev == f;
+            bool glue = text.empty() || tok == "," || tok == ")" || tok == "]" || prev == "(" ||
+                        prev == "[" || (tok == "(" && prev_function);
             text += (glue ? "" : " ") + tok;
+            prev = tok;
         }
         return text;
     }
