@@ -110,4 +110,22 @@ class Transaction {
     bool done_ = false;
 };
 
+// What a service writes for one request: one transaction, under the database lock, when its
+// state is durable; nothing at all in ephemeral mode. Without commit() it rolls back.
+class WriteBatch {
+  public:
+    WriteBatch(Database& db, bool durable) {
+        if (!durable) return;
+        lock_.emplace(db.mutex());
+        tx_.emplace(db);
+    }
+    void commit() {
+        if (tx_) tx_->commit();
+    }
+
+  private:
+    std::optional<std::unique_lock<std::mutex>> lock_;  // released after tx_ ends
+    std::optional<Transaction> tx_;
+};
+
 }  // namespace fogbank

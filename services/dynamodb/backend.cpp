@@ -121,6 +121,13 @@ Expressions parse_expressions(json& in) {
     return out;
 }
 
+json consumed_list(const std::map<Table*, double>& used, const std::string& mode) {
+    json list = json::array();
+    for (auto& [t, units] : used)
+        list.push_back(consumed(*t, units, mode));
+    return list;
+}
+
 double read_units(size_t bytes, bool consistent) {
     double units = std::max<double>(1, std::ceil(static_cast<double>(bytes) / 4096.0));
     return consistent ? units : units / 2;

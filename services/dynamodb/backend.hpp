@@ -23,6 +23,8 @@
 
 namespace fogbank::dynamodb {
 
+struct WriteOptions;
+
 struct Caller {
     std::string account;
     std::string region;
@@ -71,6 +73,10 @@ class Backend {
     json get_item(const Caller&, json&);
     json update_item(const Caller&, json&);
     json delete_item(const Caller&, json&);
+    // Writes `item` (replacing `old`, which it may outlive only as a copy in `out`) and adds
+    // ConsumedCapacity / ItemCollectionMetrics to `out` as asked.
+    void store_write(Table& t, const KeyBytes& k, json item, const json* old, const WriteOptions& o,
+                     json& out);
     // reads.cpp
     json query(const Caller&, json&);
     json scan(const Caller&, json&);
@@ -132,6 +138,8 @@ Expressions parse_expressions(json& in);
 
 // ConsumedCapacity as DynamoDB reports it for `units` on one table.
 json consumed(const Table& t, double units, const std::string& mode);
+// The per-table ConsumedCapacity list of batches and transactions.
+json consumed_list(const std::map<Table*, double>& used, const std::string& mode);
 double read_units(size_t bytes, bool consistent);
 double write_units(size_t bytes);
 

@@ -169,12 +169,7 @@ json Backend::batch_write_item(const Caller& caller, json& in) {
     }
     batch.commit();
     json out{{"UnprocessedItems", json::object()}};
-    if (capacity != "NONE") {
-        json list = json::array();
-        for (auto& [t, units] : used)
-            list.push_back(consumed(*t, units, capacity));
-        out["ConsumedCapacity"] = list;
-    }
+    if (capacity != "NONE") out["ConsumedCapacity"] = consumed_list(used, capacity);
     if (metrics == "SIZE") out["ItemCollectionMetrics"] = collections;
     return out;
 }

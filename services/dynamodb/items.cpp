@@ -94,6 +94,15 @@ void add_write_extras(json& out, const Table& t, const WriteOptions& o, double u
 
 }  // namespace
 
+void Backend::store_write(Table& t, const KeyBytes& k, json item, const json* old,
+                          const WriteOptions& o, json& out) {
+    double units = write_units(std::max(item_size(item), old ? item_size(*old) : 0));
+    add_write_extras(out, t, o, units, item);
+    Store::Batch batch(store_);
+    write_item(t, k, std::move(item));
+    batch.commit();
+}
+
 json Backend::put_item(const Caller& caller, json& in) {
     Expressions ex = parse_expressions(in);
     WriteOptions o = write_options(in, {"NONE", "ALL_OLD"});
@@ -106,11 +115,7 @@ json Backend::put_item(const Caller& caller, json& in) {
     if (!holds(ex, old)) throw condition_failed(old, o.old_on_failure);
     json out = json::object();
     if (o.return_values == "ALL_OLD" && old) out["Attributes"] = *old;
-    double units = write_units(std::max(item_size(item), old ? item_size(*old) : 0));
-    add_write_extras(out, t, o, units, item);
-    Store::Batch batch(store_);
-    write_item(t, k, std::move(item));
-    batch.commit();
+    store_write(t, k, std::move(item), old, o, out);
     return out;
 }
 
@@ -146,11 +151,7 @@ json Backend::update_item(const Caller& caller, json& in) {
     json out = json::object();
     json attrs = updated_attributes(o.return_values, old, item, ex.update);
     if (!attrs.empty()) out["Attributes"] = std::move(attrs);
-    double units = write_units(std::max(item_size(item), old ? item_size(*old) : 0));
-    add_write_extras(out, t, o, units, item);
-    Store::Batch batch(store_);
-    write_item(t, k, std::move(item));
-    batch.commit();
+    store_write(t, k, std::move(item), old, o, out);
     return out;
 }
 

@@ -15,16 +15,6 @@ Store::Store(Database& db, bool durable) : db_(db), durable_(durable) {
     )");
 }
 
-Store::Batch::Batch(Store& s) {
-    if (!s.durable_) return;
-    lock_.emplace(s.db_.mutex());
-    tx_.emplace(s.db_);
-}
-
-void Store::Batch::commit() {
-    if (tx_) tx_->commit();
-}
-
 void Store::load(const std::function<Table&(Table)>& add_table) {
     if (!durable_) return;
     std::lock_guard lock(db_.mutex());

@@ -17,14 +17,9 @@ class Store {
     Store(Database& db, bool durable);
 
     // One transaction around everything a request changes; without commit() it rolls back.
-    class Batch {
+    class Batch : public WriteBatch {
       public:
-        explicit Batch(Store& s);
-        void commit();
-
-      private:
-        std::optional<std::unique_lock<std::mutex>> lock_;
-        std::optional<Transaction> tx_;
+        explicit Batch(Store& s) : WriteBatch(s.db_, s.durable_) {}
     };
 
     // Reads every table and item back at start-up.

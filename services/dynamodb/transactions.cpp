@@ -66,12 +66,7 @@ json Backend::transact_get_items(const Caller& caller, json& in) {
         responses.push_back(std::move(r));
     }
     json out{{"Responses", responses}};
-    if (capacity != "NONE") {
-        json list = json::array();
-        for (auto& [t, units] : used)
-            list.push_back(consumed(*t, units, capacity));
-        out["ConsumedCapacity"] = list;
-    }
+    if (capacity != "NONE") out["ConsumedCapacity"] = consumed_list(used, capacity);
     return out;
 }
 
@@ -194,12 +189,7 @@ json Backend::transact_write_items(const Caller& caller, json& in) {
     batch.commit();
     if (!token.empty()) tokens_[token] = {digest, now};
     json out = json::object();
-    if (capacity != "NONE") {
-        json list = json::array();
-        for (auto& [t, units] : used)
-            list.push_back(consumed(*t, units, capacity));
-        out["ConsumedCapacity"] = list;
-    }
+    if (capacity != "NONE") out["ConsumedCapacity"] = consumed_list(used, capacity);
     return out;
 }
 
