@@ -8,6 +8,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <nlohmann/json.hpp>
 
 #include <string>
 #include <vector>
@@ -137,6 +138,26 @@ class Connection {
 };
 
 // The p-th fraction of sorted samples.
+// An AWS JSON 1.0 client of one service over its own connection: call() returns the output
+// and throws on any status but 200.
+class JsonClient {
+  public:
+    JsonClient(const Endpoint& e, std::string service, std::string target_prefix)
+        : conn_(e), service_(std::move(service)), prefix_(std::move(target_prefix)) {}
+    nlohmann::json call(const std::string& op, const nlohmann::json& in) {
+        std::string out;
+        int status = conn_.json_request(service_, prefix_ + op, "application/x-amz-json-1.0",
+                                        in.dump(), out);
+        if (status != 200)
+            throw std::runtime_error(op + " -> " + std::to_string(status) + ": " + out);
+        return out.empty() ? nlohmann::json::object() : nlohmann::json::parse(out);
+    }
+
+  private:
+    Connection conn_;
+    std::string service_, prefix_;
+};
+
 inline double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return 0;
     return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];

@@ -33,20 +33,9 @@ struct Options {
     uint64_t count = 10000;
 };
 
-class Dynamo {
-  public:
-    explicit Dynamo(const Options& o) : conn_(o.endpoint) {}
-    json call(const std::string& op, const json& in) {
-        std::string out;
-        int status = conn_.json_request("dynamodb", "DynamoDB_20120810." + op,
-                                        "application/x-amz-json-1.0", in.dump(), out);
-        if (status != 200)
-            throw std::runtime_error(op + " -> " + std::to_string(status) + ": " + out);
-        return out.empty() ? json::object() : json::parse(out);
-    }
-
-  private:
-    bench::Connection conn_;
+// One connection's client; each thread has its own.
+struct Dynamo : bench::JsonClient {
+    explicit Dynamo(const Options& o) : JsonClient(o.endpoint, "dynamodb", "DynamoDB_20120810.") {}
 };
 
 json key(const std::string& pk, uint64_t sk) {

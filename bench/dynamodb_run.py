@@ -11,7 +11,6 @@ On this 2-core machine the load generator and the server share the CPU, so ops/s
 measure of the client. The table therefore also reports the server's own CPU time per
 operation (user + system, from /proc/<pid>/stat around each run), which does not depend on how
 much CPU the client leaves over."""
-import argparse
 import json
 import os
 import pathlib
@@ -20,7 +19,7 @@ import statistics
 import sys
 import tempfile
 
-from run import ROOT, Target, free_port, peak_rss_mib
+from run import ROOT, Target, bench_args, free_port, peak_rss_mib
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -66,14 +65,7 @@ def scenarios(quick):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="2 s runs")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per scenario (median kept)")
-    ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")
-    args = ap.parse_args()
-    for f in (LOAD, FOGBANK, DYNALITE):
-        if not f.exists():
-            sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
+    args = bench_args((LOAD, FOGBANK, DYNALITE))
     names = ("fogbank", "fogbank-durable", "dynalite")
     results = {n: {} for n in names}
     with tempfile.TemporaryDirectory(prefix="fogbank-ddb-bench-") as tmp:

@@ -53,6 +53,19 @@ def peak_rss_mib(pid):
     return float("nan")
 
 
+def bench_args(required, quick_help="2 s runs"):
+    """The options every peer comparison takes; exits early when a build or npm step is missing."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--repeat", type=int, default=3, help="runs per scenario (median kept)")
+    ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")
+    args = ap.parse_args()
+    for f in required:
+        if not f.exists():
+            sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
+    return args
+
+
 class Target:
     """A server under test, started on a free port, and the load generator pointed at it."""
 
@@ -108,14 +121,7 @@ def scenarios(quick):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="shorter runs and a 256 MiB large object")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per small/medium scenario (median kept)")
-    ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")
-    args = ap.parse_args()
-    for f in (LOAD, FOGBANK, S3RVER):
-        if not f.exists():
-            sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
+    args = bench_args((LOAD, FOGBANK, S3RVER), "shorter runs and a 256 MiB large object")
     names = ("fogbank", "s3rver")
     results = {n: {} for n in names}
     with tempfile.TemporaryDirectory(prefix="fogbank-bench-", dir=os.environ.get("BENCH_TMP")) as tmp:

@@ -35,20 +35,9 @@ struct Options {
     uint64_t count = 0;
 };
 
-class Sqs {
-  public:
-    explicit Sqs(const Options& o) : conn_(o.endpoint) {}
-    json call(const std::string& op, const json& in) {
-        std::string out;
-        int status = conn_.json_request("sqs", "AmazonSQS." + op, "application/x-amz-json-1.0",
-                                        in.dump(), out);
-        if (status != 200)
-            throw std::runtime_error(op + " -> " + std::to_string(status) + ": " + out);
-        return out.empty() ? json::object() : json::parse(out);
-    }
-
-  private:
-    bench::Connection conn_;
+// One connection's client; each thread has its own.
+struct Sqs : bench::JsonClient {
+    explicit Sqs(const Options& o) : JsonClient(o.endpoint, "sqs", "AmazonSQS.") {}
 };
 
 double ms_since(Clock::time_point t) {

