@@ -58,13 +58,15 @@ WORKERS = 6
 INCREMENTS = 60
 
 
-def _optimistic_incrementer(endpoint, worker):
+def _optimistic_incrementer(endpoint, worker, start_at):
     """Read-modify-write with a version attribute, retrying when someone else won."""
     import boto3
     from botocore.config import Config
     ddb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test",
                        config=Config(retries={"max_attempts": 1}))
+    # Every worker starts at the same moment, however long its interpreter took to come up.
+    time.sleep(max(0.0, start_at - time.time()))
     conflicts = 0
     for _ in range(INCREMENTS):
         while True:
@@ -89,7 +91,8 @@ def test_optimistic_locking_never_loses_an_update(server):
     create_table(ddb, "counter")
     ddb.put_item(TableName="counter", Item={"id": {"S": "c"}, "version": {"N": "0"}, "total": {"N": "0"}})
     with multiprocessing.get_context("spawn").Pool(WORKERS) as pool:
-        conflicts = pool.starmap(_optimistic_incrementer, [(server.url, w) for w in range(WORKERS)])
+        start_at = time.time() + 5
+        conflicts = pool.starmap(_optimistic_incrementer, [(server.url, w, start_at) for w in range(WORKERS)])
     item = ddb.get_item(TableName="counter", Key={"id": {"S": "c"}})["Item"]
     assert item["total"] == {"N": str(WORKERS * INCREMENTS)}
     assert item["version"] == {"N": str(WORKERS * INCREMENTS)}
