@@ -104,7 +104,15 @@ struct Server::Impl {
     Router& router;
     Authenticator auth;
     std::filesystem::path spool_dir;
-    asio::io_context ioc;
+    // The main loop accepts connections and handles signals; each connection then lives on one
+    // of `loops`, an event loop per I/O thread. A loop run by one thread needs no locking in its
+    // scheduler and never wakes another thread to hand work over, which a single io_context
+    // shared by all I/O threads does on every completion. The loops are declared first so that
+    // they outlive the main loop: an accept aborted at shutdown still holds a socket of one.
+    std::vector<std::unique_ptr<asio::io_context>> loops;
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_loops;
+    size_t next_loop = 0;
+    asio::io_context ioc{1};
     // Bulk handlers run here, not on the I/O threads (Service::quick says which): a multipart
     // completion copies gigabytes, and an I/O thread must never wait on that.
     asio::thread_pool workers;
@@ -122,7 +130,8 @@ struct Server::Impl {
 
     asio::awaitable<void> accept_loop() {
         while (!stopping) {
-            auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), use_nothrow);
+            auto& loop = *loops[next_loop++ % loops.size()];
+            auto [ec, socket] = co_await acceptor.async_accept(loop, use_nothrow);
             if (ec) {
                 if (stopping || ec == asio::error::operation_aborted) break;
                 spdlog::warn("accept: {}", ec.message());
@@ -424,6 +433,9 @@ struct Server::Impl {
             t.expires_after(std::chrono::milliseconds(5));
             co_await t.async_wait(use_nothrow);
         }
+        keep_loops.clear();
+        for (auto& loop : loops)
+            loop->stop();  // idle keep-alive connections are dropped with their loop
         ioc.stop();
     }
 };
@@ -457,8 +469,12 @@ void Server::run() {
     unsigned n =
         im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
     std::vector<std::thread> threads;
-    for (unsigned i = 1; i < n; ++i)
-        threads.emplace_back([&im] { im.ioc.run(); });
+    for (unsigned i = 0; i < n; ++i) {
+        im.loops.push_back(std::make_unique<asio::io_context>(1));
+        im.keep_loops.push_back(asio::make_work_guard(*im.loops.back()));
+    }
+    for (auto& loop : im.loops)
+        threads.emplace_back([&loop] { loop->run(); });
     im.ioc.run();
     for (auto& t : threads)
         t.join();
