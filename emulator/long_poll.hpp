@@ -1,6 +1,6 @@
 // Requests that wait for something to happen (an SQS receive with WaitTimeSeconds) without a
 // thread waiting with them. A handler that has nothing to answer yet returns a Response that
-// carries a LongPoll; the server parks the request on a timer on its connection's strand and
+// carries a LongPoll; the server parks the request on a timer on its connection's event loop and
 // calls attempt() again when a Waker fires, when the service says something may have changed
 // by itself (a delay running out), or at the deadline.
 #pragma once
@@ -16,7 +16,7 @@ namespace fogbank {
 struct Response;
 
 // Implemented by the server. wake() may be called from any thread, with service locks held: it
-// only posts to the waiting request's strand.
+// only posts to the waiting request's event loop.
 class Waker {
   public:
     virtual ~Waker() = default;

@@ -10,7 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -68,9 +67,9 @@ RequestHead make_head(http::request<http::buffer_body>& h) {
     return head;
 }
 
-// Wakes a parked long poll by cancelling its timer on the connection's strand. Posting (not
-// cancelling in place) keeps the timer strand-confined, and a wake that arrives while the poll is
-// still deciding runs only after the coroutine is suspended on the timer, so it is never lost.
+// Wakes a parked long poll by cancelling its timer on the connection's event loop. Posting (not
+// cancelling in place) keeps the timer on its loop's thread, and a wake that arrives while the poll
+// is still deciding runs only after the coroutine is suspended on the timer, so it is never lost.
 class TimerWaker : public Waker, public std::enable_shared_from_this<TimerWaker> {
   public:
     explicit TimerWaker(asio::any_io_executor ex) : timer(ex) {}
@@ -221,7 +220,7 @@ struct Server::Impl {
             if (service.quick(req)) {
                 res = service.handle(req);
             } else {
-                // Runs on the worker pool; resumes here, on this connection's strand, with the
+                // Runs on the worker pool; resumes here, on this connection's loop, with the
                 // result or the handler's exception.
                 res = co_await asio::co_spawn(
                     workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); },

@@ -1,5 +1,5 @@
-// The HTTP front door: an Asio acceptor and one coroutine per connection, each on its own
-// strand, on a pool of I/O threads. Keep-alive and pipelining come from reading requests in
+// The HTTP front door: an Asio acceptor and one coroutine per connection, each on one of the
+// I/O threads' own event loops. Keep-alive and pipelining come from reading requests in
 // order off one buffer; bodies stream in bounded chunks in both directions; idle connections
 // time out. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then return.
 #pragma once
