@@ -52,6 +52,7 @@ std::optional<TimePoint> parse_iso8601(std::string_view s);
 
 bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
+std::string to_upper(std::string_view s);
 std::string_view trim(std::string_view s);
 
 }  // namespace fogbank

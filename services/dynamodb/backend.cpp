@@ -41,7 +41,7 @@ std::string enum_param(const json& in, const char* name, const char* field,
 
 namespace {
 
-const json* object_param(json& in, const char* name) {
+json* object_param(json& in, const char* name) {
     auto it = in.find(name);
     if (it == in.end() || it->is_null()) return nullptr;
     if (!it->is_object())
@@ -56,7 +56,7 @@ const json* object_param(json& in, const char* name) {
 Expressions parse_expressions(json& in) {
     Expressions out;
     const json* names = object_param(in, "ExpressionAttributeNames");
-    json* values = const_cast<json*>(object_param(in, "ExpressionAttributeValues"));
+    json* values = object_param(in, "ExpressionAttributeValues");
     if (names)
         for (auto& [k, v] : names->items()) {
             if (k.size() < 2 || k[0] != '#')

@@ -92,6 +92,7 @@ class Backend {
     json execute_transaction(const Caller&, json&);
     KeySchema key_schema_of(const Caller& caller, const std::string& table_name);
     json statement_write(const Caller& caller, partiql::Statement& st, std::string& op);
+    json statement_get(const Caller& caller, partiql::Statement& st);
     json run_statement(const Caller& caller, partiql::Statement& st, const json& in);
 
     // Lookup under mu_: ResourceNotFoundException unless the table exists. `name` may be an ARN.

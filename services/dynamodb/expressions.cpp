@@ -126,12 +126,6 @@ class Parser {
         tokens_.push_back({Token::Kind::end, "<EOF>", text_.size()});
     }
 
-    static std::string to_upper(std::string s) {
-        for (auto& ch : s)
-            ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        return s;
-    }
-
     const Token& peek(size_t ahead = 0) const {
         return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
     }

@@ -22,12 +22,6 @@ struct Token {
     std::string text;
 };
 
-std::string upper(std::string s) {
-    for (auto& c : s)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return s;
-}
-
 std::vector<Token> lex(std::string_view s) {
     std::vector<Token> out;
     size_t i = 0;
@@ -94,7 +88,7 @@ class Parser {
         : tokens_(lex(text)), params_(params), st_(st) {}
 
     void statement() {
-        std::string kw = upper(word("SELECT, INSERT, UPDATE or DELETE"));
+        std::string kw = to_upper(word("SELECT, INSERT, UPDATE or DELETE"));
         if (kw == "SELECT") {
             st_.kind = Statement::Kind::select;
             if (accept("*")) {
@@ -175,7 +169,7 @@ class Parser {
             throw malformed("Expected " + std::string(punct) + " but found " + peek().text);
     }
     bool is_keyword(const Token& t, std::string_view kw) const {
-        return t.kind == Token::Kind::word && upper(t.text) == kw;
+        return t.kind == Token::Kind::word && to_upper(t.text) == kw;
     }
     bool accept_keyword(std::string_view kw) {
         if (!is_keyword(peek(), kw)) return false;
@@ -198,13 +192,7 @@ class Parser {
         return t.text;
     }
 
-    std::string name_placeholder(const std::string& name) {
-        for (auto& [k, v] : st_.names.items())
-            if (v == name) return k;
-        std::string k = "#p" + std::to_string(st_.names.size());
-        st_.names[k] = name;
-        return k;
-    }
+    std::string name_placeholder(const std::string& name) { return st_.name_placeholder(name); }
     std::string value_placeholder(json v) {
         validate_value(v);
         std::string k = ":p" + std::to_string(st_.values.size());
@@ -243,7 +231,7 @@ class Parser {
                                    400);
                 return params_[next_param_++];
             case Token::Kind::word: {
-                std::string w = upper(t.text);
+                std::string w = to_upper(t.text);
                 if (w == "TRUE" || w == "FALSE") return {{"BOOL", w == "TRUE"}};
                 if (w == "NULL") return {{"NULL", true}};
                 break;
@@ -321,12 +309,12 @@ class Parser {
         while (!stop_here()) {
             const Token& t = peek();
             if (t.kind == Token::Kind::word) {
-                std::string w = upper(t.text);
+                std::string w = to_upper(t.text);
                 bool call =
                     tokens_[pos_ + 1].kind == Token::Kind::punct && tokens_[pos_ + 1].text == "(";
                 bool function = false;
                 for (auto f : functions)
-                    function = function || (call && upper(f) == w);
+                    function = function || (call && to_upper(f) == w);
                 if (function) {
                     out.push_back(to_lower(t.text));
                     next();
@@ -348,7 +336,7 @@ class Parser {
                 } else if (w == "IS") {
                     next();
                     bool negated = accept_keyword("NOT");
-                    std::string what = upper(word("MISSING or NULL"));
+                    std::string what = to_upper(word("MISSING or NULL"));
                     // Take back the path just emitted: it becomes the function's argument.
                     std::string p;
                     while (!out.empty()) {
@@ -416,6 +404,14 @@ class Parser {
 };
 
 }  // namespace
+
+std::string Statement::name_placeholder(const std::string& name) {
+    for (auto& [k, v] : names.items())
+        if (v == name) return k;
+    std::string k = "#p" + std::to_string(names.size());
+    names[k] = name;
+    return k;
+}
 
 Statement parse(std::string_view text, const json& parameters) {
     if (trim(text).empty()) throw malformed("Statement is empty");

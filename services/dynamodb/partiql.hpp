@@ -23,6 +23,9 @@ struct Statement {
     json item;               // INSERT's item
     json names = json::object();
     json values = json::object();
+
+    // The #p placeholder that stands for an attribute name, added on first use.
+    std::string name_placeholder(const std::string& name);
 };
 
 // ValidationException, worded as DynamoDB words PartiQL errors, for anything it cannot parse.

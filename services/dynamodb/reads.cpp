@@ -29,10 +29,6 @@ std::optional<std::string> prefix_end(std::string p) {
     return p;
 }
 
-AwsError key_condition_error(const std::string& why) {
-    return validation(why);
-}
-
 void flatten(const Condition& c, std::vector<const Condition*>& out) {
     if (c.kind == Condition::Kind::and_) {
         for (auto& child : c.children)
@@ -66,7 +62,7 @@ std::string operator_name(const Condition& c) {
 KeyRange key_range(const Condition& root, const KeySchema& ks, const json& values) {
     std::vector<const Condition*> parts;
     flatten(root, parts);
-    if (parts.size() > 2) throw key_condition_error("Conditions can be of length 1 or 2 only");
+    if (parts.size() > 2) throw validation("Conditions can be of length 1 or 2 only");
     std::optional<std::string> hash;
     bool range_seen = false;
     KeyRange r;
@@ -74,8 +70,8 @@ KeyRange key_range(const Condition& root, const KeySchema& ks, const json& value
         bool usable = c->kind == Condition::Kind::compare || c->kind == Condition::Kind::between ||
                       c->kind == Condition::Kind::begins_with;
         if (!usable || (c->kind == Condition::Kind::compare && c->op == "<>"))
-            throw key_condition_error("Invalid operator used in KeyConditionExpression: " +
-                                      operator_name(*c));
+            throw validation("Invalid operator used in KeyConditionExpression: " +
+                             operator_name(*c));
         std::string op = c->kind == Condition::Kind::compare   ? c->op
                          : c->kind == Condition::Kind::between ? "BETWEEN"
                                                                : "begins_with";
@@ -89,22 +85,22 @@ KeyRange key_range(const Condition& root, const KeySchema& ks, const json& value
             op = flip.at(op);
         }
         if (ops[0].kind != Operand::Kind::path)
-            throw key_condition_error("Invalid condition in KeyConditionExpression: " + op +
-                                      " operator must have the key attribute as its first "
-                                      "operand");
+            throw validation("Invalid condition in KeyConditionExpression: " + op +
+                             " operator must have the key attribute as its first "
+                             "operand");
         if (ops[0].path.size() != 1 || ops[0].path[0].index >= 0)
-            throw key_condition_error(
+            throw validation(
                 "KeyConditionExpressions cannot contain nested paths; key attribute: " +
                 ops[0].path[0].name);
         const std::string& attr = ops[0].path[0].name;
         const KeyAttr* key = attr == ks.hash.name                 ? &ks.hash
                              : ks.range && attr == ks.range->name ? &*ks.range
                                                                   : nullptr;
-        if (!key) throw key_condition_error("Query condition missed key schema element");
+        if (!key) throw validation("Query condition missed key schema element");
         std::vector<std::string> bytes;
         for (size_t i = 1; i < ops.size(); ++i) {
             if (ops[i].kind != Operand::Kind::value)
-                throw key_condition_error(
+                throw validation(
                     "Invalid KeyConditionExpression: The key attribute must be compared with a "
                     "value");
             const json& v = values.at(ops[i].value);
@@ -117,15 +113,13 @@ KeyRange key_range(const Condition& root, const KeySchema& ks, const json& value
         }
         if (key == &ks.hash) {
             if (hash)
-                throw key_condition_error(
-                    "KeyConditionExpressions must only contain one condition per key");
-            if (op != "=") throw key_condition_error("Query key condition not supported");
+                throw validation("KeyConditionExpressions must only contain one condition per key");
+            if (op != "=") throw validation("Query key condition not supported");
             hash = bytes[0];
             continue;
         }
         if (range_seen)
-            throw key_condition_error(
-                "KeyConditionExpressions must only contain one condition per key");
+            throw validation("KeyConditionExpressions must only contain one condition per key");
         range_seen = true;
         if (op == "begins_with" && key->type == "N")
             throw validation(
@@ -158,8 +152,7 @@ KeyRange key_range(const Condition& root, const KeySchema& ks, const json& value
             r.hi = prefix_end(v);
         }
     }
-    if (!hash)
-        throw key_condition_error("Query condition missed key schema element: " + ks.hash.name);
+    if (!hash) throw validation("Query condition missed key schema element: " + ks.hash.name);
     r.hash = std::move(*hash);
     return r;
 }
@@ -315,20 +308,15 @@ std::pair<KeyBytes, std::optional<KeyBytes>> start_keys(const Table& t, const In
     return {tk, ik};
 }
 
-// The item as the read returns it: through the index's projection, then the request's.
-json shape(const Table& t, const ReadRequest& r, const json& item) {
-    const json* base = &item;  // copied once, at the end, whatever the path
-    json projected;
-    if (r.index) {
-        bool from_table =
-            !r.index->global && (r.select == "ALL_ATTRIBUTES" || r.select == "SPECIFIC_ATTRIBUTES");
-        if (!from_table) {
-            projected = t.project_for(*r.index, item);
-            base = &projected;
-        }
-    }
-    if (r.ex.projection) return project(*base, *r.ex.projection);
-    return base == &item ? item : std::move(projected);
+// The item as the read returns it: through the index's projection (`index_view`, null when the
+// index projects ALL), then the request's. An LSI may answer from the table instead.
+json shape(const ReadRequest& r, const json& item, const json* index_view) {
+    bool from_table =
+        !r.index ||
+        (!r.index->global && (r.select == "ALL_ATTRIBUTES" || r.select == "SPECIFIC_ATTRIBUTES"));
+    const json& base = from_table || !index_view ? item : *index_view;
+    if (r.ex.projection) return project(base, *r.ex.projection);
+    return base;
 }
 
 // Collects a page: Limit items read, or 1 MB of them, whichever comes first.
@@ -342,13 +330,16 @@ struct Page {
 
     bool take(const json& item) {
         ++scanned;
-        bytes += r.index ? item_size(t.project_for(*r.index, item)) : item_size(item);
+        // Reading an index reads its projection of the item: made once, for size and answer.
+        std::optional<json> view;
+        if (r.index && r.index->projection_type != "ALL") view = t.project_for(*r.index, item);
+        bytes += item_size(view ? *view : item);
         bool keep =
             !r.ex.condition || evaluate(*r.ex.condition, item, r.ex.values ? *r.ex.values : json(),
                                         "FilterExpression");
         if (keep) {
             ++count;
-            if (r.select != "COUNT") items.push_back(shape(t, r, item));
+            if (r.select != "COUNT") items.push_back(shape(r, item, view ? &*view : nullptr));
         }
         if ((r.limit && scanned >= *r.limit) || bytes >= kMaxPageBytes) {
             last_key = t.key_json(item, r.index);

@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
+
+#include "emulator/encoding.hpp"
 
 namespace fogbank::dynamodb {
 
@@ -589,9 +590,7 @@ constexpr std::array<std::string_view, 573> kReserved = {
 }  // namespace
 
 bool is_reserved_word(std::string_view name) {
-    std::string upper(name);
-    for (auto& c : upper)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    std::string upper = to_upper(name);
     return std::binary_search(kReserved.begin(), kReserved.end(), std::string_view(upper));
 }
 

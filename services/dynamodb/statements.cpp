@@ -16,14 +16,6 @@ constexpr size_t kMaxTransactionStatements = 100;
 
 using partiql::Statement;
 
-std::string placeholder_for(Statement& st, const std::string& name) {
-    for (auto& [k, v] : st.names.items())
-        if (v == name) return k;
-    std::string k = "#p" + std::to_string(st.names.size());
-    st.names[k] = name;
-    return k;
-}
-
 // The name placeholders `text` uses (#p1 is not #p10).
 json names_in(const Statement& st, const std::string& text) {
     json names = json::object();
@@ -93,16 +85,26 @@ json Backend::statement_write(const Caller& caller, Statement& st, std::string& 
         op = "Put";
         req["Item"] = st.item;
         req["ConditionExpression"] =
-            "attribute_not_exists(" + placeholder_for(st, ks.hash.name) + ")";
+            "attribute_not_exists(" + st.name_placeholder(ks.hash.name) + ")";
     } else {
         op = st.kind == Statement::Kind::update ? "Update" : "Delete";
         req["Key"] = key_from_where(st, ks);
         req["ConditionExpression"] =
-            "attribute_exists(" + placeholder_for(st, ks.hash.name) + ") AND (" + st.where + ")";
+            "attribute_exists(" + st.name_placeholder(ks.hash.name) + ") AND (" + st.where + ")";
         if (st.kind == Statement::Kind::update) req["UpdateExpression"] = st.update;
     }
     add_placeholders(req, st);
     return req;
+}
+
+// A SELECT that names a whole key, as the input of GetItem (or of a TransactGetItems Get).
+json Backend::statement_get(const Caller& caller, Statement& st) {
+    json get{{"TableName", st.table}, {"Key", key_from_where(st, key_schema_of(caller, st.table))}};
+    if (!st.projection.empty()) {
+        get["ProjectionExpression"] = st.projection;
+        get["ExpressionAttributeNames"] = names_in(st, st.projection);
+    }
+    return get;
 }
 
 json Backend::run_statement(const Caller& caller, Statement& st, const json& in) {
@@ -173,12 +175,7 @@ json Backend::batch_execute_statement(const Caller& caller, json& in) {
             r["TableName"] = st.table;
             if (st.kind == Statement::Kind::select) {
                 // A batch reads single items: the WHERE must name the whole key.
-                KeySchema ks = key_schema_of(caller, st.table);
-                json req{{"TableName", st.table}, {"Key", key_from_where(st, ks)}};
-                if (!st.projection.empty()) {
-                    req["ProjectionExpression"] = st.projection;
-                    req["ExpressionAttributeNames"] = names_in(st, st.projection);
-                }
+                json req = statement_get(caller, st);
                 if (s.value("ConsistentRead", false)) req["ConsistentRead"] = true;
                 json got = get_item(caller, req);
                 if (got.contains("Item")) r["Item"] = got["Item"];
@@ -211,13 +208,7 @@ json Backend::execute_transaction(const Caller& caller, json& in) {
         if ((st.kind == Statement::Kind::select) != reads)
             throw validation("Transaction must contain either all reads or all writes");
         if (reads) {
-            KeySchema ks = key_schema_of(caller, st.table);
-            json get{{"TableName", st.table}, {"Key", key_from_where(st, ks)}};
-            if (!st.projection.empty()) {
-                get["ProjectionExpression"] = st.projection;
-                get["ExpressionAttributeNames"] = names_in(st, st.projection);
-            }
-            items.push_back({{"Get", get}});
+            items.push_back({{"Get", statement_get(caller, st)}});
         } else {
             std::string op;
             json w = statement_write(caller, st, op);

@@ -210,18 +210,27 @@ std::vector<std::pair<std::string, std::string>> tags_param(const json& in) {
     return out;
 }
 
-void merge_tags(Table& t, const std::vector<std::pair<std::string, std::string>>& add) {
-    for (auto& [k, v] : add) {
-        auto it = std::find_if(t.tags.begin(), t.tags.end(), [&](auto& p) { return p.first == k; });
-        if (it != t.tags.end())
-            it->second = v;
-        else
-            t.tags.emplace_back(k, v);
-    }
-    if (t.tags.size() > kMaxTags)
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+void check_tag_limit(const Tags& tags) {
+    if (tags.size() > kMaxTags)
         throw validation(
             "One or more parameter values were invalid: The number of tags exceeds "
             "the limit of 50");
+}
+
+// `current` with `add` applied (a key given again takes its new value).
+Tags merged_tags(Tags current, const Tags& add) {
+    for (auto& [k, v] : add) {
+        auto it =
+            std::find_if(current.begin(), current.end(), [&](auto& p) { return p.first == k; });
+        if (it != current.end())
+            it->second = v;
+        else
+            current.emplace_back(k, v);
+    }
+    check_tag_limit(current);
+    return current;
 }
 
 void fill_index(Table& t, Index& ix) {
@@ -282,10 +291,7 @@ json Backend::create_table(const Caller& caller, json& in) {
                                {"STANDARD", "STANDARD_INFREQUENT_ACCESS"}, "STANDARD");
     t.deletion_protection = in.value("DeletionProtectionEnabled", false);
     t.tags = tags_param(in);
-    if (t.tags.size() > kMaxTags)
-        throw validation(
-            "One or more parameter values were invalid: The number of tags exceeds "
-            "the limit of 50");
+    check_tag_limit(t.tags);
 
     std::lock_guard lock(mu_);
     if (find_table(caller, name))
@@ -499,9 +505,7 @@ json Backend::tag_resource(const Caller&, json& in) {
     std::lock_guard lock(mu_);
     Table* t = table_by_arn(arn);
     if (!t) throw arn_not_found(arn);
-    Table updated = Table::from_meta(t->meta());
-    merge_tags(updated, tags);  // throws before anything changes if the limit is passed
-    t->tags = std::move(updated.tags);
+    t->tags = merged_tags(t->tags, tags);  // throws before anything changes past the limit
     Store::Batch batch(store_);
     store_.put_table(*t);
     batch.commit();
