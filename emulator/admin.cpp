@@ -21,12 +21,15 @@ Response AdminService::handle(Request& req) {
         (req.method == http::verb::get || req.method == http::verb::head)) {
         req.operation = "Health";
         nlohmann::json services = nlohmann::json::object();
+        nlohmann::json details = nlohmann::json::object();
         for (auto* s : router_.services()) {
             if (s->name() == "admin" || s->name().rfind("unknown-", 0) == 0) continue;
             services[std::string(s->name())] = std::string(s->status());
+            if (auto more = s->health(); !more.is_null()) details[std::string(s->name())] = more;
         }
-        return json_response(
-            200, {{"status", "ok"}, {"version", FOGBANK_VERSION}, {"services", services}});
+        nlohmann::json body{{"status", "ok"}, {"version", FOGBANK_VERSION}, {"services", services}};
+        if (!details.empty()) body["details"] = details;
+        return json_response(200, body);
     }
     if (req.path == "/_fogbank/reset" && req.method == http::verb::post) {
         req.operation = "Reset";

@@ -39,6 +39,12 @@ void apply_config_file(Config& cfg, const std::string& path) {
             }
         }
     }
+    if (auto vision = root["vision"]) {
+        if (auto n = vision["manifest"]; n && !n.IsNull()) cfg.vision_manifest = n.as<std::string>();
+        if (auto n = vision["models_dir"]; n && !n.IsNull())
+            cfg.vision_models_dir = n.as<std::string>();
+        if (auto n = vision["workers"]) cfg.vision_workers = n.as<unsigned>();
+    }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
             cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
@@ -55,6 +61,9 @@ void apply_environment(Config& cfg) {
     if (auto v = env("FOGBANK_AUTH_STRICT")) cfg.auth_strict = parse_bool(v);
     if (auto v = env("FOGBANK_DEFAULT_ACCOUNT")) cfg.default_account = v;
     if (auto v = env("FOGBANK_DEFAULT_REGION")) cfg.default_region = v;
+    if (auto v = env("FOGBANK_VISION_MANIFEST")) cfg.vision_manifest = v;
+    if (auto v = env("FOGBANK_VISION_MODELS_DIR")) cfg.vision_models_dir = v;
+    if (auto v = env("FOGBANK_VISION_WORKERS")) cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
 }
 
 }  // namespace fogbank

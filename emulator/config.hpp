@@ -30,12 +30,20 @@ struct Config {
     // S3 virtual-hosted addressing: Host "<bucket>.<suffix>" picks the bucket.
     std::vector<std::string> s3_virtual_host_suffixes = {"s3.localhost", "localhost",
                                                          "s3.amazonaws.com"};
+
+    // Rekognition's models: the manifest naming them, the directory `fogbank models fetch`
+    // writes them to (both default to the source tree's models/), and how many images are
+    // analysed at once (0: one per core).
+    std::string vision_manifest = FOGBANK_SOURCE_DIR "/models/manifest.yaml";
+    std::string vision_models_dir = FOGBANK_SOURCE_DIR "/models/data";
+    unsigned vision_workers = 0;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
 void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_HOST, FOGBANK_PORT, FOGBANK_DATA_DIR, FOGBANK_IO_THREADS, FOGBANK_LOG_LEVEL,
-// FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION.
+// FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION,
+// FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

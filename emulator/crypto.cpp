@@ -110,4 +110,12 @@ std::string random_hex(size_t nbytes) {
     return to_hex(raw);
 }
 
+std::string random_uuid() {
+    std::string h = random_hex(16);
+    h[12] = '4';  // version 4
+    h[16] = "89ab"[h[16] % 4];
+    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
+           "-" + h.substr(20);
+}
+
 }  // namespace fogbank

@@ -3,7 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 
@@ -13,7 +18,9 @@
 #include "emulator/database.hpp"
 #include "emulator/router.hpp"
 #include "emulator/server.hpp"
+#include "models/vision/engine.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
+#include "services/rekognition/rekognition_service.hpp"
 #include "services/s3/s3_service.hpp"
 #include "services/sqs/sqs_service.hpp"
 
@@ -35,10 +42,18 @@ int serve(fogbank::Config cfg) {
     fogbank::Database db(db_path);
     fogbank::BlobStore blobs(cfg.data_dir.empty() ? fs::path{} : fs::path(cfg.data_dir));
 
+    unsigned vision_slots =
+        cfg.vision_workers ? cfg.vision_workers : std::max(1u, std::thread::hardware_concurrency());
+    fogbank::vision::Engine vision(cfg.vision_manifest, cfg.vision_models_dir, vision_slots);
+
     fogbank::Router router(cfg);
-    router.add(std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs));
+    auto s3 = std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs);
+    auto& s3_store = s3->store();
+    router.add(std::move(s3));
     router.add(std::make_unique<fogbank::sqs::SqsService>(cfg, db));
     router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
+    router.add(
+        std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store, vision));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
@@ -76,7 +91,32 @@ int main(int argc, char** argv) {
         std::cout << "fogbank " << FOGBANK_VERSION << "\n";
     });
 
+    auto* models_cmd = app.add_subcommand("models", "Rekognition's vision models");
+    models_cmd->require_subcommand(1);
+    auto* fetch_cmd = models_cmd->add_subcommand(
+        "fetch", "Fetch, check and convert the models the manifest lists (npm registry)");
+    std::string fetch_manifest, fetch_dest;
+    fetch_cmd->add_option("--manifest", fetch_manifest, "Model manifest")
+        ->envname("FOGBANK_VISION_MANIFEST");
+    fetch_cmd->add_option("--models-dir", fetch_dest, "Where the models go")
+        ->envname("FOGBANK_VISION_MODELS_DIR");
+
     CLI11_PARSE(app, argc, argv);
+    if (fetch_cmd->parsed()) {
+        // The fetch and the converters are Python (Debian's python3-onnx and numpy): they run
+        // once at set-up, never in the server.
+        std::string script = FOGBANK_SOURCE_DIR "/models/fetch.py";
+        std::vector<std::string> args = {"/usr/bin/python3", script, "--manifest",
+                                         fetch_manifest.empty() ? cfg.vision_manifest : fetch_manifest,
+                                         "--dest",
+                                         fetch_dest.empty() ? cfg.vision_models_dir : fetch_dest};
+        std::vector<char*> argv_exec;
+        for (auto& a : args) argv_exec.push_back(a.data());
+        argv_exec.push_back(nullptr);
+        ::execv(argv_exec[0], argv_exec.data());
+        std::cerr << "fogbank: cannot run " << argv_exec[0] << ": " << std::strerror(errno) << "\n";
+        return 1;
+    }
     if (serve_cmd->parsed()) {
         try {
             if (!config_file.empty()) fogbank::apply_config_file(cfg, config_file);

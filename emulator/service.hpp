@@ -3,7 +3,7 @@
 // live in the service's protocol codec, the logic in its operation handlers.
 #pragma once
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include <string_view>
 
@@ -27,6 +27,8 @@ class Service {
     virtual Response error_response(const AwsError& err, const RequestHead& head) const = 0;
     virtual void reset() = 0;
     virtual std::string_view status() const { return "running"; }
+    // Anything more /_fogbank/health reports for this service (Rekognition: its models).
+    virtual nlohmann::json health() const { return nullptr; }
     // S3 signs its path encoded once and always carries x-amz-content-sha256.
     virtual bool s3_signing() const { return false; }
     // fogbank's own admin API is not an AWS API and carries no AWS signature.

@@ -33,8 +33,10 @@ Response error_response(const AwsError& err, const RequestHead& head, std::strin
     res.status = err.status();
     res.headers.set("Content-Type", content_type);
     res.headers.set("x-amzn-RequestId", head.request_id);
-    std::string type =
-        err.code().find('#') == std::string::npos ? std::string(ns) + "#" + err.code() : err.code();
+    // Without a namespace the code stands alone (Rekognition: "InvalidParameterException").
+    std::string type = ns.empty() || err.code().find('#') != std::string::npos
+                           ? err.code()
+                           : std::string(ns) + "#" + err.code();
     nlohmann::json body{{"__type", type}, {"message", err.what()}};
     for (auto& [k, v] : err.fields())
         body[k] = v;

@@ -17,12 +17,6 @@ constexpr size_t kMaxGlobalIndexes = 20;
 constexpr size_t kMaxLocalIndexes = 5;
 constexpr size_t kMaxTags = 50;
 
-std::string uuid() {
-    std::string h = random_hex(16);
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20);
-}
-
 void check_table_name(const std::string& name, const char* field) {
     if (name.size() < 3)
         throw constraint("'" + name + "'", field,
@@ -297,7 +291,7 @@ json Backend::create_table(const Caller& caller, json& in) {
     if (find_table(caller, name))
         throw AwsError("ResourceInUseException", "Table already exists: " + name, 400);
     t.id = next_id_++;
-    t.table_id = uuid();
+    t.table_id = random_uuid();
     t.arn = "arn:aws:dynamodb:" + caller.region + ":" + caller.account + ":table/" + name;
     t.created = static_cast<double>(now_ms().time_since_epoch().count()) / 1000.0;
     t.stream_label = format_iso8601_ms(now_ms());

@@ -21,6 +21,8 @@ class S3Service : public Service {
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override { store_.reset(); }
     bool s3_signing() const override { return true; }
+    // Rekognition reads Image.S3Object through it.
+    Store& store() { return store_; }
 
   private:
     const Config& cfg_;

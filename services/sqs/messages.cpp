@@ -42,13 +42,7 @@ bool valid_entry_id(const std::string& id) {
 
 }  // namespace
 
-std::string new_message_id() {
-    std::string h = random_hex(16);
-    h[12] = '4';  // version 4
-    h[16] = "89ab"[h[16] % 4];
-    return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) +
-           "-" + h.substr(20);
-}
+std::string new_message_id() { return random_uuid(); }
 
 const json& batch_entries(const json& in, const char* entry_name) {
     auto it = in.find("Entries");

@@ -1,0 +1,71 @@
+#include "models/vision/engine.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace fogbank::vision {
+
+class Engine::Slot {
+  public:
+    explicit Slot(std::counting_semaphore<256>& s) : s_(s) { s_.acquire(); }
+    ~Slot() { s_.release(); }
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
+
+  private:
+    std::counting_semaphore<256>& s_;
+};
+
+Engine::Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir,
+               unsigned slots)
+    : manifest_(Manifest::load(manifest, models_dir)),
+      slots_(static_cast<std::ptrdiff_t>(std::clamp(slots, 1u, 256u))) {}
+
+Engine::~Engine() = default;
+
+template <typename T>
+T& Engine::load(std::unique_ptr<T>& model, const std::string& name) {
+    std::lock_guard lock(load_mu_);
+    if (!model) {
+        try {
+            model = std::make_unique<T>(manifest_.model(name));
+            errors_.erase(name);
+        } catch (const std::exception& e) {
+            // Kept for /_fogbank/health; the next request tries again (a fetch may have run).
+            errors_[name] = e.what();
+            throw std::runtime_error(e.what());
+        }
+    }
+    return *model;
+}
+
+std::vector<Detection> Engine::detect_objects(const cv::Mat& bgr, float min_score) {
+    auto& m = load(objects_, "objects");
+    Slot slot(slots_);
+    return m.detect(bgr, min_score);
+}
+
+std::vector<Face> Engine::detect_faces(const cv::Mat& bgr) {
+    auto& m = load(faces_, "face_landmarks");
+    Slot slot(slots_);
+    return m.detect(bgr);
+}
+
+Descriptor Engine::embed_face(const cv::Mat& bgr, const Face& face) {
+    auto& m = load(embedder_, "face_embedding");
+    Slot slot(slots_);
+    return m.embed(bgr, face);
+}
+
+std::map<std::string, std::string> Engine::status() const {
+    std::lock_guard lock(load_mu_);
+    std::map<std::string, std::string> out;
+    for (const auto& [name, spec] : manifest_.models()) out[name] = "not loaded";
+    if (objects_) out["objects"] = "loaded";
+    if (faces_) out["face_landmarks"] = "loaded";
+    if (embedder_) out["face_embedding"] = "loaded";
+    for (const auto& [name, err] : errors_) out[name] = err;
+    return out;
+}
+
+}  // namespace fogbank::vision

@@ -1,0 +1,52 @@
+// The vision models behind Rekognition, loaded on first use and run in a bounded number of
+// inference slots: requests run on the server's worker pool (never an I/O thread), and at
+// most `slots` of them run a network at once, so a burst of images queues instead of
+// oversubscribing the cores that OpenCV already parallelises each forward pass across.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <string>
+#include <vector>
+
+#include "models/vision/face_detector.hpp"
+#include "models/vision/face_embedder.hpp"
+#include "models/vision/manifest.hpp"
+#include "models/vision/object_detector.hpp"
+
+namespace fogbank::vision {
+
+class Engine {
+  public:
+    // The manifest is read here; model files only when first needed.
+    Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir,
+           unsigned slots);
+    ~Engine();
+
+    // Each throws std::runtime_error when its model cannot be loaded.
+    std::vector<Detection> detect_objects(const cv::Mat& bgr, float min_score);
+    std::vector<Face> detect_faces(const cv::Mat& bgr);
+    Descriptor embed_face(const cv::Mat& bgr, const Face& face);
+
+    const Manifest& manifest() const { return manifest_; }
+    // Per model: "not loaded", "loaded", or the error that stopped it loading.
+    std::map<std::string, std::string> status() const;
+
+  private:
+    class Slot;
+    template <typename T>
+    T& load(std::unique_ptr<T>& model, const std::string& name);
+
+    Manifest manifest_;
+    std::counting_semaphore<256> slots_;
+    mutable std::mutex load_mu_;
+    std::map<std::string, std::string> errors_;
+    std::unique_ptr<ObjectDetector> objects_;
+    std::unique_ptr<FaceDetector> faces_;
+    std::unique_ptr<FaceEmbedder> embedder_;
+};
+
+}  // namespace fogbank::vision

@@ -1,0 +1,32 @@
+// Face descriptors: dlib's ResNet (as ONNX) on a 150x150 chip aligned by the landmarks the way
+// dlib aligns it (get_face_chip_details with 25% padding), 128 numbers per face. Two photos
+// of one person lie ~0.4 apart (Euclidean); two people, 0.55-0.9.
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <array>
+#include <mutex>
+
+#include "models/vision/face_detector.hpp"
+#include "models/vision/manifest.hpp"
+
+namespace fogbank::vision {
+
+using Descriptor = std::array<float, 128>;
+
+class FaceEmbedder {
+  public:
+    explicit FaceEmbedder(const ModelSpec& spec);
+    Descriptor embed(const cv::Mat& bgr, const Face& face);
+
+  private:
+    ModelSpec spec_;
+    std::mutex mu_;
+    cv::dnn::Net net_;
+};
+
+float distance(const Descriptor& a, const Descriptor& b);
+
+}  // namespace fogbank::vision

@@ -1,0 +1,46 @@
+// The model manifest (models/manifest.yaml) as the server reads it: which file answers which
+// operation, its checksum, its input size and the decoder its outputs need.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fogbank::vision {
+
+struct ModelSpec {
+    std::string name;
+    std::string format;  // the decoder: centernet, dlib-resnet-descriptor, db, tesseract, ...
+    std::filesystem::path file;
+    std::string sha256;  // empty: not pinned
+    int width = 0, height = 0;
+    std::string classes;
+    // (raw score, Rekognition confidence) points, ascending in score.
+    std::vector<std::pair<float, float>> calibration;
+
+    // Interpolates the calibration; without one, score * 100.
+    float calibrate(float score) const;
+};
+
+class Manifest {
+  public:
+    Manifest() = default;
+    // Relative model files resolve against `models_dir`. Throws std::runtime_error.
+    static Manifest load(const std::filesystem::path& manifest,
+                         const std::filesystem::path& models_dir);
+    // Throws std::runtime_error when the manifest has no such model.
+    const ModelSpec& model(const std::string& name) const;
+    const std::map<std::string, ModelSpec>& models() const { return models_; }
+    const std::filesystem::path& path() const { return path_; }
+
+  private:
+    std::filesystem::path path_;
+    std::map<std::string, ModelSpec> models_;
+};
+
+// Throws std::runtime_error unless the file exists and, when pinned, has that SHA-256.
+void check_model_file(const ModelSpec& spec);
+
+}  // namespace fogbank::vision

@@ -1,0 +1,34 @@
+// DetectLabels' detector: a CenterNet ONNX network run by OpenCV's DNN module, its heatmap and
+// box-size outputs decoded here (3x3 peak pick, top-k, boxes, per-class NMS).
+#pragma once
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include <mutex>
+#include <vector>
+
+#include "models/vision/manifest.hpp"
+
+namespace fogbank::vision {
+
+struct Detection {
+    int class_id = 0;
+    float score = 0;       // the heatmap peak, 0..1
+    float confidence = 0;  // calibrated onto Rekognition's 0..100
+    cv::Rect2f box;        // relative to the image, 0..1
+};
+
+class ObjectDetector {
+  public:
+    explicit ObjectDetector(const ModelSpec& spec);
+    // Detections above `min_score`, most confident first.
+    std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
+
+  private:
+    ModelSpec spec_;
+    std::mutex mu_;  // a cv::dnn::Net runs one forward pass at a time
+    cv::dnn::Net net_;
+};
+
+}  // namespace fogbank::vision

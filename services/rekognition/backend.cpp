@@ -1,0 +1,117 @@
+#include "services/rekognition/backend.hpp"
+
+#include <unistd.h>
+
+#include "emulator/crypto.hpp"
+#include "emulator/http_message.hpp"
+#include "emulator/encoding.hpp"
+#include "models/vision/image.hpp"
+#include "services/rekognition/validation.hpp"
+
+namespace fogbank::rekognition {
+
+namespace {
+
+constexpr size_t kMaxBytesImage = 5 * 1024 * 1024;  // Image.Bytes
+constexpr size_t kMaxS3Image = 15 * 1024 * 1024;    // Image.S3Object
+
+AwsError too_large() {
+    return AwsError("ImageTooLargeException", "Image size is too large.", 400);
+}
+
+AwsError invalid_s3_object() {
+    return AwsError("InvalidS3ObjectException",
+                    "Unable to get object metadata from S3. Check object key, region and/or "
+                    "access permissions.",
+                    400);
+}
+
+std::string read_object(s3::Store& store, const std::string& bucket, const std::string& key) {
+    auto opened = store.open_object(bucket, key);
+    if (!opened) throw invalid_s3_object();
+    FileSlice guard(opened->fd, 0, opened->record.size);
+    if (opened->record.size > kMaxS3Image) throw too_large();
+    if (opened->fd < 0) return opened->record.inline_body.value_or("");
+    std::string bytes(opened->record.size, '\0');
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::pread(opened->fd, bytes.data() + done, bytes.size() - done,
+                            static_cast<off_t>(done));
+        if (n <= 0) throw invalid_s3_object();
+        done += static_cast<size_t>(n);
+    }
+    return bytes;
+}
+
+}  // namespace
+
+Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, vision::Engine& engine)
+    : cfg_(cfg), s3_(s3), engine_(engine), collections_(db) {
+    handlers_ = {
+        {"DetectLabels", &Backend::detect_labels},
+        {"DetectFaces", &Backend::detect_faces},
+        {"CompareFaces", &Backend::compare_faces},
+        {"CreateCollection", &Backend::create_collection},
+        {"DescribeCollection", &Backend::describe_collection},
+        {"ListCollections", &Backend::list_collections},
+        {"DeleteCollection", &Backend::delete_collection},
+        {"IndexFaces", &Backend::index_faces},
+        {"ListFaces", &Backend::list_faces},
+        {"DeleteFaces", &Backend::delete_faces},
+        {"SearchFaces", &Backend::search_faces},
+        {"SearchFacesByImage", &Backend::search_faces_by_image},
+    };
+}
+
+json Backend::call(const std::string& op, const Caller& caller, const json& in) {
+    try {
+        return (this->*handlers_.at(op))(caller, in);
+    } catch (const std::runtime_error& e) {
+        if (dynamic_cast<const AwsError*>(&e)) throw;
+        // A model that cannot load (not fetched, wrong checksum): the server's fault, said so.
+        throw AwsError("InternalServerError", e.what(), 500);
+    }
+}
+
+InputImage Backend::image(const json& in, const char* member) {
+    auto it = in.find(member);
+    if (it == in.end() || it->is_null())
+        throw validation_error("1 validation error detected: Value null at '" +
+                               wire_name(member) +
+                               "' failed to satisfy constraint: Member must not be null");
+    if (!it->is_object()) throw invalid_parameter();
+    const json& img = *it;
+    bool has_bytes = img.contains("Bytes") && !img["Bytes"].is_null();
+    bool has_s3 = img.contains("S3Object") && !img["S3Object"].is_null();
+    if (has_bytes == has_s3) throw invalid_parameter();
+
+    InputImage out;
+    std::string bytes;
+    if (has_bytes) {
+        if (!img["Bytes"].is_string())
+            throw AwsError("SerializationException", "Image.Bytes must be base64 text", 400);
+        auto decoded = base64_decode(img["Bytes"].get<std::string>());
+        if (!decoded)
+            throw AwsError("SerializationException", "Image.Bytes is not valid base64", 400);
+        if (decoded->empty())
+            throw validation_error("1 validation error detected: Value at '" + wire_name(member) +
+                                   ".bytes' failed to satisfy constraint: Member must have "
+                                   "length greater than or equal to 1");
+        if (decoded->size() > kMaxBytesImage) throw too_large();
+        bytes = std::move(*decoded);
+    } else {
+        const json& s3o = img["S3Object"];
+        if (!s3o.is_object()) throw invalid_parameter();
+        auto bucket = string_member(s3o, "Bucket", nullptr, 255, true);
+        auto key = string_member(s3o, "Name", nullptr, 1024, true);
+        bytes = read_object(s3_, *bucket, *key);
+        out.s3_key = *key;
+    }
+    out.sha256 = sha256_hex(bytes);
+    out.bgr = vision::decode_image(bytes);
+    if (out.bgr.empty())
+        throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
+    return out;
+}
+
+}  // namespace fogbank::rekognition

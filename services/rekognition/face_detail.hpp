@@ -1,0 +1,31 @@
+// A detected face as Rekognition describes it (FaceDetail / ComparedFace), measured from the
+// detector's box and the 68 landmarks: Landmarks by Rekognition's names, Pose from a
+// perspective-n-point fit of six landmarks to a generic head, Quality from the face's pixels,
+// and with Attributes ALL the eye and mouth openness from the landmarks' aspect ratios.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <opencv2/core.hpp>
+
+#include "models/vision/face_detector.hpp"
+
+namespace fogbank::rekognition {
+
+// {Width, Height, Left, Top} relative to the image.
+nlohmann::json bounding_box(const cv::Rect2f& px, const cv::Size& image);
+// Rekognition's 0-100 face confidence from the detector's margin.
+float face_confidence(const vision::Face& f);
+
+struct FaceMeasures {
+    float brightness = 0, sharpness = 0;  // 0-100
+    float roll = 0, yaw = 0, pitch = 0;   // degrees
+};
+FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f);
+
+// all: Attributes ["ALL"]: every landmark and the attributes fogbank measures.
+nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f, bool all);
+// CompareFaces' ComparedFace: BoundingBox, Confidence, Landmarks, Pose, Quality.
+nlohmann::json compared_face(const cv::Mat& bgr, const vision::Face& f);
+
+}  // namespace fogbank::rekognition

@@ -1,0 +1,101 @@
+// DetectFaces and CompareFaces.
+#include <algorithm>
+
+#include "services/rekognition/backend.hpp"
+#include "services/rekognition/face_detail.hpp"
+#include "services/rekognition/validation.hpp"
+
+namespace fogbank::rekognition {
+
+namespace {
+
+constexpr size_t kMaxDetectedFaces = 100;  // DetectFaces reports the 100 largest
+constexpr size_t kMaxComparedFaces = 100;  // CompareFaces compares the 100 largest targets
+
+double num(double v) { return static_cast<double>(static_cast<float>(v)); }
+
+bool wants_all(const json& in) {
+    auto it = in.find("Attributes");
+    if (it == in.end() || it->is_null()) return false;
+    if (!it->is_array()) throw invalid_parameter();
+    bool all = false;
+    for (const auto& a : *it) {
+        std::string v = a.is_string() ? a.get<std::string>() : "";
+        if (v == "ALL")
+            all = true;
+        else if (v != "DEFAULT" && v != "AGE_RANGE" && v != "BEARD" && v != "EMOTIONS" &&
+                 v != "EYE_DIRECTION" && v != "EYEGLASSES" && v != "EYES_OPEN" &&
+                 v != "GENDER" && v != "MOUTH_OPEN" && v != "MUSTACHE" && v != "FACE_OCCLUDED" &&
+                 v != "SMILE" && v != "SUNGLASSES")
+            throw validation_error(
+                "1 validation error detected: Value '" + a.dump() +
+                "' at 'attributes' failed to satisfy constraint: Member must satisfy "
+                "constraint: [Member must satisfy enum value set: [ALL, DEFAULT, AGE_RANGE, "
+                "BEARD, EMOTIONS, EYE_DIRECTION, EYEGLASSES, EYES_OPEN, GENDER, MOUTH_OPEN, "
+                "MUSTACHE, FACE_OCCLUDED, SMILE, SUNGLASSES]]");
+        else
+            all = true;  // a single attribute asks for the full detail
+    }
+    return all;
+}
+
+}  // namespace
+
+json Backend::detect_faces(const Caller&, const json& in) {
+    bool all = wants_all(in);
+    InputImage img = image(in, "Image");
+    auto faces = engine_.detect_faces(img.bgr);
+    if (faces.size() > kMaxDetectedFaces) faces.resize(kMaxDetectedFaces);
+    json details = json::array();
+    for (const auto& f : faces) details.push_back(face_detail(img.bgr, f, all));
+    return {{"FaceDetails", details}};
+}
+
+float Backend::similarity(float distance) const {
+    return engine_.manifest().model("face_embedding").calibrate(distance);
+}
+
+json Backend::compare_faces(const Caller&, const json& in) {
+    float threshold =
+        static_cast<float>(number_member(in, "SimilarityThreshold", 0, 100).value_or(80));
+    enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"});
+    InputImage source = image(in, "SourceImage");
+    InputImage target = image(in, "TargetImage");
+    auto source_faces = engine_.detect_faces(source.bgr);
+    if (source_faces.empty())
+        throw invalid_parameter("There are no faces in the source image.");
+    auto target_faces = engine_.detect_faces(target.bgr);
+    if (target_faces.empty())
+        throw invalid_parameter("There are no faces in the target image.");
+    if (target_faces.size() > kMaxComparedFaces) target_faces.resize(kMaxComparedFaces);
+
+    // The largest face of the source is the one compared, as Rekognition does.
+    const vision::Face& probe_face = source_faces.front();
+    vision::Descriptor probe = engine_.embed_face(source.bgr, probe_face);
+    struct Scored {
+        json face;
+        float similarity;
+    };
+    std::vector<Scored> matches;
+    json unmatched = json::array();
+    for (const auto& f : target_faces) {
+        float sim = similarity(vision::distance(probe, engine_.embed_face(target.bgr, f)));
+        json face = compared_face(target.bgr, f);
+        if (sim >= threshold)
+            matches.push_back({std::move(face), sim});
+        else
+            unmatched.push_back(std::move(face));
+    }
+    std::stable_sort(matches.begin(), matches.end(),
+                     [](const Scored& a, const Scored& b) { return a.similarity > b.similarity; });
+    json face_matches = json::array();
+    for (auto& m : matches)
+        face_matches.push_back({{"Similarity", num(m.similarity)}, {"Face", std::move(m.face)}});
+    return {{"SourceImageFace",
+             {{"BoundingBox", bounding_box(probe_face.box, source.bgr.size())},
+              {"Confidence", num(face_confidence(probe_face))}}},
+            {"FaceMatches", face_matches},
+            {"UnmatchedFaces", unmatched}};
+}
+
+}  // namespace fogbank::rekognition

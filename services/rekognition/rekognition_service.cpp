@@ -1,0 +1,48 @@
+#include "services/rekognition/rekognition_service.hpp"
+
+#include "emulator/protocol/aws_json.hpp"
+
+namespace fogbank::rekognition {
+
+namespace {
+
+constexpr std::string_view kJsonType = "application/x-amz-json-1.1";
+
+}  // namespace
+
+Response RekognitionService::handle(Request& req) {
+    std::string op = aws_json::operation(req);
+    req.operation = op;
+    if (!backend_.knows(op))
+        throw AwsError("UnknownOperationException",
+                       op.empty() ? "Missing X-Amz-Target" : "Unknown operation: " + op, 400);
+    json in = aws_json::parse(req);
+    json out;
+    try {
+        out = backend_.call(op, Caller{req.account, req.region}, in);
+    } catch (const json::exception& e) {
+        throw AwsError("SerializationException",
+                       std::string("Unexpected value type in payload: ") + e.what(), 400);
+    }
+    Response res = aws_json::response(out, kJsonType);
+    res.headers.set("x-amzn-RequestId", req.request_id);
+    return res;
+}
+
+bool RekognitionService::quick(const RequestHead& head) const {
+    std::string op = aws_json::operation(head);
+    return op == "CreateCollection" || op == "DescribeCollection" || op == "ListCollections" ||
+           op == "DeleteCollection" || op == "ListFaces" || op == "DeleteFaces";
+}
+
+Response RekognitionService::error_response(const AwsError& err, const RequestHead& head) const {
+    return aws_json::error_response(err, head, "", kJsonType);
+}
+
+nlohmann::json RekognitionService::health() const {
+    nlohmann::json models = nlohmann::json::object();
+    for (const auto& [name, state] : backend_.engine().status()) models[name] = state;
+    return {{"models", models}};
+}
+
+}  // namespace fogbank::rekognition
