@@ -10,6 +10,8 @@ if [ "${1:-}" = "--preset" ]; then preset=$2; fi
 bash tests/setup.sh
 cmake --preset "$preset" -DFOGBANK_TESTS=ON >/dev/null
 cmake --build --preset "$preset"
+# Rekognition's models: fetched from the npm registry and converted once; a no-op when present.
+"build/$preset/fogbank" models fetch
 ctest --preset "$preset"
 
 export FOGBANK_BIN="$PWD/build/$preset/fogbank"

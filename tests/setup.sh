@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what fogbank needs to build and what its tests drive it with, on Debian 12:
-# the toolchain and libraries (Debian packages), the AWS CLI, boto3 and pytest (Debian
-# packages), and the AWS SDK for JavaScript v3 (npm, pinned by package-lock.json).
+# the toolchain and libraries (Debian packages), npm (for `fogbank models fetch`), the AWS CLI,
+# boto3 and pytest (Debian packages), and the AWS SDK for JavaScript v3 (npm, pinned by
+# package-lock.json).
 # Idempotent: a second run installs nothing new. Pass --server-only to skip test clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,11 +11,17 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 build_pkgs=(build-essential cmake ninja-build pkg-config libboost1.81-dev libsqlite3-dev libssl-dev zlib1g-dev
             nlohmann-json3-dev libyaml-cpp-dev libpugixml-dev libspdlog-dev libcli11-dev libgtest-dev)
-test_pkgs=(python3 python3-boto3 python3-pytest awscli curl ca-certificates)
-pkgs=("${build_pkgs[@]}")
+# Rekognition: OpenCV, dlib and its landmark model, Tesseract and its English model; and what
+# `fogbank models fetch` converts the npm-hosted models with (python3-onnx, numpy, yaml).
+vision_pkgs=(libopencv-dev libdlib-dev libdlib-data libtesseract-dev tesseract-ocr-eng
+             python3 python3-onnx python3-numpy python3-yaml)
+# python3-opencv renders the text images the DetectText tests read.
+test_pkgs=(python3-boto3 python3-pytest python3-opencv awscli curl ca-certificates)
+pkgs=("${build_pkgs[@]}" "${vision_pkgs[@]}")
+# npm fetches the models (and, for the tests, the AWS SDK for JavaScript).
+command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 if [ "${1:-}" != "--server-only" ]; then
   pkgs+=("${test_pkgs[@]}")
-  command -v node >/dev/null 2>&1 || pkgs+=(nodejs npm)
 fi
 
 missing=()

@@ -20,6 +20,8 @@ import pytest
 from botocore.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# Photos with known contents (tests/fixtures/README.md says what each holds and where from).
+FIXTURES = ROOT / "tests" / "fixtures"
 BINARY = pathlib.Path(os.environ.get("FOGBANK_BIN", ROOT / "build" / "release" / "fogbank"))
 AWS_CLI = os.environ.get("FOGBANK_AWS_CLI", "/usr/bin/aws")
 ACCESS_KEY = "AKIDFOGBANKTEST"
@@ -188,3 +190,12 @@ def create_table(ddb, name, hash_key=("id", "S"), range_key=None, **kw):
     return ddb.create_table(TableName=name, KeySchema=schema,
                             AttributeDefinitions=[{"AttributeName": k, "AttributeType": t}
                                                   for k, t in defs.items()], **kw)
+
+
+@pytest.fixture
+def rek(server):
+    return make_client(server, "rekognition")
+
+
+def fixture_bytes(relative):
+    return (FIXTURES / relative).read_bytes()

@@ -1,0 +1,87 @@
+"""DetectFaces and CompareFaces on photos of known people (tests/fixtures/faces), via boto3."""
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_of, fixture_bytes
+
+
+def image(relative):
+    return {"Bytes": fixture_bytes(relative)}
+
+
+@pytest.mark.parametrize("photo,count", [
+    ("faces/test/obama1.jpg", 1),
+    ("faces/test/alex_lacamoire1.jpg", 1),
+    ("faces/test/obama_small.jpg", 1),
+    ("faces/test/kit_with_rose.jpg", 2),
+    ("faces/test/obama_and_biden.jpg", 2),
+    ("faces/test/two_people.jpg", 2),
+    ("objects/eagle.jpg", 0),
+    ("objects/giraffe.jpg", 0),
+])
+def test_faces_counted(rek, photo, count):
+    assert len(rek.detect_faces(Image=image(photo))["FaceDetails"]) == count
+
+
+def test_default_face_detail(rek):
+    faces = rek.detect_faces(Image=image("faces/test/obama1.jpg"))["FaceDetails"]
+    face = faces[0]
+    assert set(face) == {"BoundingBox", "Landmarks", "Pose", "Quality", "Confidence"}
+    assert face["Confidence"] > 99
+    box = face["BoundingBox"]
+    marks = {m["Type"]: m for m in face["Landmarks"]}
+    assert set(marks) == {"eyeLeft", "eyeRight", "nose", "mouthLeft", "mouthRight"}
+    for m in marks.values():
+        assert box["Left"] <= m["X"] <= box["Left"] + box["Width"]
+        assert box["Top"] <= m["Y"] <= box["Top"] + box["Height"]
+    assert marks["eyeLeft"]["X"] < marks["nose"]["X"] < marks["eyeRight"]["X"]
+    assert marks["eyeLeft"]["Y"] < marks["nose"]["Y"] < marks["mouthLeft"]["Y"]
+    assert all(-180 <= face["Pose"][k] <= 180 for k in ("Roll", "Yaw", "Pitch"))
+    assert abs(face["Pose"]["Roll"]) < 20  # an upright portrait
+    assert 0 < face["Quality"]["Brightness"] < 100 and 0 < face["Quality"]["Sharpness"] <= 100
+
+
+def test_all_attributes(rek):
+    face = rek.detect_faces(Image=image("faces/test/obama1.jpg"), Attributes=["ALL"])["FaceDetails"][0]
+    assert len(face["Landmarks"]) == 30
+    assert face["EyesOpen"]["Value"] is True and face["EyesOpen"]["Confidence"] > 50
+    assert set(face["MouthOpen"]) == {"Value", "Confidence"}
+
+
+def test_faces_left_to_right_and_deterministic(rek):
+    first = rek.detect_faces(Image=image("faces/test/two_people.jpg"))
+    second = rek.detect_faces(Image=image("faces/test/two_people.jpg"))
+    first.pop("ResponseMetadata")
+    second.pop("ResponseMetadata")
+    assert first == second
+
+
+def test_compare_faces(rek):
+    same = rek.compare_faces(SourceImage=image("faces/train/obama/obama.jpg"),
+                             TargetImage=image("faces/test/obama1.jpg"))
+    assert len(same["FaceMatches"]) == 1 and same["UnmatchedFaces"] == []
+    assert same["FaceMatches"][0]["Similarity"] >= 90
+    assert same["SourceImageFace"]["Confidence"] > 90
+    # Obama is the left face of two_people.jpg; Biden on the right stays unmatched.
+    pair = rek.compare_faces(SourceImage=image("faces/train/obama/obama2.jpg"),
+                             TargetImage=image("faces/test/two_people.jpg"))
+    assert len(pair["FaceMatches"]) == 1 and len(pair["UnmatchedFaces"]) == 1
+    assert pair["FaceMatches"][0]["Face"]["BoundingBox"]["Left"] < pair["UnmatchedFaces"][0]["BoundingBox"]["Left"]
+    other = rek.compare_faces(SourceImage=image("faces/train/biden/biden.jpg"),
+                              TargetImage=image("faces/test/alex_lacamoire1.jpg"))
+    assert other["FaceMatches"] == [] and len(other["UnmatchedFaces"]) == 1
+    low = rek.compare_faces(SourceImage=image("faces/train/biden/biden.jpg"),
+                            TargetImage=image("faces/test/alex_lacamoire1.jpg"), SimilarityThreshold=0)
+    assert len(low["FaceMatches"]) == 1 and low["FaceMatches"][0]["Similarity"] < 50
+
+
+def test_compare_faces_needs_faces(rek):
+    with pytest.raises(ClientError) as e:
+        rek.compare_faces(SourceImage=image("objects/eagle.jpg"), TargetImage=image("faces/test/obama1.jpg"))
+    assert error_of(e) == ("InvalidParameterException", 400)
+    with pytest.raises(ClientError) as e:
+        rek.compare_faces(SourceImage=image("faces/test/obama1.jpg"), TargetImage=image("objects/eagle.jpg"))
+    assert error_of(e) == ("InvalidParameterException", 400)
+    with pytest.raises(ClientError) as e:
+        rek.compare_faces(SourceImage={"Bytes": b"not an image"}, TargetImage=image("faces/test/obama1.jpg"))
+    assert error_of(e) == ("InvalidImageFormatException", 400)

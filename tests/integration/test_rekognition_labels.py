@@ -1,0 +1,147 @@
+"""DetectLabels on photos with known contents (tests/fixtures/objects), through boto3."""
+import os
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import error_of, fixture_bytes, make_client
+
+
+def labels_of(resp):
+    return {label["Name"]: label for label in resp["Labels"]}
+
+
+def detect(rek, name, **kw):
+    return rek.detect_labels(Image={"Bytes": fixture_bytes("objects/" + name)}, **kw)
+
+
+@pytest.mark.parametrize("photo,expected", [
+    ("dog.jpg", {"Dog", "Bicycle", "Car"}),
+    ("giraffe.jpg", {"Giraffe", "Zebra"}),
+    ("eagle.jpg", {"Bird"}),
+    ("horses.jpg", {"Horse"}),
+    ("person.jpg", {"Person", "Dog", "Horse"}),
+    ("kite.jpg", {"Kite", "Person"}),
+])
+def test_known_objects_are_found(rek, photo, expected):
+    found = labels_of(detect(rek, photo))
+    assert expected <= set(found), sorted(found)
+    for name in expected:
+        label = found[name]
+        assert label["Confidence"] >= 55
+        assert label["Instances"], name
+        for inst in label["Instances"]:
+            box = inst["BoundingBox"]
+            assert 0 <= box["Left"] <= 1 and 0 <= box["Top"] <= 1
+            assert 0 < box["Width"] <= 1 and 0 < box["Height"] <= 1
+            assert box["Left"] + box["Width"] <= 1.0001 and box["Top"] + box["Height"] <= 1.0001
+
+
+def test_clear_car_is_above_90_with_rekognition_hierarchy(rek):
+    resp = detect(rek, "dog.jpg")
+    assert resp["LabelModelVersion"] == "3.0"
+    found = labels_of(resp)
+    car = found["Car"]
+    assert car["Confidence"] >= 90
+    assert [p["Name"] for p in car["Parents"]] == ["Transportation", "Vehicle"]
+    assert {"Name": "Automobile"} in car["Aliases"]
+    assert car["Categories"] == [{"Name": "Vehicles and Automotive"}]
+    # Ancestors are labels of their own, as confident as their most confident child.
+    assert found["Vehicle"]["Confidence"] >= car["Confidence"]
+    assert found["Vehicle"]["Parents"] == [{"Name": "Transportation"}]
+    assert found["Vehicle"]["Instances"] == []
+    assert "Transportation" in found
+    # The car is in the upper right of the photo, the dog lower left.
+    car_box = car["Instances"][0]["BoundingBox"]
+    dog_box = found["Dog"]["Instances"][0]["BoundingBox"]
+    assert car_box["Left"] > 0.5 and car_box["Top"] < 0.3
+    assert dog_box["Left"] < 0.3 and dog_box["Top"] > 0.3
+    # Most confident first.
+    confidences = [label["Confidence"] for label in resp["Labels"]]
+    assert confidences == sorted(confidences, reverse=True)
+
+
+def test_instances_counted(rek):
+    horses = labels_of(detect(rek, "horses.jpg"))["Horse"]
+    assert len(horses["Instances"]) >= 4
+    people = labels_of(detect(rek, "kite.jpg"))["Person"]
+    assert len(people["Instances"]) >= 5
+
+
+def test_min_confidence_max_labels_and_filters(rek):
+    everything = detect(rek, "dog.jpg", MinConfidence=0)["Labels"]
+    strict = detect(rek, "dog.jpg", MinConfidence=95)["Labels"]
+    assert strict and len(strict) < len(everything)
+    assert all(label["Confidence"] >= 95 for label in strict)
+    for label in strict:
+        assert all(i["Confidence"] >= 95 for i in label["Instances"])
+    assert len(detect(rek, "dog.jpg", MaxLabels=2)["Labels"]) == 2
+    only = detect(rek, "dog.jpg", Settings={"GeneralLabels": {"LabelInclusionFilters": ["Dog"]}})
+    assert [label["Name"] for label in only["Labels"]] == ["Dog"]
+    animals = detect(rek, "person.jpg", Settings={
+        "GeneralLabels": {"LabelCategoryInclusionFilters": ["Animals and Pets"]}})
+    assert "Person" not in labels_of(animals) and "Dog" in labels_of(animals)
+
+
+def test_blank_image_has_no_labels(rek):
+    cv2 = pytest.importorskip("cv2")
+    import numpy as np
+    blank = np.full((480, 640, 3), 200, np.uint8)
+    ok, png = cv2.imencode(".png", blank)
+    assert rek.detect_labels(Image={"Bytes": png.tobytes()})["Labels"] == []
+
+
+def test_s3_object_input_and_determinism(rek, s3):
+    s3.create_bucket(Bucket="photos")
+    s3.put_object(Bucket="photos", Key="in/dog.jpg", Body=fixture_bytes("objects/dog.jpg"))
+    by_s3 = rek.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "in/dog.jpg"}})
+    by_bytes = detect(rek, "dog.jpg")
+    again = detect(rek, "dog.jpg")
+    for r in (by_s3, by_bytes, again):
+        r.pop("ResponseMetadata")
+    assert by_s3 == by_bytes == again
+
+
+def test_bad_images(rek, s3):
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"Bytes": b"this is not an image at all"})
+    assert error_of(e) == ("InvalidImageFormatException", 400)
+    # A JPEG cut short decodes to nothing.
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"Bytes": fixture_bytes("objects/dog.jpg")[:200]})
+    assert error_of(e) == ("InvalidImageFormatException", 400)
+    # GIF is not a format Rekognition reads.
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"Bytes": b"GIF89a" + b"\0" * 100})
+    assert error_of(e) == ("InvalidImageFormatException", 400)
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"Bytes": b"\xff\xd8\xff" + os.urandom(5 * 1024 * 1024)})
+    assert error_of(e) == ("ImageTooLargeException", 400)
+    s3.create_bucket(Bucket="photos")
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "missing.jpg"}})
+    assert error_of(e) == ("InvalidS3ObjectException", 400)
+    s3.put_object(Bucket="photos", Key="big.jpg", Body=b"\xff\xd8\xff" + b"\0" * (15 * 1024 * 1024 + 1))
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "big.jpg"}})
+    assert error_of(e) == ("ImageTooLargeException", 400)
+
+
+def test_invalid_parameters(server):
+    raw = make_client(server, "rekognition", parameter_validation=False)
+    image = {"Bytes": fixture_bytes("objects/eagle.jpg")}
+    with pytest.raises(ClientError) as e:
+        raw.detect_labels()
+    assert error_of(e) == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        raw.detect_labels(Image=image, MinConfidence=101)
+    assert error_of(e) == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        raw.detect_labels(Image=image, MaxLabels=-1)
+    assert error_of(e) == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
+        raw.detect_labels(Image={"Bytes": image["Bytes"], "S3Object": {"Bucket": "b", "Name": "k"}})
+    assert error_of(e) == ("InvalidParameterException", 400)
+    with pytest.raises(ClientError) as e:
+        raw.detect_labels(Image={})
+    assert error_of(e) == ("InvalidParameterException", 400)
