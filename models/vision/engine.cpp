@@ -57,6 +57,13 @@ Descriptor Engine::embed_face(const cv::Mat& bgr, const Face& face) {
     return m.embed(bgr, face);
 }
 
+std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
+    auto& detector = load(text_detector_, "text_detection");
+    auto& reader = load(text_reader_, "text_recognition");
+    Slot slot(slots_);
+    return reader.read(bgr, detector.detect(bgr));
+}
+
 std::map<std::string, std::string> Engine::status() const {
     std::lock_guard lock(load_mu_);
     std::map<std::string, std::string> out;
@@ -64,6 +71,8 @@ std::map<std::string, std::string> Engine::status() const {
     if (objects_) out["objects"] = "loaded";
     if (faces_) out["face_landmarks"] = "loaded";
     if (embedder_) out["face_embedding"] = "loaded";
+    if (text_detector_) out["text_detection"] = "loaded";
+    if (text_reader_) out["text_recognition"] = "loaded";
     for (const auto& [name, err] : errors_) out[name] = err;
     return out;
 }

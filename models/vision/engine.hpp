@@ -16,6 +16,8 @@
 #include "models/vision/face_embedder.hpp"
 #include "models/vision/manifest.hpp"
 #include "models/vision/object_detector.hpp"
+#include "models/vision/text_detector.hpp"
+#include "models/vision/text_reader.hpp"
 
 namespace fogbank::vision {
 
@@ -30,6 +32,7 @@ class Engine {
     std::vector<Detection> detect_objects(const cv::Mat& bgr, float min_score);
     std::vector<Face> detect_faces(const cv::Mat& bgr);
     Descriptor embed_face(const cv::Mat& bgr, const Face& face);
+    std::vector<TextLine> detect_text(const cv::Mat& bgr);
 
     const Manifest& manifest() const { return manifest_; }
     // Per model: "not loaded", "loaded", or the error that stopped it loading.
@@ -47,6 +50,8 @@ class Engine {
     std::unique_ptr<ObjectDetector> objects_;
     std::unique_ptr<FaceDetector> faces_;
     std::unique_ptr<FaceEmbedder> embedder_;
+    std::unique_ptr<TextDetector> text_detector_;
+    std::unique_ptr<TextReader> text_reader_;
 };
 
 }  // namespace fogbank::vision

@@ -50,6 +50,7 @@ Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, vision::Engine&
     handlers_ = {
         {"DetectLabels", &Backend::detect_labels},
         {"DetectFaces", &Backend::detect_faces},
+        {"DetectText", &Backend::detect_text},
         {"CompareFaces", &Backend::compare_faces},
         {"CreateCollection", &Backend::create_collection},
         {"DescribeCollection", &Backend::describe_collection},

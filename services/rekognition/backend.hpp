@@ -48,6 +48,7 @@ class Backend {
 
     json detect_labels(const Caller&, const json&);
     json detect_faces(const Caller&, const json&);
+    json detect_text(const Caller&, const json&);
     json compare_faces(const Caller&, const json&);
     json create_collection(const Caller&, const json&);
     json describe_collection(const Caller&, const json&);
