@@ -44,6 +44,8 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = vision["models_dir"]; n && !n.IsNull())
             cfg.vision_models_dir = n.as<std::string>();
         if (auto n = vision["workers"]) cfg.vision_workers = n.as<unsigned>();
+        if (auto n = vision["overrides"]; n && !n.IsNull())
+            cfg.vision_overrides = n.as<std::string>();
     }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
@@ -63,6 +65,7 @@ void apply_environment(Config& cfg) {
     if (auto v = env("FOGBANK_DEFAULT_REGION")) cfg.default_region = v;
     if (auto v = env("FOGBANK_VISION_MANIFEST")) cfg.vision_manifest = v;
     if (auto v = env("FOGBANK_VISION_MODELS_DIR")) cfg.vision_models_dir = v;
+    if (auto v = env("FOGBANK_VISION_OVERRIDES")) cfg.vision_overrides = v;
     if (auto v = env("FOGBANK_VISION_WORKERS")) cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
 }
 

@@ -37,13 +37,16 @@ struct Config {
     std::string vision_manifest = FOGBANK_SOURCE_DIR "/models/manifest.yaml";
     std::string vision_models_dir = FOGBANK_SOURCE_DIR "/models/data";
     unsigned vision_workers = 0;
+    // Pinned answers for tests (services/rekognition/overrides.hpp); empty: none.
+    std::string vision_overrides;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
 void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_HOST, FOGBANK_PORT, FOGBANK_DATA_DIR, FOGBANK_IO_THREADS, FOGBANK_LOG_LEVEL,
 // FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION,
-// FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS.
+// FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS,
+// FOGBANK_VISION_OVERRIDES.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

@@ -47,6 +47,7 @@ std::string read_object(s3::Store& store, const std::string& bucket, const std::
 
 Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, vision::Engine& engine)
     : cfg_(cfg), s3_(s3), engine_(engine), collections_(db) {
+    if (!cfg.vision_overrides.empty()) overrides_ = Overrides::load(cfg.vision_overrides);
     handlers_ = {
         {"DetectLabels", &Backend::detect_labels},
         {"DetectFaces", &Backend::detect_faces},
@@ -72,6 +73,14 @@ json Backend::call(const std::string& op, const Caller& caller, const json& in) 
         // A model that cannot load (not fetched, wrong checksum): the server's fault, said so.
         throw AwsError("InternalServerError", e.what(), 500);
     }
+}
+
+const json* Backend::overridden(const std::string& op, const Caller& caller,
+                                const InputImage& img) {
+    const OverrideRule* rule = overrides_.match(op, img.s3_key, img.sha256);
+    if (!rule) return nullptr;
+    if (caller.override_rule) *caller.override_rule = rule->name;
+    return &rule->response;
 }
 
 InputImage Backend::image(const json& in, const char* member) {

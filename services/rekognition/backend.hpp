@@ -13,6 +13,7 @@
 #include "emulator/database.hpp"
 #include "models/vision/engine.hpp"
 #include "services/rekognition/collections.hpp"
+#include "services/rekognition/overrides.hpp"
 #include "services/s3/store.hpp"
 
 namespace fogbank::rekognition {
@@ -22,6 +23,8 @@ using json = nlohmann::json;
 struct Caller {
     std::string account;
     std::string region;
+    // Set to the rule's name when an override answered instead of a model.
+    std::string* override_rule = nullptr;
 };
 
 // An image from a request: decoded pixels and the SHA-256 of its bytes.
@@ -42,6 +45,8 @@ class Backend {
 
     // Reads `in[member]` (an Image: Bytes or S3Object) as Rekognition does, with its limits.
     InputImage image(const json& in, const char* member);
+    // The pinned response for this image, if an override rule matches it (and says so).
+    const json* overridden(const std::string& op, const Caller& caller, const InputImage& img);
 
   private:
     using Handler = json (Backend::*)(const Caller&, const json&);
@@ -71,6 +76,7 @@ class Backend {
     s3::Store& s3_;
     vision::Engine& engine_;
     Collections collections_;
+    Overrides overrides_;
     std::map<std::string, Handler> handlers_;
 };
 

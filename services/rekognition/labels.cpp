@@ -44,7 +44,7 @@ std::vector<std::string> string_list(const json& obj, const char* name) {
 
 }  // namespace
 
-json Backend::detect_labels(const Caller&, const json& in) {
+json Backend::detect_labels(const Caller& caller, const json& in) {
     auto max_labels = integer_member(in, "MaxLabels", 0, INT32_MAX);
     float min_conf = static_cast<float>(number_member(in, "MinConfidence", 0, 100).value_or(55));
     Filters filters;
@@ -56,6 +56,7 @@ json Backend::detect_labels(const Caller&, const json& in) {
             filters.exclude_categories = string_list(*g, "LabelCategoryExclusionFilters");
         }
     InputImage img = image(in, "Image");
+    if (const json* pinned = overridden("DetectLabels", caller, img)) return *pinned;
 
     const auto& spec = engine_.manifest().model("objects");
     // The detector is asked for everything a low threshold admits; confidences are compared

@@ -18,14 +18,16 @@ Response RekognitionService::handle(Request& req) {
                        op.empty() ? "Missing X-Amz-Target" : "Unknown operation: " + op, 400);
     json in = aws_json::parse(req);
     json out;
+    std::string override_rule;
     try {
-        out = backend_.call(op, Caller{req.account, req.region}, in);
+        out = backend_.call(op, Caller{req.account, req.region, &override_rule}, in);
     } catch (const json::exception& e) {
         throw AwsError("SerializationException",
                        std::string("Unexpected value type in payload: ") + e.what(), 400);
     }
     Response res = aws_json::response(out, kJsonType);
     res.headers.set("x-amzn-RequestId", req.request_id);
+    if (!override_rule.empty()) res.headers.set("x-fogbank-override", override_rule);
     return res;
 }
 
