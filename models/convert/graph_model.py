@@ -169,9 +169,40 @@ class _Converter:
         if op == "Mean":
             x, shape = self.tensor(inputs[0])
             axes = sorted(int(a) for a in np.atleast_1d(self.const(inputs[1])))
-            if axes != [1, 2] or not _attr(node, "keep_dims", False):
+            if axes != [1, 2]:
                 raise ValueError(f"{node['name']}: Mean over {axes} not supported")
-            return self.b.node("GlobalAveragePool", [x]), [shape[0], 1, 1, shape[3]]
+            y = self.b.node("GlobalAveragePool", [x])
+            if _attr(node, "keep_dims", False):
+                return y, [shape[0], 1, 1, shape[3]]
+            return self.b.node("Flatten", [y], axis=1), [shape[0], shape[3]]
+        if op in ("Minimum", "Maximum"):
+            # clip_by_value against a scalar constant: Clip with one bound.
+            x, shape = self.tensor(inputs[0])
+            bound = float(np.asarray(self.const(inputs[1])).reshape(-1)[0])
+            big = float(np.finfo(np.float32).max)
+            lo, hi = (-big, bound) if op == "Minimum" else (bound, big)
+            return self.b.clip(x, lo, hi), shape
+        if op == "_FusedMatMul":
+            x, shape = self.tensor(inputs[0])
+            if _attr(node, "transpose_a", False) or len(shape) != 2:
+                raise ValueError(f"{node['name']}: only [1, K] x [K, N] is supported")
+            w = np.asarray(self.const(inputs[1]), np.float32)
+            if _attr(node, "transpose_b", False):
+                w = w.T
+            fused = _attr(node, "fused_ops", [])
+            # B given as [N, K] with transB: the only layout OpenCV's Gemm import accepts.
+            gemm_in = [x, self.b.const(np.ascontiguousarray(w.T), "matmul_w")]
+            if fused and fused[0] == "BiasAdd":
+                gemm_in.append(self.b.const(np.asarray(self.const(inputs[2]), np.float32), "matmul_b"))
+            y = self.b.node("Gemm", gemm_in, transB=1)
+            for extra in fused[1:]:
+                if extra != "Relu":
+                    raise ValueError(f"{node['name']}: fused op {extra} not supported")
+                y = self.b.node("Relu", [y])
+            return y, [shape[0], w.shape[1]]
+        if op == "Softmax":
+            x, shape = self.tensor(inputs[0])
+            return self.b.node("Softmax", [x], axis=len(shape) - 1), shape
         if op == "ConcatV2":
             axis = int(self.const(inputs[-1]))
             parts = [self.tensor(i) for i in inputs[:-1]]
@@ -221,11 +252,12 @@ def convert(model_json_path, outputs, name=None):
         raise ValueError("expected exactly one input")
     ph = placeholders[0]
     dims = [int(d["size"]) for d in ph["attr"]["shape"]["shape"]["dim"]]
-    dims[0] = 1
+    dims[0] = 1  # a batch of one, whatever the graph allowed
     conv.b.input("input", [dims[0], dims[3], dims[1], dims[2]])
     conv.done[ph["name"]] = ("input", dims)
     for out in outputs:
         tensor, shape = conv.tensor(out)
         onnx_shape = [shape[0], shape[3], shape[1], shape[2]] if len(shape) == 4 else shape
-        conv.b.output(tensor, out.split("/")[-1], onnx_shape)
+        conv.b.output(tensor, out.split("/")[0] if len(shape) == 2 else out.split("/")[-1],
+                      onnx_shape)
     return conv.b.model()

@@ -57,6 +57,12 @@ Descriptor Engine::embed_face(const cv::Mat& bgr, const Face& face) {
     return m.embed(bgr, face);
 }
 
+AgeGender Engine::face_attributes(const cv::Mat& bgr, const Face& face) {
+    auto& m = load(attributes_, "face_attributes");
+    Slot slot(slots_);
+    return m.estimate(bgr, face);
+}
+
 std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
     auto& detector = load(text_detector_, "text_detection");
     auto& reader = load(text_reader_, "text_recognition");
@@ -71,6 +77,7 @@ std::map<std::string, std::string> Engine::status() const {
     if (objects_) out["objects"] = "loaded";
     if (faces_) out["face_landmarks"] = "loaded";
     if (embedder_) out["face_embedding"] = "loaded";
+    if (attributes_) out["face_attributes"] = "loaded";
     if (text_detector_) out["text_detection"] = "loaded";
     if (text_reader_) out["text_recognition"] = "loaded";
     for (const auto& [name, err] : errors_) out[name] = err;

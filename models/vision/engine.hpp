@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/face_embedder.hpp"
 #include "models/vision/manifest.hpp"
@@ -32,6 +33,7 @@ class Engine {
     std::vector<Detection> detect_objects(const cv::Mat& bgr, float min_score);
     std::vector<Face> detect_faces(const cv::Mat& bgr);
     Descriptor embed_face(const cv::Mat& bgr, const Face& face);
+    AgeGender face_attributes(const cv::Mat& bgr, const Face& face);
     std::vector<TextLine> detect_text(const cv::Mat& bgr);
 
     const Manifest& manifest() const { return manifest_; }
@@ -50,6 +52,7 @@ class Engine {
     std::unique_ptr<ObjectDetector> objects_;
     std::unique_ptr<FaceDetector> faces_;
     std::unique_ptr<FaceEmbedder> embedder_;
+    std::unique_ptr<FaceAttributes> attributes_;
     std::unique_ptr<TextDetector> text_detector_;
     std::unique_ptr<TextReader> text_reader_;
 };

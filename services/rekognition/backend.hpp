@@ -67,6 +67,9 @@ class Backend {
 
     CollectionKey collection_key(const Caller& c, const json& in);
     CollectionRecord existing_collection(const CollectionKey& k);
+    // The age and gender estimate when Attributes ALL asks for it.
+    std::optional<vision::AgeGender> attributes_if(bool all, const cv::Mat& bgr,
+                                                   const vision::Face& f);
     // Rekognition's 0-100 similarity for a descriptor distance (the manifest's calibration).
     float similarity(float distance) const;
     json search(const CollectionKey& k, const vision::Descriptor& probe, const json& in,

@@ -126,7 +126,7 @@ json Backend::index_faces(const Caller& caller, const json& in) {
         std::string reason = static_cast<int64_t>(added.size()) >= max_faces
                                  ? "EXCEEDS_MAX_FACES"
                                  : quality_reason(filter, img.bgr, f);
-        json detail = face_detail(img.bgr, f, all);
+        json detail = face_detail(img.bgr, f, attributes_if(all, img.bgr, f));
         if (!reason.empty()) {
             unindexed.push_back({{"Reasons", json::array({reason})}, {"FaceDetail", detail}});
             continue;

@@ -142,12 +142,17 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
     return m;
 }
 
-json face_detail(const cv::Mat& bgr, const vision::Face& f, bool all) {
+json face_detail(const cv::Mat& bgr, const vision::Face& f,
+                 const std::optional<vision::AgeGender>& all) {
     json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
-              {"Landmarks", landmarks(f, bgr.size(), all)}};
+              {"Landmarks", landmarks(f, bgr.size(), all.has_value())}};
     d.update(quality_and_pose(measure(bgr, f)));
     d["Confidence"] = num(face_confidence(f));
     if (all) {
+        d["AgeRange"] = {{"Low", all->age_low}, {"High", all->age_high}};
+        bool male = all->male >= 0.5f;
+        d["Gender"] = {{"Value", male ? "Male" : "Female"},
+                       {"Confidence", num(100.0 * (male ? all->male : 1.0f - all->male))}};
         float ear = (eye_ratio(f, 36) + eye_ratio(f, 42)) / 2.0f;
         d["EyesOpen"] = boolean(ear, 0.2f, 0.05f);
         // Inner lip gap over mouth width.

@@ -8,6 +8,9 @@
 
 #include <opencv2/core.hpp>
 
+#include <optional>
+
+#include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
 
 namespace fogbank::rekognition {
@@ -23,8 +26,10 @@ struct FaceMeasures {
 };
 FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f);
 
-// all: Attributes ["ALL"]: every landmark and the attributes fogbank measures.
-nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f, bool all);
+// With `all` (Attributes ["ALL"], carrying the face's estimated age and gender): every landmark
+// and every attribute fogbank measures; without, Rekognition's DEFAULT set.
+nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f,
+                           const std::optional<vision::AgeGender>& all);
 // CompareFaces' ComparedFace: BoundingBox, Confidence, Landmarks, Pose, Quality.
 nlohmann::json compared_face(const cv::Mat& bgr, const vision::Face& f);
 

@@ -48,8 +48,15 @@ json Backend::detect_faces(const Caller& caller, const json& in) {
     auto faces = engine_.detect_faces(img.bgr);
     if (faces.size() > kMaxDetectedFaces) faces.resize(kMaxDetectedFaces);
     json details = json::array();
-    for (const auto& f : faces) details.push_back(face_detail(img.bgr, f, all));
+    for (const auto& f : faces)
+        details.push_back(face_detail(img.bgr, f, attributes_if(all, img.bgr, f)));
     return {{"FaceDetails", details}};
+}
+
+std::optional<vision::AgeGender> Backend::attributes_if(bool all, const cv::Mat& bgr,
+                                                        const vision::Face& f) {
+    if (!all) return std::nullopt;
+    return engine_.face_attributes(bgr, f);
 }
 
 float Backend::similarity(float distance) const {

@@ -46,6 +46,22 @@ def test_all_attributes(rek):
     assert len(face["Landmarks"]) == 30
     assert face["EyesOpen"]["Value"] is True and face["EyesOpen"]["Confidence"] > 50
     assert set(face["MouthOpen"]) == {"Value", "Confidence"}
+    assert face["Gender"]["Value"] == "Male" and face["Gender"]["Confidence"] > 80
+    assert 10 <= face["AgeRange"]["Low"] < face["AgeRange"]["High"] <= 90
+
+
+def test_gender_of_each_known_person(rek):
+    for photo, gender in [("faces/train/rose_leslie/img1.jpg", "Female"),
+                          ("faces/train/rose_leslie/img2.jpg", "Female"),
+                          ("faces/train/biden/biden.jpg", "Male"),
+                          ("faces/train/kit_harington/john1.jpeg", "Male"),
+                          ("faces/train/alex_lacamoire/img1.jpg", "Male")]:
+        face = rek.detect_faces(Image=image(photo), Attributes=["ALL"])["FaceDetails"][0]
+        assert face["Gender"]["Value"] == gender, photo
+    # Joe Biden reads older than Kit Harington.
+    biden = rek.detect_faces(Image=image("faces/train/biden/biden.jpg"), Attributes=["ALL"])["FaceDetails"][0]
+    kit = rek.detect_faces(Image=image("faces/train/kit_harington/john1.jpeg"), Attributes=["ALL"])["FaceDetails"][0]
+    assert biden["AgeRange"]["High"] > kit["AgeRange"]["High"]
 
 
 def test_faces_left_to_right_and_deterministic(rek):
