@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: set up, build, GoogleTest units (ctest), then the integration tests,
+# The whole test suite: set up, build, fetch the models, GoogleTest units (ctest), then the
+# integration tests and the reference pipelines,
 # which start the real fogbank binary and drive it with the AWS CLI, boto3 and the AWS SDK
 # for JavaScript v3.  Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
@@ -21,3 +22,6 @@ if [ "$preset" = asan ]; then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+# The reference pipelines (../shared/PIPELINES.md) end to end; a separate run, since their
+# conftest re-exports the integration fixtures under the same module name.
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/pipelines
