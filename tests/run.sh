@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up, build, fetch the models, GoogleTest units (ctest), then the
-# integration tests and the reference pipelines,
-# which start the real fogbank binary and drive it with the AWS CLI, boto3 and the AWS SDK
-# for JavaScript v3.  Usage: tests/run.sh [--preset release|asan]
+# integration tests and the reference pipelines, which start the real fogbank binary and drive
+# it with the AWS CLI, boto3 and the AWS SDK for JavaScript v3.
+# Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=release

@@ -190,7 +190,8 @@ json Backend::search(const CollectionKey& k, const vision::Descriptor& probe, co
                      const std::string& exclude_face_id) {
     float threshold =
         static_cast<float>(number_member(in, "FaceMatchThreshold", 0, 100).value_or(80));
-    size_t max_faces = static_cast<size_t>(integer_member(in, "MaxFaces", 1, 4096).value_or(80));
+    // Without MaxFaces, every face above the threshold.
+    size_t max_faces = static_cast<size_t>(integer_member(in, "MaxFaces", 1, 4096).value_or(4096));
     struct Match {
         float similarity;
         const FaceRecord* face;

@@ -10,6 +10,14 @@ constexpr std::string_view kJsonType = "application/x-amz-json-1.1";
 
 }  // namespace
 
+BodyPlan RekognitionService::body_plan(const RequestHead&) const {
+    // A body too large to hold even a 5 MB image in base64 is an image that is too large.
+    BodyPlan plan;
+    plan.max_size = 16 * 1024 * 1024;
+    plan.too_large = AwsError("ImageTooLargeException", "Image size is too large.", 400);
+    return plan;
+}
+
 Response RekognitionService::handle(Request& req) {
     std::string op = aws_json::operation(req);
     req.operation = op;

@@ -16,6 +16,7 @@ class RekognitionService : public Service {
     RekognitionService(const Config& cfg, Database& db, s3::Store& s3, vision::Engine& engine)
         : backend_(cfg, db, s3, engine) {}
     std::string_view name() const override { return "rekognition"; }
+    BodyPlan body_plan(const RequestHead& head) const override;
     Response handle(Request& req) override;
     bool quick(const RequestHead& head) const override;
     Response error_response(const AwsError& err, const RequestHead& head) const override;

@@ -117,6 +117,10 @@ def test_bad_images(rek, s3):
     with pytest.raises(ClientError) as e:
         rek.detect_labels(Image={"Bytes": b"\xff\xd8\xff" + os.urandom(5 * 1024 * 1024)})
     assert error_of(e) == ("ImageTooLargeException", 400)
+    # So large that even the request body is over the limit.
+    with pytest.raises(ClientError) as e:
+        rek.detect_labels(Image={"Bytes": b"\xff\xd8\xff" + os.urandom(13 * 1024 * 1024)})
+    assert error_of(e) == ("ImageTooLargeException", 400)
     s3.create_bucket(Bucket="photos")
     with pytest.raises(ClientError) as e:
         rek.detect_labels(Image={"S3Object": {"Bucket": "photos", "Name": "missing.jpg"}})
