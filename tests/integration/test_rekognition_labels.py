@@ -1,10 +1,12 @@
 """DetectLabels on photos with known contents (tests/fixtures/objects), through boto3."""
+import json
 import os
+import urllib.request
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_of, fixture_bytes, make_client
+from conftest import Server, cli_json, error_of, fixture_bytes, make_client
 
 
 def labels_of(resp):
@@ -149,3 +151,39 @@ def test_invalid_parameters(server):
     with pytest.raises(ClientError) as e:
         raw.detect_labels(Image={})
     assert error_of(e) == ("InvalidParameterException", 400)
+
+
+def test_cli_and_health(server, s3, tmp_path):
+    s3.create_bucket(Bucket="cli-photos")
+    s3.put_object(Bucket="cli-photos", Key="eagle.jpg", Body=fixture_bytes("objects/eagle.jpg"))
+    out = cli_json(server, "rekognition", "detect-labels", "--image",
+                   '{"S3Object":{"Bucket":"cli-photos","Name":"eagle.jpg"}}', "--max-labels", "5")
+    assert "Bird" in [label["Name"] for label in out["Labels"]]
+    photo = tmp_path / "eagle.jpg"
+    photo.write_bytes(fixture_bytes("objects/eagle.jpg"))
+    out = cli_json(server, "rekognition", "detect-labels", "--image-bytes", f"fileb://{photo}")
+    assert "Bird" in [label["Name"] for label in out["Labels"]]
+    with urllib.request.urlopen(server.url + "/_fogbank/health") as r:
+        health = json.loads(r.read())
+    assert health["services"]["rekognition"] == "running"
+    assert health["details"]["rekognition"]["models"]["objects"] == "loaded"
+
+
+def test_missing_models_are_a_clear_server_error(tmp_path):
+    srv = Server(env={"FOGBANK_VISION_MODELS_DIR": str(tmp_path / "no-models")})
+    try:
+        rek = make_client(srv, "rekognition")
+        with pytest.raises(ClientError) as e:
+            rek.detect_labels(Image={"Bytes": fixture_bytes("objects/eagle.jpg")})
+        assert error_of(e) == ("InternalServerError", 500)
+        assert "fogbank models fetch" in str(e.value)
+        # Bad input is still judged before any model is needed, and the server stays up.
+        with pytest.raises(ClientError) as e:
+            rek.detect_labels(Image={"Bytes": b"not an image"})
+        assert error_of(e) == ("InvalidImageFormatException", 400)
+        assert rek.create_collection(CollectionId="fine")["StatusCode"] == 200
+        with urllib.request.urlopen(srv.url + "/_fogbank/health") as r:
+            models = json.loads(r.read())["details"]["rekognition"]["models"]
+        assert "fogbank models fetch" in models["objects"]
+    finally:
+        srv.cleanup()
