@@ -40,7 +40,8 @@ void apply_config_file(Config& cfg, const std::string& path) {
         }
     }
     if (auto vision = root["vision"]) {
-        if (auto n = vision["manifest"]; n && !n.IsNull()) cfg.vision_manifest = n.as<std::string>();
+        if (auto n = vision["manifest"]; n && !n.IsNull())
+            cfg.vision_manifest = n.as<std::string>();
         if (auto n = vision["models_dir"]; n && !n.IsNull())
             cfg.vision_models_dir = n.as<std::string>();
         if (auto n = vision["workers"]) cfg.vision_workers = n.as<unsigned>();
@@ -66,7 +67,8 @@ void apply_environment(Config& cfg) {
     if (auto v = env("FOGBANK_VISION_MANIFEST")) cfg.vision_manifest = v;
     if (auto v = env("FOGBANK_VISION_MODELS_DIR")) cfg.vision_models_dir = v;
     if (auto v = env("FOGBANK_VISION_OVERRIDES")) cfg.vision_overrides = v;
-    if (auto v = env("FOGBANK_VISION_WORKERS")) cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_VISION_WORKERS"))
+        cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
 }
 
 }  // namespace fogbank

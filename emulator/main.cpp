@@ -8,9 +8,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <thread>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "emulator/admin.hpp"
 #include "emulator/blob_store.hpp"
@@ -106,12 +106,13 @@ int main(int argc, char** argv) {
         // The fetch and the converters are Python (Debian's python3-onnx and numpy): they run
         // once at set-up, never in the server.
         std::string script = FOGBANK_SOURCE_DIR "/models/fetch.py";
-        std::vector<std::string> args = {"/usr/bin/python3", script, "--manifest",
-                                         fetch_manifest.empty() ? cfg.vision_manifest : fetch_manifest,
-                                         "--dest",
-                                         fetch_dest.empty() ? cfg.vision_models_dir : fetch_dest};
+        std::vector<std::string> args = {
+            "/usr/bin/python3", script,
+            "--manifest",       fetch_manifest.empty() ? cfg.vision_manifest : fetch_manifest,
+            "--dest",           fetch_dest.empty() ? cfg.vision_models_dir : fetch_dest};
         std::vector<char*> argv_exec;
-        for (auto& a : args) argv_exec.push_back(a.data());
+        for (auto& a : args)
+            argv_exec.push_back(a.data());
         argv_exec.push_back(nullptr);
         ::execv(argv_exec[0], argv_exec.data());
         std::cerr << "fogbank: cannot run " << argv_exec[0] << ": " << std::strerror(errno) << "\n";

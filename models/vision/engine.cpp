@@ -73,14 +73,16 @@ std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
 std::map<std::string, std::string> Engine::status() const {
     std::lock_guard lock(load_mu_);
     std::map<std::string, std::string> out;
-    for (const auto& [name, spec] : manifest_.models()) out[name] = "not loaded";
+    for (const auto& [name, spec] : manifest_.models())
+        out[name] = "not loaded";
     if (objects_) out["objects"] = "loaded";
     if (faces_) out["face_landmarks"] = "loaded";
     if (embedder_) out["face_embedding"] = "loaded";
     if (attributes_) out["face_attributes"] = "loaded";
     if (text_detector_) out["text_detection"] = "loaded";
     if (text_reader_) out["text_recognition"] = "loaded";
-    for (const auto& [name, err] : errors_) out[name] = err;
+    for (const auto& [name, err] : errors_)
+        out[name] = err;
     return out;
 }
 

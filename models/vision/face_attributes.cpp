@@ -2,8 +2,6 @@
 
 #include <opencv2/imgproc.hpp>
 
-#include <stdexcept>
-
 namespace fogbank::vision {
 
 namespace {
@@ -12,30 +10,20 @@ constexpr float kCropScale = 1.3f;
 
 }  // namespace
 
-FaceAttributes::FaceAttributes(const ModelSpec& spec) : spec_(spec) {
-    if (spec.format != "faceres")
-        throw std::runtime_error("model " + spec.name + ": format '" + spec.format +
-                                 "' is not a face attribute model fogbank can run (faceres)");
-    check_model_file(spec);
-    net_ = cv::dnn::readNetFromONNX(spec.file.string());
-}
+FaceAttributes::FaceAttributes(const ModelSpec& spec) : model_(spec, "faceres") {}
 
 AgeGender FaceAttributes::estimate(const cv::Mat& bgr, const Face& face) {
-    const float size = static_cast<float>(spec_.width);
+    const ModelSpec& spec = model_.spec();
+    const float size = static_cast<float>(spec.width);
     float cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
     float side = std::max(face.box.width, face.box.height) * kCropScale;
     float k = size / side;
     cv::Mat m = (cv::Mat_<double>(2, 3) << k, 0, size / 2 - cx * k, 0, k, size / 2 - cy * k);
     cv::Mat crop;
-    cv::warpAffine(bgr, crop, m, cv::Size(spec_.width, spec_.height), cv::INTER_LINEAR,
+    cv::warpAffine(bgr, crop, m, cv::Size(spec.width, spec.height), cv::INTER_LINEAR,
                    cv::BORDER_REPLICATE);
     cv::Mat blob = cv::dnn::blobFromImage(crop, 1.0, cv::Size(), cv::Scalar(), true, false);
-    std::vector<cv::Mat> outs;
-    {
-        std::lock_guard lock(mu_);
-        net_.setInput(blob);
-        net_.forward(outs, std::vector<cv::String>{"gender_pred", "age_pred"});
-    }
+    std::vector<cv::Mat> outs = model_.run(blob, {"gender_pred", "age_pred"});
     AgeGender out;
     out.male = outs[0].ptr<float>()[0];
     const float* ages = outs[1].ptr<float>();

@@ -4,18 +4,15 @@
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
-
-#include <mutex>
 
 #include "models/vision/face_detector.hpp"
-#include "models/vision/manifest.hpp"
+#include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
 struct AgeGender {
-    float male = 0;         // probability, 0..1
-    int age_low = 0;        // the 10th and 90th percentiles of the age distribution
+    float male = 0;   // probability, 0..1
+    int age_low = 0;  // the 10th and 90th percentiles of the age distribution
     int age_high = 0;
 };
 
@@ -25,9 +22,7 @@ class FaceAttributes {
     AgeGender estimate(const cv::Mat& bgr, const Face& face);
 
   private:
-    ModelSpec spec_;
-    std::mutex mu_;
-    cv::dnn::Net net_;
+    OnnxModel model_;
 };
 
 }  // namespace fogbank::vision

@@ -15,8 +15,8 @@
 namespace fogbank::vision {
 
 struct Face {
-    cv::Rect2f box;  // pixels of the original image
-    float score = 0;  // the detector's SVM margin; > 0 is a face
+    cv::Rect2f box;                         // pixels of the original image
+    float score = 0;                        // the detector's SVM margin; > 0 is a face
     std::array<cv::Point2f, 68> landmarks;  // pixels, in dlib's (iBUG 300-W) order
 };
 

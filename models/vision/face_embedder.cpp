@@ -4,48 +4,40 @@
 #include <dlib/opencv/cv_image.h>
 
 #include <cmath>
-#include <stdexcept>
 
 namespace fogbank::vision {
 
-FaceEmbedder::FaceEmbedder(const ModelSpec& spec) : spec_(spec) {
-    if (spec.format != "dlib-resnet-descriptor")
-        throw std::runtime_error("model " + spec.name + ": format '" + spec.format +
-                                 "' is not a face descriptor fogbank can run");
-    check_model_file(spec);
-    net_ = cv::dnn::readNetFromONNX(spec.file.string());
-}
+FaceEmbedder::FaceEmbedder(const ModelSpec& spec) : model_(spec, "dlib-resnet-descriptor") {}
 
 Descriptor FaceEmbedder::embed(const cv::Mat& bgr, const Face& face) {
     std::vector<dlib::point> parts;
     for (const auto& p : face.landmarks)
-        parts.emplace_back(static_cast<long>(std::lround(p.x)), static_cast<long>(std::lround(p.y)));
+        parts.emplace_back(static_cast<long>(std::lround(p.x)),
+                           static_cast<long>(std::lround(p.y)));
     dlib::rectangle rect(static_cast<long>(face.box.x), static_cast<long>(face.box.y),
                          static_cast<long>(face.box.x + face.box.width) - 1,
                          static_cast<long>(face.box.y + face.box.height) - 1);
     dlib::full_object_detection shape(rect, parts);
     dlib::cv_image<dlib::bgr_pixel> img(bgr);
     dlib::matrix<dlib::rgb_pixel> chip;
-    dlib::extract_image_chip(img, dlib::get_face_chip_details(shape, spec_.width, 0.25), chip);
+    dlib::extract_image_chip(img, dlib::get_face_chip_details(shape, model_.spec().width, 0.25),
+                             chip);
 
     cv::Mat rgb(static_cast<int>(chip.nr()), static_cast<int>(chip.nc()), CV_8UC3,
                 dlib::image_data(chip), dlib::width_step(chip));
     cv::Mat blob = cv::dnn::blobFromImage(rgb, 1.0, cv::Size(), cv::Scalar(), false, false);
-    cv::Mat out;
-    {
-        std::lock_guard lock(mu_);
-        net_.setInput(blob);
-        out = net_.forward().clone();
-    }
+    cv::Mat out = model_.run(blob).front();
     Descriptor d{};
     const float* p = out.ptr<float>();
-    for (size_t i = 0; i < d.size(); ++i) d[i] = p[i];
+    for (size_t i = 0; i < d.size(); ++i)
+        d[i] = p[i];
     return d;
 }
 
 float distance(const Descriptor& a, const Descriptor& b) {
     float sum = 0;
-    for (size_t i = 0; i < a.size(); ++i) sum += (a[i] - b[i]) * (a[i] - b[i]);
+    for (size_t i = 0; i < a.size(); ++i)
+        sum += (a[i] - b[i]) * (a[i] - b[i]);
     return std::sqrt(sum);
 }
 

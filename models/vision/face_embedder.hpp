@@ -4,13 +4,11 @@
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
 
 #include <array>
-#include <mutex>
 
 #include "models/vision/face_detector.hpp"
-#include "models/vision/manifest.hpp"
+#include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
@@ -22,9 +20,7 @@ class FaceEmbedder {
     Descriptor embed(const cv::Mat& bgr, const Face& face);
 
   private:
-    ModelSpec spec_;
-    std::mutex mu_;
-    cv::dnn::Net net_;
+    OnnxModel model_;
 };
 
 float distance(const Descriptor& a, const Descriptor& b);

@@ -6,8 +6,12 @@ namespace fogbank::vision {
 
 namespace {
 
-bool is_jpeg(std::string_view b) { return b.size() > 3 && b.substr(0, 3) == "\xFF\xD8\xFF"; }
-bool is_png(std::string_view b) { return b.size() > 8 && b.substr(0, 8) == "\x89PNG\r\n\x1A\n"; }
+bool is_jpeg(std::string_view b) {
+    return b.size() > 3 && b.substr(0, 3) == "\xFF\xD8\xFF";
+}
+bool is_png(std::string_view b) {
+    return b.size() > 8 && b.substr(0, 8) == "\x89PNG\r\n\x1A\n";
+}
 
 }  // namespace
 

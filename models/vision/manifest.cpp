@@ -76,8 +76,8 @@ void check_model_file(const ModelSpec& spec) {
     }
     std::string actual = to_hex(d.finish());
     if (actual != spec.sha256)
-        throw std::runtime_error("model " + spec.name + ": " + spec.file.string() + " has SHA-256 " +
-                                 actual + ", the manifest pins " + spec.sha256 +
+        throw std::runtime_error("model " + spec.name + ": " + spec.file.string() +
+                                 " has SHA-256 " + actual + ", the manifest pins " + spec.sha256 +
                                  " (run `fogbank models fetch`)");
 }
 

@@ -1,7 +1,6 @@
 #include "models/vision/object_detector.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace fogbank::vision {
 
@@ -20,23 +19,13 @@ float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
 
 }  // namespace
 
-ObjectDetector::ObjectDetector(const ModelSpec& spec) : spec_(spec) {
-    if (spec.format != "centernet")
-        throw std::runtime_error("model " + spec.name + ": format '" + spec.format +
-                                 "' is not a detector fogbank can decode (centernet)");
-    check_model_file(spec);
-    net_ = cv::dnn::readNetFromONNX(spec.file.string());
-}
+ObjectDetector::ObjectDetector(const ModelSpec& spec) : model_(spec, "centernet") {}
 
 std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_score) {
-    cv::Mat blob = cv::dnn::blobFromImage(bgr, 1.0, cv::Size(spec_.width, spec_.height),
-                                          cv::Scalar(), /*swapRB=*/true, /*crop=*/false);
-    std::vector<cv::Mat> outs;
-    {
-        std::lock_guard lock(mu_);
-        net_.setInput(blob);
-        net_.forward(outs, std::vector<cv::String>{"keypoints", "wh"});
-    }
+    const ModelSpec& spec = model_.spec();
+    cv::Mat blob = cv::dnn::blobFromImage(bgr, 1.0, cv::Size(spec.width, spec.height), cv::Scalar(),
+                                          /*swapRB=*/true, /*crop=*/false);
+    std::vector<cv::Mat> outs = model_.run(blob, {"keypoints", "wh"});
     const cv::Mat& heat = outs[0];  // [1, classes, H, W]
     const cv::Mat& wh = outs[1];    // [1, 4, H, W]: left, top, right, bottom distances
     const int classes = heat.size[1], h = heat.size[2], w = heat.size[3];
@@ -75,7 +64,7 @@ std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_scor
     if (peaks.size() > kTopK) peaks.resize(kTopK);
 
     const size_t plane = static_cast<size_t>(h) * w;
-    const float in_w = static_cast<float>(spec_.width), in_h = static_cast<float>(spec_.height);
+    const float in_w = static_cast<float>(spec.width), in_h = static_cast<float>(spec.height);
     std::vector<Detection> kept;
     for (const Peak& p : peaks) {
         size_t cell = static_cast<size_t>(p.y) * w + p.x;
@@ -85,7 +74,7 @@ std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_scor
         float x2 = std::clamp((cx + wp[2 * plane + cell]) / in_w, 0.0f, 1.0f);
         float y2 = std::clamp((cy + wp[3 * plane + cell]) / in_h, 0.0f, 1.0f);
         if (x2 <= x1 || y2 <= y1) continue;
-        Detection d{p.c, p.score, spec_.calibrate(p.score), cv::Rect2f(x1, y1, x2 - x1, y2 - y1)};
+        Detection d{p.c, p.score, spec.calibrate(p.score), cv::Rect2f(x1, y1, x2 - x1, y2 - y1)};
         bool overlaps = std::any_of(kept.begin(), kept.end(), [&](const Detection& k) {
             return k.class_id == d.class_id && iou(k.box, d.box) > kNmsIou;
         });

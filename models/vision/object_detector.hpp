@@ -3,12 +3,10 @@
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
 
-#include <mutex>
 #include <vector>
 
-#include "models/vision/manifest.hpp"
+#include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
@@ -26,9 +24,7 @@ class ObjectDetector {
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
 
   private:
-    ModelSpec spec_;
-    std::mutex mu_;  // a cv::dnn::Net runs one forward pass at a time
-    cv::dnn::Net net_;
+    OnnxModel model_;
 };
 
 }  // namespace fogbank::vision

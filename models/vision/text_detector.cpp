@@ -3,7 +3,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <stdexcept>
 
 namespace fogbank::vision {
 
@@ -20,7 +19,8 @@ std::array<cv::Point2f, 4> ordered_corners(const cv::RotatedRect& r) {
     cv::Point2f pts[4];
     r.points(pts);
     std::array<cv::Point2f, 4> p = {pts[0], pts[1], pts[2], pts[3]};
-    std::sort(p.begin(), p.end(), [](auto a, auto b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
+    std::sort(p.begin(), p.end(),
+              [](auto a, auto b) { return a.x < b.x || (a.x == b.x && a.y < b.y); });
     // p[0], p[1]: the two leftmost; p[2], p[3]: the two rightmost.
     cv::Point2f tl = p[0].y <= p[1].y ? p[0] : p[1], bl = p[0].y <= p[1].y ? p[1] : p[0];
     cv::Point2f tr = p[2].y <= p[3].y ? p[2] : p[3], br = p[2].y <= p[3].y ? p[3] : p[2];
@@ -29,16 +29,10 @@ std::array<cv::Point2f, 4> ordered_corners(const cv::RotatedRect& r) {
 
 }  // namespace
 
-TextDetector::TextDetector(const ModelSpec& spec) : spec_(spec) {
-    if (spec.format != "db")
-        throw std::runtime_error("model " + spec.name + ": format '" + spec.format +
-                                 "' is not a text detector fogbank can decode (db)");
-    check_model_file(spec);
-    net_ = cv::dnn::readNetFromONNX(spec.file.string());
-}
+TextDetector::TextDetector(const ModelSpec& spec) : model_(spec, "db") {}
 
 std::vector<TextRegion> TextDetector::detect(const cv::Mat& bgr) {
-    const int side = spec_.width;
+    const int side = model_.spec().width;
     // Letterbox: keep the aspect ratio, pad right and bottom.
     double scale = static_cast<double>(side) / std::max(bgr.cols, bgr.rows);
     cv::Mat resized, rgb;
@@ -56,12 +50,7 @@ std::vector<TextRegion> TextDetector::detect(const cv::Mat& bgr) {
     f.copyTo(input(cv::Rect(0, 0, f.cols, f.rows)));
     cv::Mat blob = cv::dnn::blobFromImage(input);
 
-    cv::Mat prob;
-    {
-        std::lock_guard lock(mu_);
-        net_.setInput(blob);
-        prob = net_.forward().clone();
-    }
+    cv::Mat prob = model_.run(blob).front();
     cv::Mat map(side, side, CV_32F, prob.ptr<float>());
     cv::Mat mask = map > kBinaryThreshold;
 
@@ -72,7 +61,8 @@ std::vector<TextRegion> TextDetector::detect(const cv::Mat& bgr) {
         cv::RotatedRect r = cv::minAreaRect(c);
         if (std::min(r.size.width, r.size.height) < kMinSide) continue;
         cv::Mat region = cv::Mat::zeros(side, side, CV_8U);
-        cv::drawContours(region, std::vector<std::vector<cv::Point>>{c}, 0, cv::Scalar(255), cv::FILLED);
+        cv::drawContours(region, std::vector<std::vector<cv::Point>>{c}, 0, cv::Scalar(255),
+                         cv::FILLED);
         float score = static_cast<float>(cv::mean(map, region)[0]);
         if (score < kBoxThreshold) continue;
         // Unclip: grow by area * ratio / perimeter on every side.
@@ -100,11 +90,13 @@ std::vector<TextRegion> TextDetector::detect(const cv::Mat& bgr) {
     for (size_t i = 0; i < out.size();) {
         float top = out[i].quad[0].y, half = (out[i].quad[3].y - out[i].quad[0].y) / 2;
         size_t j = i + 1;
-        while (j < out.size() && out[j].quad[0].y - top <= half) ++j;
+        while (j < out.size() && out[j].quad[0].y - top <= half)
+            ++j;
         std::sort(out.begin() + static_cast<std::ptrdiff_t>(i),
                   out.begin() + static_cast<std::ptrdiff_t>(j),
                   [](const TextRegion& a, const TextRegion& b) {
-                      return std::tie(a.quad[0].x, a.quad[0].y) < std::tie(b.quad[0].x, b.quad[0].y);
+                      return std::tie(a.quad[0].x, a.quad[0].y) <
+                             std::tie(b.quad[0].x, b.quad[0].y);
                   });
         ordered.insert(ordered.end(), out.begin() + static_cast<std::ptrdiff_t>(i),
                        out.begin() + static_cast<std::ptrdiff_t>(j));

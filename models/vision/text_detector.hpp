@@ -6,13 +6,11 @@
 #pragma once
 
 #include <opencv2/core.hpp>
-#include <opencv2/dnn.hpp>
 
 #include <array>
-#include <mutex>
 #include <vector>
 
-#include "models/vision/manifest.hpp"
+#include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
@@ -28,9 +26,7 @@ class TextDetector {
     std::vector<TextRegion> detect(const cv::Mat& bgr);
 
   private:
-    ModelSpec spec_;
-    std::mutex mu_;
-    cv::dnn::Net net_;
+    OnnxModel model_;
 };
 
 }  // namespace fogbank::vision

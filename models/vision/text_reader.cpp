@@ -14,7 +14,7 @@ namespace {
 
 constexpr float kLineHeight = 48.0f;  // pixels of text height Tesseract's LSTM reads best at
 constexpr float kMaxUpscale = 4.0f;
-constexpr int kBorder = 12;           // Tesseract wants a margin around a line
+constexpr int kBorder = 12;  // Tesseract wants a margin around a line
 constexpr float kMinWordConfidence = 40.0f;
 
 cv::Rect2f bounds(const std::array<cv::Point2f, 4>& q) {
@@ -41,9 +41,11 @@ std::vector<TextLine> merge_rows(std::vector<TextLine> lines) {
                              cv::Point2f(u.x, u.y + u.height)};
                 float n = static_cast<float>(prev.words.size() + line.words.size());
                 prev.confidence = (prev.confidence * static_cast<float>(prev.words.size()) +
-                                   line.confidence * static_cast<float>(line.words.size())) / n;
+                                   line.confidence * static_cast<float>(line.words.size())) /
+                                  n;
                 prev.text += " " + line.text;
-                for (auto& w : line.words) prev.words.push_back(std::move(w));
+                for (auto& w : line.words)
+                    prev.words.push_back(std::move(w));
                 continue;
             }
         }
@@ -72,7 +74,9 @@ TextReader::TextReader(const ModelSpec& spec) : impl_(std::make_unique<Impl>()) 
     impl_->api.SetPageSegMode(tesseract::PSM_SINGLE_LINE);
 }
 
-TextReader::~TextReader() { impl_->api.End(); }
+TextReader::~TextReader() {
+    impl_->api.End();
+}
 
 std::vector<TextLine> TextReader::read(const cv::Mat& bgr, const std::vector<TextRegion>& regions) {
     std::vector<TextLine> lines;
@@ -85,7 +89,8 @@ std::vector<TextLine> TextReader::read(const cv::Mat& bgr, const std::vector<Tex
         float k = std::clamp(kLineHeight / h, 0.25f, kMaxUpscale);
         int cw = std::max(1, static_cast<int>(std::lround(w * k)));
         int ch = std::max(1, static_cast<int>(std::lround(h * k)));
-        cv::Point2f dst[4] = {{0, 0}, {static_cast<float>(cw), 0},
+        cv::Point2f dst[4] = {{0, 0},
+                              {static_cast<float>(cw), 0},
                               {static_cast<float>(cw), static_cast<float>(ch)},
                               {0, static_cast<float>(ch)}};
         cv::Mat warp = cv::getPerspectiveTransform(q.data(), dst);
@@ -100,8 +105,8 @@ std::vector<TextLine> TextReader::read(const cv::Mat& bgr, const std::vector<Tex
         cv::threshold(gray, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
         if (static_cast<size_t>(cv::countNonZero(binary)) < binary.total() / 2)
             cv::bitwise_not(binary, binary);
-        cv::copyMakeBorder(binary, padded, kBorder, kBorder, kBorder, kBorder,
-                           cv::BORDER_CONSTANT, cv::Scalar(255));
+        cv::copyMakeBorder(binary, padded, kBorder, kBorder, kBorder, kBorder, cv::BORDER_CONSTANT,
+                           cv::Scalar(255));
 
         auto& api = impl_->api;
         api.SetImage(padded.data, padded.cols, padded.rows, 1, static_cast<int>(padded.step));

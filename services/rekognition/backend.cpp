@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include "emulator/crypto.hpp"
-#include "emulator/http_message.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/http_message.hpp"
 #include "models/vision/image.hpp"
 #include "services/rekognition/validation.hpp"
 
@@ -35,8 +35,8 @@ std::string read_object(s3::Store& store, const std::string& bucket, const std::
     std::string bytes(opened->record.size, '\0');
     size_t done = 0;
     while (done < bytes.size()) {
-        ssize_t n = ::pread(opened->fd, bytes.data() + done, bytes.size() - done,
-                            static_cast<off_t>(done));
+        ssize_t n =
+            ::pread(opened->fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
         if (n <= 0) throw invalid_s3_object();
         done += static_cast<size_t>(n);
     }
@@ -86,8 +86,7 @@ const json* Backend::overridden(const std::string& op, const Caller& caller,
 InputImage Backend::image(const json& in, const char* member) {
     auto it = in.find(member);
     if (it == in.end() || it->is_null())
-        throw validation_error("1 validation error detected: Value null at '" +
-                               wire_name(member) +
+        throw validation_error("1 validation error detected: Value null at '" + wire_name(member) +
                                "' failed to satisfy constraint: Member must not be null");
     if (!it->is_object()) throw invalid_parameter();
     const json& img = *it;

@@ -8,6 +8,7 @@
 #include "services/rekognition/backend.hpp"
 #include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/validation.hpp"
+#include "services/rekognition/wire_float.hpp"
 
 namespace fogbank::rekognition {
 
@@ -20,8 +21,6 @@ constexpr const char* kFaceIdPattern =
     "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 constexpr int64_t kMaxIndexedFaces = 100;
 constexpr size_t kListDefault = 1000;
-
-double num(double v) { return static_cast<double>(static_cast<float>(v)); }
 
 std::string arn(const CollectionKey& k) {
     // Rekognition's collection ARNs really do lack the "arn:" prefix.
@@ -51,14 +50,16 @@ std::string quality_reason(const std::string& filter, const cv::Mat& bgr, const 
 bool detection_all(const json& in) {
     auto it = in.find("DetectionAttributes");
     if (it == in.end() || !it->is_array()) return false;
-    return std::any_of(it->begin(), it->end(),
-                       [](const json& a) { return a.is_string() && a.get<std::string>() != "DEFAULT"; });
+    return std::any_of(it->begin(), it->end(), [](const json& a) {
+        return a.is_string() && a.get<std::string>() != "DEFAULT";
+    });
 }
 
 }  // namespace
 
 CollectionKey Backend::collection_key(const Caller& c, const json& in) {
-    return {c.account, c.region, *string_member(in, "CollectionId", kCollectionIdPattern, 255, true)};
+    return {c.account, c.region,
+            *string_member(in, "CollectionId", kCollectionIdPattern, 255, true)};
 }
 
 CollectionRecord Backend::existing_collection(const CollectionKey& k) {
@@ -77,7 +78,8 @@ json Backend::create_collection(const Caller& caller, const json& in) {
     if (!collections_.create(c))
         throw AwsError("ResourceAlreadyExistsException",
                        "The collection id: " + k.id + " already exists", 400);
-    return {{"StatusCode", 200}, {"CollectionArn", arn(k)}, {"FaceModelVersion", kFaceModelVersion}};
+    return {
+        {"StatusCode", 200}, {"CollectionArn", arn(k)}, {"FaceModelVersion", kFaceModelVersion}};
 }
 
 json Backend::describe_collection(const Caller& caller, const json& in) {
@@ -90,7 +92,8 @@ json Backend::describe_collection(const Caller& caller, const json& in) {
 }
 
 json Backend::list_collections(const Caller& caller, const json& in) {
-    size_t limit = static_cast<size_t>(integer_member(in, "MaxResults", 0, 4096).value_or(kListDefault));
+    size_t limit =
+        static_cast<size_t>(integer_member(in, "MaxResults", 0, 4096).value_or(kListDefault));
     std::string after = string_member(in, "NextToken", nullptr, 255, false).value_or("");
     auto ids = collections_.list(caller.account, caller.region, after, limit + 1);
     json out = {{"CollectionIds", json::array()}, {"FaceModelVersions", json::array()}};
@@ -111,9 +114,10 @@ json Backend::delete_collection(const Caller& caller, const json& in) {
 json Backend::index_faces(const Caller& caller, const json& in) {
     CollectionKey k = collection_key(caller, in);
     auto external = string_member(in, "ExternalImageId", kExternalImageIdPattern, 255, false);
-    int64_t max_faces = integer_member(in, "MaxFaces", 1, kMaxIndexedFaces).value_or(kMaxIndexedFaces);
-    std::string filter =
-        enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"}).value_or("AUTO");
+    int64_t max_faces =
+        integer_member(in, "MaxFaces", 1, kMaxIndexedFaces).value_or(kMaxIndexedFaces);
+    std::string filter = enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"})
+                             .value_or("AUTO");
     bool all = detection_all(in);
     existing_collection(k);
     InputImage img = image(in, "Image");
@@ -139,7 +143,8 @@ json Backend::index_faces(const Caller& caller, const json& in) {
         added.push_back({face["FaceId"], face, engine_.embed_face(img.bgr, f)});
         records.push_back({{"Face", face}, {"FaceDetail", detail}});
     }
-    for (auto& r : added) r.face["IndexFacesModelVersion"] = kFaceModelVersion;
+    for (auto& r : added)
+        r.face["IndexFacesModelVersion"] = kFaceModelVersion;
     // The collection may have been deleted while the faces were analysed.
     existing_collection(k);
     collections_.add_faces(k, added);
@@ -150,12 +155,14 @@ json Backend::index_faces(const Caller& caller, const json& in) {
 
 json Backend::list_faces(const Caller& caller, const json& in) {
     CollectionKey k = collection_key(caller, in);
-    size_t limit = static_cast<size_t>(integer_member(in, "MaxResults", 0, 4096).value_or(kListDefault));
+    size_t limit =
+        static_cast<size_t>(integer_member(in, "MaxResults", 0, 4096).value_or(kListDefault));
     std::string after = string_member(in, "NextToken", nullptr, 255, false).value_or("");
     existing_collection(k);
     auto faces = collections_.faces(k, after, limit + 1);
     json out = {{"Faces", json::array()}, {"FaceModelVersion", kFaceModelVersion}};
-    for (size_t i = 0; i < faces.size() && i < limit; ++i) out["Faces"].push_back(faces[i].face);
+    for (size_t i = 0; i < faces.size() && i < limit; ++i)
+        out["Faces"].push_back(faces[i].face);
     if (faces.size() > limit && limit > 0) out["NextToken"] = faces[limit - 1].face_id;
     return out;
 }
@@ -212,7 +219,7 @@ json Backend::search(const CollectionKey& k, const vision::Descriptor& probe, co
     for (const auto& m : matches) {
         json face = m.face->face;
         face.erase("IndexFacesModelVersion");
-        out.push_back({{"Similarity", num(m.similarity)}, {"Face", face}});
+        out.push_back({{"Similarity", wire_float(m.similarity)}, {"Face", face}});
     }
     return out;
 }
@@ -223,7 +230,8 @@ json Backend::search_faces(const Caller& caller, const json& in) {
     existing_collection(k);
     auto face = collections_.face(k, face_id);
     if (!face)
-        throw invalid_parameter("Face with ID " + face_id + " does not exist in collection " + k.id);
+        throw invalid_parameter("Face with ID " + face_id + " does not exist in collection " +
+                                k.id);
     return {{"SearchedFaceId", face_id},
             {"FaceMatches", search(k, face->descriptor, in, face_id)},
             {"FaceModelVersion", kFaceModelVersion}};
@@ -241,7 +249,7 @@ json Backend::search_faces_by_image(const Caller& caller, const json& in) {
     const vision::Face& f = faces.front();
     vision::Descriptor probe = engine_.embed_face(img.bgr, f);
     return {{"SearchedFaceBoundingBox", bounding_box(f.box, img.bgr.size())},
-            {"SearchedFaceConfidence", num(face_confidence(f))},
+            {"SearchedFaceConfidence", wire_float(face_confidence(f))},
             {"FaceMatches", search(k, probe, in, "")},
             {"FaceModelVersion", kFaceModelVersion}};
 }

@@ -70,7 +70,8 @@ std::vector<std::string> Collections::list(const std::string& account, const std
         "ORDER BY id LIMIT ?");
     s.bind_all(account, region, after, static_cast<int64_t>(limit));
     std::vector<std::string> out;
-    while (s.step()) out.push_back(s.text(0));
+    while (s.step())
+        out.push_back(s.text(0));
     return out;
 }
 
@@ -117,7 +118,8 @@ std::vector<FaceRecord> Collections::faces(const CollectionKey& k, const std::st
         "AND collection=? AND face_id>? ORDER BY face_id LIMIT ?");
     s.bind_all(k.account, k.region, k.id, after, static_cast<int64_t>(limit));
     std::vector<FaceRecord> out;
-    while (s.step()) out.push_back(read_face(s));
+    while (s.step())
+        out.push_back(read_face(s));
     return out;
 }
 

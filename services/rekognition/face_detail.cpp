@@ -5,18 +5,18 @@
 
 #include <cmath>
 
+#include "services/rekognition/wire_float.hpp"
+
 namespace fogbank::rekognition {
 
 namespace {
 
 using json = nlohmann::json;
 
-// Rounded through float so that the JSON never carries digits the computation didn't have.
-double num(double v) { return static_cast<double>(static_cast<float>(v)); }
-
 cv::Point2f mean_of(const vision::Face& f, std::initializer_list<int> idx) {
     cv::Point2f sum(0, 0);
-    for (int i : idx) sum += f.landmarks[static_cast<size_t>(i)];
+    for (int i : idx)
+        sum += f.landmarks[static_cast<size_t>(i)];
     return sum * (1.0f / static_cast<float>(idx.size()));
 }
 
@@ -27,38 +27,60 @@ struct Named {
 
 // Rekognition's landmark names on dlib's 68 points. "Left" is the left of the image.
 const Named kDefaultLandmarks[] = {
-    {"eyeLeft", {36, 37, 38, 39, 40, 41}}, {"eyeRight", {42, 43, 44, 45, 46, 47}},
-    {"mouthLeft", {48}},                   {"mouthRight", {54}},
+    {"eyeLeft", {36, 37, 38, 39, 40, 41}},
+    {"eyeRight", {42, 43, 44, 45, 46, 47}},
+    {"mouthLeft", {48}},
+    {"mouthRight", {54}},
     {"nose", {30}},
 };
 const Named kMoreLandmarks[] = {
-    {"leftEyeBrowLeft", {17}},    {"leftEyeBrowRight", {21}}, {"leftEyeBrowUp", {19}},
-    {"rightEyeBrowLeft", {22}},   {"rightEyeBrowRight", {26}}, {"rightEyeBrowUp", {24}},
-    {"leftEyeLeft", {36}},        {"leftEyeRight", {39}},      {"leftEyeUp", {37, 38}},
-    {"leftEyeDown", {40, 41}},    {"rightEyeLeft", {42}},      {"rightEyeRight", {45}},
-    {"rightEyeUp", {43, 44}},     {"rightEyeDown", {46, 47}},  {"noseLeft", {31}},
-    {"noseRight", {35}},          {"mouthUp", {51}},           {"mouthDown", {57}},
-    {"leftPupil", {37, 38, 40, 41}}, {"rightPupil", {43, 44, 46, 47}},
-    {"upperJawlineLeft", {1}},    {"midJawlineLeft", {4}},     {"chinBottom", {8}},
-    {"midJawlineRight", {12}},    {"upperJawlineRight", {15}},
+    {"leftEyeBrowLeft", {17}},
+    {"leftEyeBrowRight", {21}},
+    {"leftEyeBrowUp", {19}},
+    {"rightEyeBrowLeft", {22}},
+    {"rightEyeBrowRight", {26}},
+    {"rightEyeBrowUp", {24}},
+    {"leftEyeLeft", {36}},
+    {"leftEyeRight", {39}},
+    {"leftEyeUp", {37, 38}},
+    {"leftEyeDown", {40, 41}},
+    {"rightEyeLeft", {42}},
+    {"rightEyeRight", {45}},
+    {"rightEyeUp", {43, 44}},
+    {"rightEyeDown", {46, 47}},
+    {"noseLeft", {31}},
+    {"noseRight", {35}},
+    {"mouthUp", {51}},
+    {"mouthDown", {57}},
+    {"leftPupil", {37, 38, 40, 41}},
+    {"rightPupil", {43, 44, 46, 47}},
+    {"upperJawlineLeft", {1}},
+    {"midJawlineLeft", {4}},
+    {"chinBottom", {8}},
+    {"midJawlineRight", {12}},
+    {"upperJawlineRight", {15}},
 };
 
 json landmark(const vision::Face& f, const Named& n, const cv::Size& image) {
     cv::Point2f p = mean_of(f, n.points);
     return {{"Type", n.type},
-            {"X", num(p.x / static_cast<float>(image.width))},
-            {"Y", num(p.y / static_cast<float>(image.height))}};
+            {"X", wire_float(p.x / static_cast<float>(image.width))},
+            {"Y", wire_float(p.y / static_cast<float>(image.height))}};
 }
 
 json landmarks(const vision::Face& f, const cv::Size& image, bool all) {
     json out = json::array();
-    for (const auto& n : kDefaultLandmarks) out.push_back(landmark(f, n, image));
+    for (const auto& n : kDefaultLandmarks)
+        out.push_back(landmark(f, n, image));
     if (all)
-        for (const auto& n : kMoreLandmarks) out.push_back(landmark(f, n, image));
+        for (const auto& n : kMoreLandmarks)
+            out.push_back(landmark(f, n, image));
     return out;
 }
 
-float dist(cv::Point2f a, cv::Point2f b) { return static_cast<float>(cv::norm(a - b)); }
+float dist(cv::Point2f a, cv::Point2f b) {
+    return static_cast<float>(cv::norm(a - b));
+}
 
 // Eye aspect ratio (Soukupová and Čech): ~0.3 open, under 0.2 closed.
 float eye_ratio(const vision::Face& f, int first) {
@@ -69,22 +91,27 @@ float eye_ratio(const vision::Face& f, int first) {
 // A yes/no attribute from a measured ratio: the further from the threshold, the surer.
 json boolean(float ratio, float threshold, float spread) {
     float margin = std::fabs(ratio - threshold) / spread;
-    return {{"Value", ratio > threshold}, {"Confidence", num(50.0 + 49.9 * std::tanh(margin))}};
+    return {{"Value", ratio > threshold},
+            {"Confidence", wire_float(50.0 + 49.9 * std::tanh(margin))}};
 }
 
 json quality_and_pose(const FaceMeasures& m) {
-    return {{"Pose", {{"Roll", num(m.roll)}, {"Yaw", num(m.yaw)}, {"Pitch", num(m.pitch)}}},
-            {"Quality", {{"Brightness", num(m.brightness)}, {"Sharpness", num(m.sharpness)}}}};
+    return {{"Pose",
+             {{"Roll", wire_float(m.roll)},
+              {"Yaw", wire_float(m.yaw)},
+              {"Pitch", wire_float(m.pitch)}}},
+            {"Quality",
+             {{"Brightness", wire_float(m.brightness)}, {"Sharpness", wire_float(m.sharpness)}}}};
 }
 
 }  // namespace
 
 json bounding_box(const cv::Rect2f& px, const cv::Size& image) {
     float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
-    return {{"Width", num(px.width / w)},
-            {"Height", num(px.height / h)},
-            {"Left", num(px.x / w)},
-            {"Top", num(px.y / h)}};
+    return {{"Width", wire_float(px.width / w)},
+            {"Height", wire_float(px.height / h)},
+            {"Left", wire_float(px.x / w)},
+            {"Top", wire_float(px.y / h)}};
 }
 
 float face_confidence(const vision::Face& f) {
@@ -111,7 +138,8 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
     }
     // Roll from the line between the eyes; yaw and pitch from a PnP fit of six landmarks to
     // a generic head model, with a pinhole camera whose focal length is the image width.
-    cv::Point2f le = mean_of(f, {36, 37, 38, 39, 40, 41}), re = mean_of(f, {42, 43, 44, 45, 46, 47});
+    cv::Point2f le = mean_of(f, {36, 37, 38, 39, 40, 41}),
+                re = mean_of(f, {42, 43, 44, 45, 46, 47});
     m.roll = static_cast<float>(std::atan2(re.y - le.y, re.x - le.x) * 180.0 / CV_PI);
     std::vector<cv::Point3d> model = {{0.0, 0.0, 0.0},          {0.0, -330.0, -65.0},
                                       {-225.0, 170.0, -135.0},  {225.0, 170.0, -135.0},
@@ -121,8 +149,8 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
         image.emplace_back(f.landmarks[static_cast<size_t>(i)].x,
                            f.landmarks[static_cast<size_t>(i)].y);
     double focal = bgr.cols;
-    cv::Mat camera = (cv::Mat_<double>(3, 3) << focal, 0, bgr.cols / 2.0, 0, focal,
-                      bgr.rows / 2.0, 0, 0, 1);
+    cv::Mat camera =
+        (cv::Mat_<double>(3, 3) << focal, 0, bgr.cols / 2.0, 0, focal, bgr.rows / 2.0, 0, 0, 1);
     cv::Mat rvec, tvec, rot;
     if (cv::solvePnP(model, image, camera, cv::Mat(), rvec, tvec, false, cv::SOLVEPNP_ITERATIVE)) {
         cv::Rodrigues(rvec, rot);
@@ -132,8 +160,10 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
         double pitch = std::atan2(r.at<double>(2, 1), r.at<double>(2, 2));
         double yaw = std::asin(std::clamp(-r.at<double>(2, 0), -1.0, 1.0));
         auto wrap = [](double deg) {
-            while (deg > 90) deg -= 180;
-            while (deg < -90) deg += 180;
+            while (deg > 90)
+                deg -= 180;
+            while (deg < -90)
+                deg += 180;
             return deg;
         };
         m.pitch = static_cast<float>(wrap(pitch * 180.0 / CV_PI));
@@ -147,12 +177,12 @@ json face_detail(const cv::Mat& bgr, const vision::Face& f,
     json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
               {"Landmarks", landmarks(f, bgr.size(), all.has_value())}};
     d.update(quality_and_pose(measure(bgr, f)));
-    d["Confidence"] = num(face_confidence(f));
+    d["Confidence"] = wire_float(face_confidence(f));
     if (all) {
         d["AgeRange"] = {{"Low", all->age_low}, {"High", all->age_high}};
         bool male = all->male >= 0.5f;
         d["Gender"] = {{"Value", male ? "Male" : "Female"},
-                       {"Confidence", num(100.0 * (male ? all->male : 1.0f - all->male))}};
+                       {"Confidence", wire_float(100.0 * (male ? all->male : 1.0f - all->male))}};
         float ear = (eye_ratio(f, 36) + eye_ratio(f, 42)) / 2.0f;
         d["EyesOpen"] = boolean(ear, 0.2f, 0.05f);
         // Inner lip gap over mouth width.
@@ -164,7 +194,7 @@ json face_detail(const cv::Mat& bgr, const vision::Face& f,
 
 json compared_face(const cv::Mat& bgr, const vision::Face& f) {
     json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
-              {"Confidence", num(face_confidence(f))},
+              {"Confidence", wire_float(face_confidence(f))},
               {"Landmarks", landmarks(f, bgr.size(), false)}};
     d.update(quality_and_pose(measure(bgr, f)));
     return d;

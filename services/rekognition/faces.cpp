@@ -4,6 +4,7 @@
 #include "services/rekognition/backend.hpp"
 #include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/validation.hpp"
+#include "services/rekognition/wire_float.hpp"
 
 namespace fogbank::rekognition {
 
@@ -11,8 +12,6 @@ namespace {
 
 constexpr size_t kMaxDetectedFaces = 100;  // DetectFaces reports the 100 largest
 constexpr size_t kMaxComparedFaces = 100;  // CompareFaces compares the 100 largest targets
-
-double num(double v) { return static_cast<double>(static_cast<float>(v)); }
 
 bool wants_all(const json& in) {
     auto it = in.find("Attributes");
@@ -24,9 +23,9 @@ bool wants_all(const json& in) {
         if (v == "ALL")
             all = true;
         else if (v != "DEFAULT" && v != "AGE_RANGE" && v != "BEARD" && v != "EMOTIONS" &&
-                 v != "EYE_DIRECTION" && v != "EYEGLASSES" && v != "EYES_OPEN" &&
-                 v != "GENDER" && v != "MOUTH_OPEN" && v != "MUSTACHE" && v != "FACE_OCCLUDED" &&
-                 v != "SMILE" && v != "SUNGLASSES")
+                 v != "EYE_DIRECTION" && v != "EYEGLASSES" && v != "EYES_OPEN" && v != "GENDER" &&
+                 v != "MOUTH_OPEN" && v != "MUSTACHE" && v != "FACE_OCCLUDED" && v != "SMILE" &&
+                 v != "SUNGLASSES")
             throw validation_error(
                 "1 validation error detected: Value '" + a.dump() +
                 "' at 'attributes' failed to satisfy constraint: Member must satisfy "
@@ -70,11 +69,9 @@ json Backend::compare_faces(const Caller&, const json& in) {
     InputImage source = image(in, "SourceImage");
     InputImage target = image(in, "TargetImage");
     auto source_faces = engine_.detect_faces(source.bgr);
-    if (source_faces.empty())
-        throw invalid_parameter("There are no faces in the source image.");
+    if (source_faces.empty()) throw invalid_parameter("There are no faces in the source image.");
     auto target_faces = engine_.detect_faces(target.bgr);
-    if (target_faces.empty())
-        throw invalid_parameter("There are no faces in the target image.");
+    if (target_faces.empty()) throw invalid_parameter("There are no faces in the target image.");
     if (target_faces.size() > kMaxComparedFaces) target_faces.resize(kMaxComparedFaces);
 
     // The largest face of the source is the one compared, as Rekognition does.
@@ -98,10 +95,11 @@ json Backend::compare_faces(const Caller&, const json& in) {
                      [](const Scored& a, const Scored& b) { return a.similarity > b.similarity; });
     json face_matches = json::array();
     for (auto& m : matches)
-        face_matches.push_back({{"Similarity", num(m.similarity)}, {"Face", std::move(m.face)}});
+        face_matches.push_back(
+            {{"Similarity", wire_float(m.similarity)}, {"Face", std::move(m.face)}});
     return {{"SourceImageFace",
              {{"BoundingBox", bounding_box(probe_face.box, source.bgr.size())},
-              {"Confidence", num(face_confidence(probe_face))}}},
+              {"Confidence", wire_float(face_confidence(probe_face))}}},
             {"FaceMatches", face_matches},
             {"UnmatchedFaces", unmatched}};
 }

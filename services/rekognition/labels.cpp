@@ -8,16 +8,16 @@
 #include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/label_taxonomy.hpp"
 #include "services/rekognition/validation.hpp"
+#include "services/rekognition/wire_float.hpp"
 
 namespace fogbank::rekognition {
 
 namespace {
 
-double num(double v) { return static_cast<double>(static_cast<float>(v)); }
-
 json names(const std::vector<std::string>& list) {
     json out = json::array();
-    for (const auto& n : list) out.push_back({{"Name", n}});
+    for (const auto& n : list)
+        out.push_back({{"Name", n}});
     return out;
 }
 
@@ -38,7 +38,8 @@ struct Filters {
 std::vector<std::string> string_list(const json& obj, const char* name) {
     std::vector<std::string> out;
     if (auto it = obj.find(name); it != obj.end() && !it->is_null())
-        for (const auto& v : *it) out.push_back(v.get<std::string>());
+        for (const auto& v : *it)
+            out.push_back(v.get<std::string>());
     return out;
 }
 
@@ -79,7 +80,7 @@ json Backend::detect_labels(const Caller& caller, const json& in) {
                       d.box.width * static_cast<float>(img.bgr.cols),
                       d.box.height * static_cast<float>(img.bgr.rows));
         e.instances.push_back({{"BoundingBox", bounding_box(px, img.bgr.size())},
-                               {"Confidence", num(d.confidence)},
+                               {"Confidence", wire_float(d.confidence)},
                                {"DominantColors", json::array()}});
         for (const std::string& parent : info.parents) {
             const LabelInfo* p = ancestor_label(parent);
@@ -92,16 +93,15 @@ json Backend::detect_labels(const Caller& caller, const json& in) {
     std::vector<const Entry*> order;
     for (const auto& [name, e] : labels)
         if (filters.admits(*e.info)) order.push_back(&e);
-    std::stable_sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
-        return a->confidence > b->confidence;
-    });
+    std::stable_sort(order.begin(), order.end(),
+                     [](const Entry* a, const Entry* b) { return a->confidence > b->confidence; });
     if (max_labels && order.size() > static_cast<size_t>(*max_labels))
         order.resize(static_cast<size_t>(*max_labels));
 
     json out = json::array();
     for (const Entry* e : order)
         out.push_back({{"Name", e->info->name},
-                       {"Confidence", num(e->confidence)},
+                       {"Confidence", wire_float(e->confidence)},
                        {"Instances", e->instances},
                        {"Parents", names(e->info->parents)},
                        {"Aliases", names(e->info->aliases)},

@@ -15,12 +15,14 @@ nlohmann::json to_json(const YAML::Node& n) {
     switch (n.Type()) {
         case YAML::NodeType::Map: {
             nlohmann::json out = nlohmann::json::object();
-            for (const auto& kv : n) out[kv.first.as<std::string>()] = to_json(kv.second);
+            for (const auto& kv : n)
+                out[kv.first.as<std::string>()] = to_json(kv.second);
             return out;
         }
         case YAML::NodeType::Sequence: {
             nlohmann::json out = nlohmann::json::array();
-            for (const auto& v : n) out.push_back(to_json(v));
+            for (const auto& v : n)
+                out.push_back(to_json(v));
             return out;
         }
         case YAML::NodeType::Scalar: {
@@ -65,7 +67,8 @@ Overrides Overrides::load(const std::string& path) {
         rule.sha256 = to_lower(r["sha256"].as<std::string>(""));
         if (!rule.operation.empty()) {
             bool known = false;
-            for (const char* op : kOverridable) known = known || rule.operation == op;
+            for (const char* op : kOverridable)
+                known = known || rule.operation == op;
             if (!known)
                 throw std::runtime_error("overrides " + path + ": rule " + rule.name +
                                          ": operation " + rule.operation + " cannot be overridden");

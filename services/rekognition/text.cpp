@@ -4,14 +4,13 @@
 
 #include "services/rekognition/backend.hpp"
 #include "services/rekognition/validation.hpp"
+#include "services/rekognition/wire_float.hpp"
 
 namespace fogbank::rekognition {
 
 namespace {
 
 constexpr size_t kMaxWords = 100;  // Rekognition reports at most 100 words per image
-
-double num(double v) { return static_cast<double>(static_cast<float>(v)); }
 
 json geometry(const std::array<cv::Point2f, 4>& quad, const cv::Size& image) {
     float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
@@ -20,13 +19,13 @@ json geometry(const std::array<cv::Point2f, 4>& quad, const cv::Size& image) {
     for (const auto& p : quad) {
         x0 = std::min(x0, p.x), y0 = std::min(y0, p.y);
         x1 = std::max(x1, p.x), y1 = std::max(y1, p.y);
-        polygon.push_back({{"X", num(p.x / w)}, {"Y", num(p.y / h)}});
+        polygon.push_back({{"X", wire_float(p.x / w)}, {"Y", wire_float(p.y / h)}});
     }
     return {{"BoundingBox",
-             {{"Width", num((x1 - x0) / w)},
-              {"Height", num((y1 - y0) / h)},
-              {"Left", num(x0 / w)},
-              {"Top", num(y0 / h)}}},
+             {{"Width", wire_float((x1 - x0) / w)},
+              {"Height", wire_float((y1 - y0) / h)},
+              {"Left", wire_float(x0 / w)},
+              {"Top", wire_float(y0 / h)}}},
             {"Polygon", polygon}};
 }
 
@@ -50,10 +49,10 @@ struct WordFilter {
         if (b.height < min_height || b.width < min_width) return false;
         if (regions.empty()) return true;
         for (const Box& r : regions) {
-            double ix = std::max(0.0, std::min(b.left + b.width, r.left + r.width) -
-                                          std::max(b.left, r.left));
-            double iy = std::max(0.0, std::min(b.top + b.height, r.top + r.height) -
-                                          std::max(b.top, r.top));
+            double ix = std::max(
+                0.0, std::min(b.left + b.width, r.left + r.width) - std::max(b.left, r.left));
+            double iy = std::max(
+                0.0, std::min(b.top + b.height, r.top + r.height) - std::max(b.top, r.top));
             // Rekognition keeps a word at least half of whose area is in a region.
             if (ix * iy >= 0.5 * b.width * b.height) return true;
         }
@@ -71,14 +70,15 @@ WordFilter read_filters(const json& in) {
         f.min_height = number_member(*wf, "MinBoundingBoxHeight", 0, 1).value_or(0);
         f.min_width = number_member(*wf, "MinBoundingBoxWidth", 0, 1).value_or(0);
     }
-    if (auto rois = filters->find("RegionsOfInterest"); rois != filters->end() && !rois->is_null()) {
+    if (auto rois = filters->find("RegionsOfInterest");
+        rois != filters->end() && !rois->is_null()) {
         if (!rois->is_array() || rois->size() > 10) throw invalid_parameter();
         for (const auto& roi : *rois) {
             if (auto bb = roi.find("BoundingBox"); bb != roi.end() && bb->is_object()) {
                 f.regions.push_back({bb->value("Left", 0.0), bb->value("Top", 0.0),
                                      bb->value("Width", 0.0), bb->value("Height", 0.0)});
-            } else if (auto poly = roi.find("Polygon"); poly != roi.end() && poly->is_array() &&
-                                                        !poly->empty()) {
+            } else if (auto poly = roi.find("Polygon");
+                       poly != roi.end() && poly->is_array() && !poly->empty()) {
                 double x0 = 1, y0 = 1, x1 = 0, y1 = 0;
                 for (const auto& p : *poly) {
                     x0 = std::min(x0, p.value("X", 0.0)), y0 = std::min(y0, p.value("Y", 0.0));
@@ -114,7 +114,7 @@ json Backend::detect_text(const Caller& caller, const json& in) {
             if (words_total >= kMaxWords) break;
             json word = {{"DetectedText", w.text},
                          {"Type", "WORD"},
-                         {"Confidence", num(w.confidence)},
+                         {"Confidence", wire_float(w.confidence)},
                          {"Geometry", geometry(w.quad, img.bgr.size())}};
             if (!filter.admits(word)) continue;
             text += (text.empty() ? "" : " ") + w.text;
@@ -125,7 +125,7 @@ json Backend::detect_text(const Caller& caller, const json& in) {
         if (words.empty()) continue;
         json l = {{"DetectedText", text},
                   {"Type", "LINE"},
-                  {"Confidence", num(conf_sum / static_cast<double>(words.size()))},
+                  {"Confidence", wire_float(conf_sum / static_cast<double>(words.size()))},
                   {"Geometry", geometry(line.quad, img.bgr.size())}};
         kept.emplace_back(std::move(l), std::move(words));
     }
@@ -141,7 +141,8 @@ json Backend::detect_text(const Caller& caller, const json& in) {
         }
         ++line_id;
     }
-    for (auto& w : out_words) out_lines.push_back(std::move(w));
+    for (auto& w : out_words)
+        out_lines.push_back(std::move(w));
     return {{"TextDetections", out_lines}, {"TextModelVersion", "3.0"}};
 }
 

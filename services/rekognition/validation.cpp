@@ -67,8 +67,7 @@ std::optional<double> number_member(const nlohmann::json& in, const char* name, 
                        400);
     double v = it->get<double>();
     if (!std::isfinite(v) || v < lo)
-        throw constraint(*it, name,
-                         "Member must have value greater than or equal to " + shown(lo));
+        throw constraint(*it, name, "Member must have value greater than or equal to " + shown(lo));
     if (v > hi)
         throw constraint(*it, name, "Member must have value less than or equal to " + shown(hi));
     return v;
@@ -100,7 +99,8 @@ std::optional<std::string> enum_member(const nlohmann::json& in, const char* nam
     for (const auto& a : allowed)
         if (v == a) return v;
     std::string set;
-    for (const auto& a : allowed) set += (set.empty() ? "" : ", ") + a;
+    for (const auto& a : allowed)
+        set += (set.empty() ? "" : ", ") + a;
     throw constraint(*it, name, "Member must satisfy enum value set: [" + set + "]");
 }
 

@@ -42,7 +42,9 @@ bool valid_entry_id(const std::string& id) {
 
 }  // namespace
 
-std::string new_message_id() { return random_uuid(); }
+std::string new_message_id() {
+    return random_uuid();
+}
 
 const json& batch_entries(const json& in, const char* entry_name) {
     auto it = in.find("Entries");

@@ -133,22 +133,25 @@ overrides:
     r = o.match("DetectFaces", "", "abcdef");
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->name, "rule-1");
-    EXPECT_THROW(Overrides::load(write_temp("bad1.yaml", "overrides: [{key: x}]")), std::runtime_error);
-    EXPECT_THROW(
-        Overrides::load(write_temp("bad2.yaml", "overrides: [{operation: IndexFaces, key: x, response: {}}]")),
-        std::runtime_error);
+    EXPECT_THROW(Overrides::load(write_temp("bad1.yaml", "overrides: [{key: x}]")),
+                 std::runtime_error);
+    EXPECT_THROW(Overrides::load(write_temp(
+                     "bad2.yaml", "overrides: [{operation: IndexFaces, key: x, response: {}}]")),
+                 std::runtime_error);
 }
 
 TEST(Validation, MembersCheckedAsRekognitionChecksThem) {
     json in = {{"CollectionId", "my coll"}, {"Max", 0}, {"Min", 101.5}, {"Q", "MAYBE"}};
     EXPECT_EQ(code_of([&] { string_member(in, "CollectionId", "[a-zA-Z0-9_.\\-]+", 255, true); }),
               "ValidationException");
-    EXPECT_EQ(code_of([&] { string_member(in, "Absent", nullptr, 10, true); }), "ValidationException");
+    EXPECT_EQ(code_of([&] { string_member(in, "Absent", nullptr, 10, true); }),
+              "ValidationException");
     EXPECT_EQ(string_member(in, "Absent", nullptr, 10, false), std::nullopt);
     EXPECT_EQ(code_of([&] { integer_member(in, "Max", 1, 10); }), "ValidationException");
     EXPECT_EQ(code_of([&] { number_member(in, "Min", 0, 100); }), "ValidationException");
     EXPECT_EQ(code_of([&] { enum_member(in, "Q", {"NONE", "AUTO"}); }), "ValidationException");
-    EXPECT_EQ(code_of([&] { string_member(in, "Max", nullptr, 10, true); }), "SerializationException");
+    EXPECT_EQ(code_of([&] { string_member(in, "Max", nullptr, 10, true); }),
+              "SerializationException");
     EXPECT_EQ(wire_name("CollectionId"), "collectionId");
 }
 
@@ -162,8 +165,10 @@ TEST(Collections, StoreKeepsCollectionsAndFaceDescriptors) {
     EXPECT_EQ(c.list(k.account, k.region, "", 10), std::vector<std::string>{"people"});
 
     vision::Descriptor d{};
-    for (size_t i = 0; i < d.size(); ++i) d[i] = static_cast<float>(i) / 128.0f - 0.5f;
-    c.add_faces(k, {{"b-face", json{{"FaceId", "b-face"}}, d}, {"a-face", json{{"FaceId", "a-face"}}, {}}});
+    for (size_t i = 0; i < d.size(); ++i)
+        d[i] = static_cast<float>(i) / 128.0f - 0.5f;
+    c.add_faces(
+        k, {{"b-face", json{{"FaceId", "b-face"}}, d}, {"a-face", json{{"FaceId", "a-face"}}, {}}});
     EXPECT_EQ(c.get(k)->face_count, 2);
     auto faces = c.faces(k, "", 10);
     ASSERT_EQ(faces.size(), 2u);
