@@ -187,3 +187,22 @@ def test_missing_models_are_a_clear_server_error(tmp_path):
         assert "fogbank models fetch" in models["objects"]
     finally:
         srv.cleanup()
+
+
+def test_concurrent_requests_all_answered_alike(server):
+    """More images at once than inference slots: they queue, and every answer is the same."""
+    from concurrent.futures import ThreadPoolExecutor
+    data = fixture_bytes("objects/horses.jpg")
+
+    clients = [make_client(server, "rekognition") for _ in range(16)]  # boto3 builds clients unsafely in threads
+
+    def one(client):
+        r = client.detect_labels(Image={"Bytes": data})
+        r.pop("ResponseMetadata")
+        return json.dumps(r, sort_keys=True)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(one, clients))
+    assert len(set(answers)) == 1 and "Horse" in answers[0]
+    # The server kept serving other services meanwhile.
+    assert make_client(server, "s3").list_buckets()["Buckets"] == []
