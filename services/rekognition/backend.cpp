@@ -85,9 +85,7 @@ const json* Backend::overridden(const std::string& op, const Caller& caller,
 
 InputImage Backend::image(const json& in, const char* member) {
     auto it = in.find(member);
-    if (it == in.end() || it->is_null())
-        throw validation_error("1 validation error detected: Value null at '" + wire_name(member) +
-                               "' failed to satisfy constraint: Member must not be null");
+    if (it == in.end() || it->is_null()) throw missing_member(member);
     if (!it->is_object()) throw invalid_parameter();
     const json& img = *it;
     bool has_bytes = img.contains("Bytes") && !img["Bytes"].is_null();

@@ -72,7 +72,13 @@ class Backend {
                                                    const vision::Face& f);
     // Rekognition's 0-100 similarity for a descriptor distance (the manifest's calibration).
     float similarity(float distance) const;
-    json search(const CollectionKey& k, const vision::Descriptor& probe, const json& in,
+    // FaceMatchThreshold and MaxFaces, read before any image is analysed.
+    struct SearchOptions {
+        float threshold = 80;
+        size_t max_faces = 4096;  // without MaxFaces, every face above the threshold
+    };
+    static SearchOptions search_options(const json& in);
+    json search(const CollectionKey& k, const vision::Descriptor& probe, const SearchOptions& opt,
                 const std::string& exclude_face_id);
 
     const Config& cfg_;

@@ -1,7 +1,6 @@
 // Collections and the faces in them: Create/Describe/List/DeleteCollection, IndexFaces,
 // ListFaces, DeleteFaces, SearchFaces and SearchFacesByImage.
 #include <algorithm>
-#include <limits>
 
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
@@ -33,7 +32,8 @@ AwsError no_collection(const std::string& id) {
 }
 
 // Why IndexFaces would leave a face out under a QualityFilter, or "" to index it.
-std::string quality_reason(const std::string& filter, const cv::Mat& bgr, const vision::Face& f) {
+std::string quality_reason(const std::string& filter, const vision::Face& f,
+                           const FaceMeasures& m) {
     if (filter == "NONE") return "";
     // AUTO and LOW are the lenient bar; MEDIUM and HIGH raise it.
     float min_side = 20, max_angle = 90, min_sharpness = 0;
@@ -41,18 +41,9 @@ std::string quality_reason(const std::string& filter, const cv::Mat& bgr, const 
     if (filter == "HIGH") min_side = 60, max_angle = 30, min_sharpness = 20;
     if (std::min(f.box.width, f.box.height) < min_side) return "SMALL_BOUNDING_BOX";
     if (f.score < 0) return "LOW_CONFIDENCE";
-    FaceMeasures m = measure(bgr, f);
     if (std::fabs(m.yaw) > max_angle || std::fabs(m.pitch) > max_angle) return "EXTREME_POSE";
     if (m.sharpness < min_sharpness) return "LOW_SHARPNESS";
     return "";
-}
-
-bool detection_all(const json& in) {
-    auto it = in.find("DetectionAttributes");
-    if (it == in.end() || !it->is_array()) return false;
-    return std::any_of(it->begin(), it->end(), [](const json& a) {
-        return a.is_string() && a.get<std::string>() != "DEFAULT";
-    });
 }
 
 }  // namespace
@@ -118,7 +109,7 @@ json Backend::index_faces(const Caller& caller, const json& in) {
         integer_member(in, "MaxFaces", 1, kMaxIndexedFaces).value_or(kMaxIndexedFaces);
     std::string filter = enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"})
                              .value_or("AUTO");
-    bool all = detection_all(in);
+    bool all = wants_all(in, "DetectionAttributes");
     existing_collection(k);
     InputImage img = image(in, "Image");
 
@@ -127,10 +118,11 @@ json Backend::index_faces(const Caller& caller, const json& in) {
     json records = json::array(), unindexed = json::array();
     std::vector<FaceRecord> added;
     for (const auto& f : faces) {
+        FaceMeasures m = measure(img.bgr, f);
         std::string reason = static_cast<int64_t>(added.size()) >= max_faces
                                  ? "EXCEEDS_MAX_FACES"
-                                 : quality_reason(filter, img.bgr, f);
-        json detail = face_detail(img.bgr, f, attributes_if(all, img.bgr, f));
+                                 : quality_reason(filter, f, m);
+        json detail = face_detail(img.bgr, f, m, attributes_if(all, img.bgr, f));
         if (!reason.empty()) {
             unindexed.push_back({{"Reasons", json::array({reason})}, {"FaceDetail", detail}});
             continue;
@@ -170,10 +162,7 @@ json Backend::list_faces(const Caller& caller, const json& in) {
 json Backend::delete_faces(const Caller& caller, const json& in) {
     CollectionKey k = collection_key(caller, in);
     auto it = in.find("FaceIds");
-    if (it == in.end() || it->is_null())
-        throw validation_error(
-            "1 validation error detected: Value null at 'faceIds' failed to satisfy constraint: "
-            "Member must not be null");
+    if (it == in.end() || it->is_null()) throw missing_member("FaceIds");
     if (!it->is_array() || it->empty() || it->size() > 4096)
         throw validation_error(
             "1 validation error detected: Value at 'faceIds' failed to satisfy constraint: "
@@ -193,33 +182,39 @@ json Backend::delete_faces(const Caller& caller, const json& in) {
     return out;
 }
 
-json Backend::search(const CollectionKey& k, const vision::Descriptor& probe, const json& in,
-                     const std::string& exclude_face_id) {
-    float threshold =
-        static_cast<float>(number_member(in, "FaceMatchThreshold", 0, 100).value_or(80));
-    // Without MaxFaces, every face above the threshold.
-    size_t max_faces = static_cast<size_t>(integer_member(in, "MaxFaces", 1, 4096).value_or(4096));
+Backend::SearchOptions Backend::search_options(const json& in) {
+    SearchOptions opt;
+    if (auto t = number_member(in, "FaceMatchThreshold", 0, 100))
+        opt.threshold = static_cast<float>(*t);
+    if (auto m = integer_member(in, "MaxFaces", 1, 4096)) opt.max_faces = static_cast<size_t>(*m);
+    return opt;
+}
+
+json Backend::search(const CollectionKey& k, const vision::Descriptor& probe,
+                     const SearchOptions& opt, const std::string& exclude_face_id) {
     struct Match {
         float similarity;
-        const FaceRecord* face;
+        std::string face_id;
     };
-    auto faces = collections_.faces(k, "", std::numeric_limits<int32_t>::max());
     std::vector<Match> matches;
-    for (const auto& f : faces) {
-        if (f.face_id == exclude_face_id) continue;
-        float sim = similarity(vision::distance(probe, f.descriptor));
-        if (sim >= threshold) matches.push_back({sim, &f});
+    for (auto& [face_id, descriptor] : collections_.descriptors(k)) {
+        if (face_id == exclude_face_id) continue;
+        float sim = similarity(vision::distance(probe, descriptor));
+        if (sim >= opt.threshold) matches.push_back({sim, std::move(face_id)});
     }
     std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
         if (a.similarity != b.similarity) return a.similarity > b.similarity;
-        return a.face->face_id < b.face->face_id;
+        return a.face_id < b.face_id;
     });
-    if (matches.size() > max_faces) matches.resize(max_faces);
+    if (matches.size() > opt.max_faces) matches.resize(opt.max_faces);
+    // Only the matches' records are read back.
     json out = json::array();
     for (const auto& m : matches) {
-        json face = m.face->face;
+        auto record = collections_.face(k, m.face_id);
+        if (!record) continue;  // deleted since the descriptors were read
+        json face = std::move(record->face);
         face.erase("IndexFacesModelVersion");
-        out.push_back({{"Similarity", wire_float(m.similarity)}, {"Face", face}});
+        out.push_back({{"Similarity", wire_float(m.similarity)}, {"Face", std::move(face)}});
     }
     return out;
 }
@@ -227,19 +222,21 @@ json Backend::search(const CollectionKey& k, const vision::Descriptor& probe, co
 json Backend::search_faces(const Caller& caller, const json& in) {
     CollectionKey k = collection_key(caller, in);
     std::string face_id = *string_member(in, "FaceId", kFaceIdPattern, 36, true);
+    SearchOptions opt = search_options(in);
     existing_collection(k);
     auto face = collections_.face(k, face_id);
     if (!face)
         throw invalid_parameter("Face with ID " + face_id + " does not exist in collection " +
                                 k.id);
     return {{"SearchedFaceId", face_id},
-            {"FaceMatches", search(k, face->descriptor, in, face_id)},
+            {"FaceMatches", search(k, face->descriptor, opt, face_id)},
             {"FaceModelVersion", kFaceModelVersion}};
 }
 
 json Backend::search_faces_by_image(const Caller& caller, const json& in) {
     CollectionKey k = collection_key(caller, in);
     enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"});
+    SearchOptions opt = search_options(in);
     existing_collection(k);
     InputImage img = image(in, "Image");
     auto faces = engine_.detect_faces(img.bgr);
@@ -250,7 +247,7 @@ json Backend::search_faces_by_image(const Caller& caller, const json& in) {
     vision::Descriptor probe = engine_.embed_face(img.bgr, f);
     return {{"SearchedFaceBoundingBox", bounding_box(f.box, img.bgr.size())},
             {"SearchedFaceConfidence", wire_float(face_confidence(f))},
-            {"FaceMatches", search(k, probe, in, "")},
+            {"FaceMatches", search(k, probe, opt, "")},
             {"FaceModelVersion", kFaceModelVersion}};
 }
 

@@ -133,6 +133,19 @@ std::optional<FaceRecord> Collections::face(const CollectionKey& k, const std::s
     return read_face(s);
 }
 
+std::vector<std::pair<std::string, vision::Descriptor>> Collections::descriptors(
+    const CollectionKey& k) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT face_id, descriptor FROM rekognition_faces WHERE account=? AND region=? AND "
+        "collection=?");
+    s.bind_all(k.account, k.region, k.id);
+    std::vector<std::pair<std::string, vision::Descriptor>> out;
+    while (s.step())
+        out.emplace_back(s.text(0), unpack(s.blob(1)));
+    return out;
+}
+
 std::vector<std::string> Collections::delete_faces(const CollectionKey& k,
                                                    const std::vector<std::string>& face_ids) {
     Lock lock(db_.mutex());

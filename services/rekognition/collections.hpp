@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emulator/database.hpp"
@@ -49,6 +50,8 @@ class Collections {
     // Faces after `after` in FaceId order, at most `limit`.
     std::vector<FaceRecord> faces(const CollectionKey& k, const std::string& after, size_t limit);
     std::optional<FaceRecord> face(const CollectionKey& k, const std::string& face_id);
+    // Every face's id and descriptor, without its record: what a search compares against.
+    std::vector<std::pair<std::string, vision::Descriptor>> descriptors(const CollectionKey& k);
     // The FaceIds that existed and are now gone.
     std::vector<std::string> delete_faces(const CollectionKey& k,
                                           const std::vector<std::string>& face_ids);

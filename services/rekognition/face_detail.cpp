@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "services/rekognition/validation.hpp"
 #include "services/rekognition/wire_float.hpp"
 
 namespace fogbank::rekognition {
@@ -106,12 +107,16 @@ json quality_and_pose(const FaceMeasures& m) {
 
 }  // namespace
 
+json relative_box(const cv::Rect2f& box) {
+    return {{"Width", wire_float(box.width)},
+            {"Height", wire_float(box.height)},
+            {"Left", wire_float(box.x)},
+            {"Top", wire_float(box.y)}};
+}
+
 json bounding_box(const cv::Rect2f& px, const cv::Size& image) {
     float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
-    return {{"Width", wire_float(px.width / w)},
-            {"Height", wire_float(px.height / h)},
-            {"Left", wire_float(px.x / w)},
-            {"Top", wire_float(px.y / h)}};
+    return relative_box(cv::Rect2f(px.x / w, px.y / h, px.width / w, px.height / h));
 }
 
 float face_confidence(const vision::Face& f) {
@@ -172,11 +177,27 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
     return m;
 }
 
-json face_detail(const cv::Mat& bgr, const vision::Face& f,
+bool wants_all(const json& in, const char* member) {
+    static const std::vector<std::string> kAttributes = {
+        "ALL",           "DEFAULT",       "AGE_RANGE", "BEARD",     "EMOTIONS",
+        "EYE_DIRECTION", "EYEGLASSES",    "EYES_OPEN", "GENDER",    "MOUTH_OPEN",
+        "MUSTACHE",      "FACE_OCCLUDED", "SMILE",     "SUNGLASSES"};
+    auto it = in.find(member);
+    if (it == in.end() || it->is_null()) return false;
+    if (!it->is_array()) throw invalid_parameter();
+    bool all = false;
+    for (const auto& a : *it) {
+        // Any attribute but DEFAULT asks for the full detail.
+        if (*enum_member(json{{member, a}}, member, kAttributes) != "DEFAULT") all = true;
+    }
+    return all;
+}
+
+json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& m,
                  const std::optional<vision::AgeGender>& all) {
     json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
               {"Landmarks", landmarks(f, bgr.size(), all.has_value())}};
-    d.update(quality_and_pose(measure(bgr, f)));
+    d.update(quality_and_pose(m));
     d["Confidence"] = wire_float(face_confidence(f));
     if (all) {
         d["AgeRange"] = {{"Low", all->age_low}, {"High", all->age_high}};

@@ -15,7 +15,9 @@
 
 namespace fogbank::rekognition {
 
-// {Width, Height, Left, Top} relative to the image.
+// {Width, Height, Left, Top} of a box already relative to the image (0..1).
+nlohmann::json relative_box(const cv::Rect2f& box);
+// The same for a box in pixels of an image of `image` size.
 nlohmann::json bounding_box(const cv::Rect2f& px, const cv::Size& image);
 // Rekognition's 0-100 face confidence from the detector's margin.
 float face_confidence(const vision::Face& f);
@@ -26,9 +28,13 @@ struct FaceMeasures {
 };
 FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f);
 
-// With `all` (Attributes ["ALL"], carrying the face's estimated age and gender): every landmark
-// and every attribute fogbank measures; without, Rekognition's DEFAULT set.
-nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f,
+// Whether an attribute list (DetectFaces' Attributes, IndexFaces' DetectionAttributes) asks for
+// more than DEFAULT; each value must be one Rekognition knows (ValidationException).
+bool wants_all(const nlohmann::json& in, const char* member);
+
+// With `all` (carrying the face's estimated age and gender): every landmark and every
+// attribute fogbank measures; without, Rekognition's DEFAULT set. `m` is measure(bgr, f).
+nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& m,
                            const std::optional<vision::AgeGender>& all);
 // CompareFaces' ComparedFace: BoundingBox, Confidence, Landmarks, Pose, Quality.
 nlohmann::json compared_face(const cv::Mat& bgr, const vision::Face& f);

@@ -13,42 +13,18 @@ namespace {
 constexpr size_t kMaxDetectedFaces = 100;  // DetectFaces reports the 100 largest
 constexpr size_t kMaxComparedFaces = 100;  // CompareFaces compares the 100 largest targets
 
-bool wants_all(const json& in) {
-    auto it = in.find("Attributes");
-    if (it == in.end() || it->is_null()) return false;
-    if (!it->is_array()) throw invalid_parameter();
-    bool all = false;
-    for (const auto& a : *it) {
-        std::string v = a.is_string() ? a.get<std::string>() : "";
-        if (v == "ALL")
-            all = true;
-        else if (v != "DEFAULT" && v != "AGE_RANGE" && v != "BEARD" && v != "EMOTIONS" &&
-                 v != "EYE_DIRECTION" && v != "EYEGLASSES" && v != "EYES_OPEN" && v != "GENDER" &&
-                 v != "MOUTH_OPEN" && v != "MUSTACHE" && v != "FACE_OCCLUDED" && v != "SMILE" &&
-                 v != "SUNGLASSES")
-            throw validation_error(
-                "1 validation error detected: Value '" + a.dump() +
-                "' at 'attributes' failed to satisfy constraint: Member must satisfy "
-                "constraint: [Member must satisfy enum value set: [ALL, DEFAULT, AGE_RANGE, "
-                "BEARD, EMOTIONS, EYE_DIRECTION, EYEGLASSES, EYES_OPEN, GENDER, MOUTH_OPEN, "
-                "MUSTACHE, FACE_OCCLUDED, SMILE, SUNGLASSES]]");
-        else
-            all = true;  // a single attribute asks for the full detail
-    }
-    return all;
-}
-
 }  // namespace
 
 json Backend::detect_faces(const Caller& caller, const json& in) {
-    bool all = wants_all(in);
+    bool all = wants_all(in, "Attributes");
     InputImage img = image(in, "Image");
     if (const json* pinned = overridden("DetectFaces", caller, img)) return *pinned;
     auto faces = engine_.detect_faces(img.bgr);
     if (faces.size() > kMaxDetectedFaces) faces.resize(kMaxDetectedFaces);
     json details = json::array();
     for (const auto& f : faces)
-        details.push_back(face_detail(img.bgr, f, attributes_if(all, img.bgr, f)));
+        details.push_back(
+            face_detail(img.bgr, f, measure(img.bgr, f), attributes_if(all, img.bgr, f)));
     return {{"FaceDetails", details}};
 }
 

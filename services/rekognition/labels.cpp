@@ -75,11 +75,7 @@ json Backend::detect_labels(const Caller& caller, const json& in) {
         const LabelInfo& info = label_for_class(spec.classes, d.class_id);
         Entry& e = labels.try_emplace(info.name, Entry{&info}).first->second;
         e.confidence = std::max(e.confidence, d.confidence);
-        cv::Rect2f px(d.box.x * static_cast<float>(img.bgr.cols),
-                      d.box.y * static_cast<float>(img.bgr.rows),
-                      d.box.width * static_cast<float>(img.bgr.cols),
-                      d.box.height * static_cast<float>(img.bgr.rows));
-        e.instances.push_back({{"BoundingBox", bounding_box(px, img.bgr.size())},
+        e.instances.push_back({{"BoundingBox", relative_box(d.box)},
                                {"Confidence", wire_float(d.confidence)},
                                {"DominantColors", json::array()}});
         for (const std::string& parent : info.parents) {

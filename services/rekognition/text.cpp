@@ -101,9 +101,6 @@ json Backend::detect_text(const Caller& caller, const json& in) {
     if (const json* pinned = overridden("DetectText", caller, img)) return *pinned;
     auto lines = engine_.detect_text(img.bgr);
 
-    // Lines take the first Ids, words the ones after, as Rekognition numbers them.
-    json out_lines = json::array(), out_words = json::array();
-    int next_word_id = 0;
     size_t words_total = 0;
     std::vector<std::pair<json, std::vector<json>>> kept;
     for (const auto& line : lines) {
@@ -129,21 +126,21 @@ json Backend::detect_text(const Caller& caller, const json& in) {
                   {"Geometry", geometry(line.quad, img.bgr.size())}};
         kept.emplace_back(std::move(l), std::move(words));
     }
-    int line_id = 0;
-    next_word_id = static_cast<int>(kept.size());
-    for (auto& [line, words] : kept) {
+    // Lines take the first Ids, words the ones after, as Rekognition numbers them.
+    json detections = json::array(), all_words = json::array();
+    int word_id = static_cast<int>(kept.size());
+    for (int line_id = 0; line_id < static_cast<int>(kept.size()); ++line_id) {
+        auto& [line, words] = kept[static_cast<size_t>(line_id)];
         line["Id"] = line_id;
-        out_lines.push_back(line);
+        detections.push_back(std::move(line));
         for (auto& w : words) {
-            w["Id"] = next_word_id++;
+            w["Id"] = word_id++;
             w["ParentId"] = line_id;
-            out_words.push_back(std::move(w));
+            all_words.push_back(std::move(w));
         }
-        ++line_id;
     }
-    for (auto& w : out_words)
-        out_lines.push_back(std::move(w));
-    return {{"TextDetections", out_lines}, {"TextModelVersion", "3.0"}};
+    detections.insert(detections.end(), all_words.begin(), all_words.end());
+    return {{"TextDetections", detections}, {"TextModelVersion", "3.0"}};
 }
 
 }  // namespace fogbank::rekognition

@@ -22,6 +22,11 @@ AwsError validation_error(const std::string& message) {
     return AwsError("ValidationException", message, 400);
 }
 
+AwsError missing_member(const char* name) {
+    return validation_error("1 validation error detected: Value null at '" + wire_name(name) +
+                            "' failed to satisfy constraint: Member must not be null");
+}
+
 AwsError invalid_parameter(const std::string& message) {
     return AwsError("InvalidParameterException", message, 400);
 }
@@ -36,10 +41,7 @@ std::optional<std::string> string_member(const nlohmann::json& in, const char* n
                                          const char* pattern, size_t max_len, bool required) {
     auto it = in.find(name);
     if (it == in.end() || it->is_null()) {
-        if (required)
-            throw validation_error("1 validation error detected: Value null at '" +
-                                   wire_name(name) +
-                                   "' failed to satisfy constraint: Member must not be null");
+        if (required) throw missing_member(name);
         return std::nullopt;
     }
     if (!it->is_string())

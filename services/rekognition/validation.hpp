@@ -14,6 +14,8 @@
 namespace fogbank::rekognition {
 
 AwsError validation_error(const std::string& message);
+// "Value null at 'collectionId' failed to satisfy constraint: Member must not be null".
+AwsError missing_member(const char* name);
 AwsError invalid_parameter(const std::string& message = "Request has invalid parameters");
 
 // A string member matching `pattern` (a regex over the whole value), 1..max_len long.

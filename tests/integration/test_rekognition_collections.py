@@ -97,6 +97,9 @@ def test_collection_id_validation(server):
         raw.index_faces(CollectionId="ok", Image=image("faces/test/obama1.jpg"), ExternalImageId="no spaces")
     assert error_of(e) == ("ValidationException", 400)
     with pytest.raises(ClientError) as e:
+        raw.index_faces(CollectionId="ok", Image=image("faces/test/obama1.jpg"), DetectionAttributes=["NOSE"])
+    assert error_of(e) == ("ValidationException", 400)
+    with pytest.raises(ClientError) as e:
         raw.index_faces(CollectionId="ok", Image=image("faces/test/obama1.jpg"), MaxFaces=0)
     assert error_of(e) == ("ValidationException", 400)
     with pytest.raises(ClientError) as e:

@@ -2,7 +2,7 @@
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_of, fixture_bytes
+from conftest import error_of, fixture_bytes, make_client
 
 
 def image(relative):
@@ -39,6 +39,13 @@ def test_default_face_detail(rek):
     assert all(-180 <= face["Pose"][k] <= 180 for k in ("Roll", "Yaw", "Pitch"))
     assert abs(face["Pose"]["Roll"]) < 20  # an upright portrait
     assert 0 < face["Quality"]["Brightness"] < 100 and 0 < face["Quality"]["Sharpness"] <= 100
+
+
+def test_unknown_attribute(server):
+    raw = make_client(server, "rekognition", parameter_validation=False)
+    with pytest.raises(ClientError) as e:
+        raw.detect_faces(Image=image("faces/test/obama1.jpg"), Attributes=["NOSE"])
+    assert error_of(e) == ("ValidationException", 400)
 
 
 def test_all_attributes(rek):
