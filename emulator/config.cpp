@@ -48,6 +48,13 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = vision["overrides"]; n && !n.IsNull())
             cfg.vision_overrides = n.as<std::string>();
     }
+    if (auto lambda = root["lambda"]) {
+        if (auto n = lambda["python"]; n && !n.IsNull()) cfg.lambda_python = n.as<std::string>();
+        if (auto n = lambda["node"]; n && !n.IsNull()) cfg.lambda_node = n.as<std::string>();
+        if (auto n = lambda["concurrency"]) cfg.lambda_concurrency = n.as<unsigned>();
+        if (auto n = lambda["idle_seconds"]) cfg.lambda_idle_seconds = n.as<unsigned>();
+        if (auto n = lambda["retry_delay_ms"]) cfg.lambda_retry_delay_ms = n.as<unsigned>();
+    }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
             cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
@@ -69,6 +76,14 @@ void apply_environment(Config& cfg) {
     if (auto v = env("FOGBANK_VISION_OVERRIDES")) cfg.vision_overrides = v;
     if (auto v = env("FOGBANK_VISION_WORKERS"))
         cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_LAMBDA_PYTHON")) cfg.lambda_python = v;
+    if (auto v = env("FOGBANK_LAMBDA_NODE")) cfg.lambda_node = v;
+    if (auto v = env("FOGBANK_LAMBDA_CONCURRENCY"))
+        cfg.lambda_concurrency = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_LAMBDA_IDLE_SECONDS"))
+        cfg.lambda_idle_seconds = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_LAMBDA_RETRY_DELAY_MS"))
+        cfg.lambda_retry_delay_ms = static_cast<unsigned>(std::stoul(v));
 }
 
 }  // namespace fogbank

@@ -39,6 +39,16 @@ struct Config {
     unsigned vision_workers = 0;
     // Pinned answers for tests (services/rekognition/overrides.hpp); empty: none.
     std::string vision_overrides;
+
+    // Lambda: the interpreters that run python* and nodejs* functions, how many sandboxes one
+    // function may run at once (0: twice the cores; beyond, invocations wait in line), how long
+    // an idle sandbox stays warm, and the first async retry's delay (AWS: about a minute; the
+    // second retry waits twice as long).
+    std::string lambda_python = "/usr/bin/python3";
+    std::string lambda_node = "node";
+    unsigned lambda_concurrency = 0;
+    unsigned lambda_idle_seconds = 600;
+    unsigned lambda_retry_delay_ms = 1000;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
@@ -46,7 +56,8 @@ void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_HOST, FOGBANK_PORT, FOGBANK_DATA_DIR, FOGBANK_IO_THREADS, FOGBANK_LOG_LEVEL,
 // FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION,
 // FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS,
-// FOGBANK_VISION_OVERRIDES.
+// FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
+// FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

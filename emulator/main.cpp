@@ -20,6 +20,7 @@
 #include "emulator/server.hpp"
 #include "models/vision/engine.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
+#include "services/lambda/lambda_service.hpp"
 #include "services/rekognition/rekognition_service.hpp"
 #include "services/s3/s3_service.hpp"
 #include "services/sqs/sqs_service.hpp"
@@ -50,14 +51,30 @@ int serve(fogbank::Config cfg) {
     auto s3 = std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs);
     auto& s3_store = s3->store();
     router.add(std::move(s3));
-    router.add(std::make_unique<fogbank::sqs::SqsService>(cfg, db));
+    auto sqs = std::make_unique<fogbank::sqs::SqsService>(cfg, db);
+    auto& sqs_backend = sqs->backend();
+    router.add(std::move(sqs));
     router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
     router.add(
         std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store, vision));
+    // Function code and sandboxes' files live under the data directory, or a temporary one.
+    fs::path lambda_dir = cfg.data_dir.empty() ? blobs.spool_dir().parent_path() / "lambda"
+                                               : fs::path(cfg.data_dir) / "lambda";
+    auto lambda = std::make_unique<fogbank::lambda::LambdaService>(cfg, db, lambda_dir, s3_store);
+    auto& lambda_backend = lambda->backend();
+    lambda_backend.set_hooks({[&sqs_backend](const std::string& arn, const std::string& body) {
+        fogbank::sqs::send_to_arn(sqs_backend, arn, body);
+    }});
+    router.add(std::move(lambda));
+    router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
     uint16_t port = server.listen();
+    std::string reachable =
+        cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty() ? "127.0.0.1" : cfg.host;
+    if (reachable.find(':') != std::string::npos) reachable = "[" + reachable + "]";
+    lambda_backend.set_endpoint(reachable + ":" + std::to_string(port));
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION,

@@ -90,6 +90,9 @@ Service& Router::named_or_unavailable(std::string_view name) const {
 Service& Router::pick(const RequestHead& head) const {
     if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank")
         if (auto* admin = find("admin")) return *admin;
+    // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
+    if (head.path.rfind("/_lambda/", 0) == 0)
+        if (auto* runtime = find("lambda-runtime")) return *runtime;
 
     std::optional<SigV4Credential> cred;
     if (auto auth = head.header("authorization")) {

@@ -27,20 +27,10 @@ AwsError invalid_s3_object() {
 }
 
 std::string read_object(s3::Store& store, const std::string& bucket, const std::string& key) {
-    auto opened = store.open_object(bucket, key);
-    if (!opened) throw invalid_s3_object();
-    FileSlice guard(opened->fd, 0, opened->record.size);
-    if (opened->record.size > kMaxS3Image) throw too_large();
-    if (opened->fd < 0) return opened->record.inline_body.value_or("");
-    std::string bytes(opened->record.size, '\0');
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n =
-            ::pread(opened->fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-        if (n <= 0) throw invalid_s3_object();
-        done += static_cast<size_t>(n);
-    }
-    return bytes;
+    auto object = store.read_small_object(bucket, key, kMaxS3Image);
+    if (!object) throw invalid_s3_object();
+    if (object->too_large) throw too_large();
+    return std::move(object->bytes);
 }
 
 }  // namespace

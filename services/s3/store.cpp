@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "emulator/aws_error.hpp"
+#include "emulator/http_message.hpp"
 
 namespace fogbank::s3 {
 
@@ -202,6 +203,31 @@ void Store::put_object(const ObjectRecord& o, const Precondition& precondition) 
 std::optional<ObjectRecord> Store::object(const std::string& bucket, const std::string& key) {
     Lock lock(db_.mutex());
     return find_object(db_, bucket, key);
+}
+
+std::optional<Store::SmallObject> Store::read_small_object(const std::string& bucket,
+                                                           const std::string& key, uint64_t limit) {
+    auto opened = open_object(bucket, key);
+    if (!opened) return std::nullopt;
+    FileSlice guard(opened->fd, 0, opened->record.size);
+    SmallObject out;
+    if (opened->record.size > limit) {
+        out.too_large = true;
+        return out;
+    }
+    if (opened->fd < 0) {
+        out.bytes = opened->record.inline_body.value_or("");
+        return out;
+    }
+    out.bytes.assign(opened->record.size, '\0');
+    size_t done = 0;
+    while (done < out.bytes.size()) {
+        ssize_t n = ::pread(opened->fd, out.bytes.data() + done, out.bytes.size() - done,
+                            static_cast<off_t>(done));
+        if (n <= 0) return std::nullopt;  // the blob went missing under a committed row
+        done += static_cast<size_t>(n);
+    }
+    return out;
 }
 
 std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key) {

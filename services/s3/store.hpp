@@ -94,6 +94,14 @@ class Store {
     void put_object(const ObjectRecord& o, const Precondition& precondition = {});
     std::optional<ObjectRecord> object(const std::string& bucket, const std::string& key);
     std::optional<OpenedObject> open_object(const std::string& bucket, const std::string& key);
+    // The whole body of an object other services read (Rekognition's images, Lambda's code):
+    // nullopt if there is no such object, too_large set (and no bytes) past `limit`.
+    struct SmallObject {
+        std::string bytes;
+        bool too_large = false;
+    };
+    std::optional<SmallObject> read_small_object(const std::string& bucket, const std::string& key,
+                                                 uint64_t limit);
     bool delete_object(const std::string& bucket, const std::string& key);
     bool set_object_tags(const std::string& bucket, const std::string& key,
                          const nlohmann::json& tags);

@@ -147,6 +147,23 @@ std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& i
     return it->second;
 }
 
+void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (;;) {
+        auto colon = queue_arn.find(':', start);
+        parts.push_back(
+            queue_arn.substr(start, colon == std::string::npos ? colon : colon - start));
+        if (colon == std::string::npos) break;
+        start = colon + 1;
+    }
+    if (parts.size() != 6 || parts[2] != "sqs")
+        throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);
+    Caller caller{parts[4], parts[3], ""};
+    backend.call("SendMessage", caller,
+                 {{"QueueUrl", "/" + parts[4] + "/" + parts[5]}, {"MessageBody", body}});
+}
+
 std::shared_ptr<Queue> Backend::queue_by_arn(const std::string& arn) {
     // arn:aws:sqs:region:account:name
     std::vector<std::string> parts;

@@ -18,6 +18,8 @@ class SqsService : public Service {
     bool quick(const RequestHead&) const override { return true; }
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override { backend_.reset(); }
+    // Other services send to queues through it (S3 notifications, Lambda destinations).
+    Backend& backend() { return backend_; }
 
   private:
     Response encode(const RequestHead& head, const std::string& op, const json& out) const;

@@ -1,0 +1,177 @@
+// Lambda's control plane and Invoke, independent of the wire: functions with their
+// configuration, code, policy, async settings and URL, kept in memory under one lock and
+// written through to SQLite; invocations go to the sandboxes (sandboxes.hpp).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "emulator/config.hpp"
+#include "emulator/database.hpp"
+#include "emulator/http_message.hpp"
+#include "emulator/protocol/rest_json.hpp"
+#include "services/lambda/code.hpp"
+#include "services/lambda/delayed.hpp"
+#include "services/lambda/sandboxes.hpp"
+
+namespace fogbank::s3 {
+class Store;
+}
+
+namespace fogbank::lambda {
+
+using json = nlohmann::json;
+
+struct Function {
+    std::string account, region, name;
+    json config;           // FunctionConfiguration of $LATEST, as GetFunctionConfiguration says
+    std::string code_hex;  // names the stored zip and its task directory
+    json policy = json::array();  // resource policy statements (AddPermission)
+    json event_invoke;            // FunctionEventInvokeConfig, or null
+    json url;                     // FunctionUrlConfig, or null
+    json tags = json::object();
+    int reserved_concurrency = -1;  // -1: none set
+    json versions = json::array();  // published: {"config": ..., "code_hex": ...}
+    json aliases = json::object();  // name -> AliasConfiguration
+    json to_doc() const;
+    static Function from_doc(const json& doc);
+};
+
+// One request to an operation: its path members, query, headers and JSON body.
+struct Call {
+    Request& req;
+    rest_json::PathParams params;
+    json body;
+    const std::string& account() const { return req.account; }
+    const std::string& region() const { return req.region; }
+};
+
+// Where a function was found: its record and the configuration and code the qualifier picks.
+struct Resolved {
+    std::shared_ptr<Function> fn;
+    json config;
+    std::string code_hex;
+    std::string version;    // "$LATEST" or a number
+    std::string qualifier;  // as asked ("" for none)
+};
+
+class Backend {
+  public:
+    Backend(const Config& cfg, Database& db, std::filesystem::path work_dir, s3::Store& s3);
+    ~Backend();
+
+    Response handle(Request& req);
+    void reset();
+    // Known once the server listens; starts the async events a restart left waiting.
+    void set_endpoint(std::string host_port) {
+        sandboxes_.set_endpoint(std::move(host_port));
+        replay_events();
+    }
+    // How Lambda reaches other services (set by main): an SQS queue by ARN.
+    struct Hooks {
+        std::function<void(const std::string& queue_arn, const std::string& body)> send_to_queue;
+    };
+    void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
+    Sandboxes& sandboxes() { return sandboxes_; }
+    std::string code_path(const std::string& sha256_hex) const;
+    json status() const { return sandboxes_.status(); }
+
+    // For event sources (S3 notifications, SQS mappings, URLs, API Gateway): resolves a
+    // function by name or ARN in the given account and region and starts an invocation.
+    // Throws AwsError ResourceNotFoundException.
+    std::shared_ptr<Invocation> start(const std::string& account, const std::string& region,
+                                      const std::string& function, std::string payload,
+                                      std::function<void(const Invocation&)> on_done = {});
+
+  private:
+    using Handler = Response (Backend::*)(Call&);
+    struct Route {
+        http::verb method;
+        const char* pattern;
+        const char* operation;
+        Handler handler;
+    };
+    static const std::vector<Route>& routes();
+
+    // functions.cpp
+    Response create_function(Call&);
+    Response get_function(Call&);
+    Response get_function_configuration(Call&);
+    Response list_functions(Call&);
+    Response update_function_code(Call&);
+    Response update_function_configuration(Call&);
+    Response delete_function(Call&);
+    Response get_account_settings(Call&);
+    // versions.cpp
+    Response publish_version(Call&);
+    Response list_versions(Call&);
+    Response create_alias(Call&);
+    Response get_alias(Call&);
+    Response list_aliases(Call&);
+    Response update_alias(Call&);
+    Response delete_alias(Call&);
+    // permissions.cpp
+    Response add_permission(Call&);
+    Response remove_permission(Call&);
+    Response get_policy(Call&);
+    Response put_event_invoke_config(Call&);
+    Response get_event_invoke_config(Call&);
+    Response delete_event_invoke_config(Call&);
+    Response put_concurrency(Call&);
+    Response get_concurrency(Call&);
+    Response delete_concurrency(Call&);
+    Response tag_resource(Call&);
+    Response untag_resource(Call&);
+    Response list_tags(Call&);
+    // invoke.cpp
+    Response invoke(Call&);
+    // async_invoke.cpp
+    std::string enqueue_event(const Resolved& r, const std::string& payload);  // under mu_
+    void run_event(json record);
+    void event_done(json record, const Invocation& inv);
+    void deliver(const std::string& account, const std::string& region,
+                 const std::string& target_arn, const std::string& body);
+    void forget_event(const std::string& id);
+    void replay_events();
+
+    // Under mu_.
+    std::shared_ptr<Function> find(const std::string& account, const std::string& region,
+                                   const std::string& name_or_arn, std::string* qualifier);
+    std::shared_ptr<Function> require(Call& c, const std::string& member = "FunctionName");
+    Resolved resolve(const std::string& account, const std::string& region,
+                     const std::string& name_or_arn, const std::string& qualifier);
+    std::shared_ptr<const FunctionSpec> spec_for(const Resolved& r);
+    void save(const Function& fn);
+    void drop(const Function& fn);
+    CodeInfo code_from(const json& code, const std::string& region, const std::string& account);
+
+    const Config& cfg_;
+    Database& db_;
+    std::filesystem::path work_dir_;
+    s3::Store& s3_;
+    CodeStore code_;
+    mutable std::mutex mu_;
+    using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
+    std::map<Key, std::shared_ptr<Function>> functions_;
+    Hooks hooks_;
+    Sandboxes sandboxes_;
+    // After sandboxes_: destroyed first, so no retry starts once the sandboxes are gone.
+    Delayed delayed_;
+};
+
+// arn:aws:lambda:<region>:<account>:function:<name>
+std::string function_arn(const std::string& region, const std::string& account,
+                         const std::string& name);
+AwsError function_not_found(const std::string& arn);
+AwsError invalid_parameter(std::string message);
+
+}  // namespace fogbank::lambda

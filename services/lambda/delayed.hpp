@@ -1,0 +1,73 @@
+// Work to run later on one thread of its own: async invocation retries after their back-off,
+// and event source pollers. Jobs run in time order, never on an I/O thread, and never with a
+// service lock held by the scheduler.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace fogbank::lambda {
+
+class Delayed {
+  public:
+    using Clock = std::chrono::steady_clock;
+    Delayed() : thread_([this] { run(); }) {}
+    ~Delayed() {
+        {
+            std::lock_guard lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Delayed(const Delayed&) = delete;
+    Delayed& operator=(const Delayed&) = delete;
+
+    void at(Clock::time_point when, std::function<void()> job) {
+        {
+            std::lock_guard lock(mu_);
+            jobs_.emplace(when, std::move(job));
+        }
+        cv_.notify_all();
+    }
+    void after(std::chrono::milliseconds delay, std::function<void()> job) {
+        at(Clock::now() + delay, std::move(job));
+    }
+    void clear() {
+        std::lock_guard lock(mu_);
+        jobs_.clear();
+    }
+
+  private:
+    void run() {
+        std::unique_lock lock(mu_);
+        while (!stopping_) {
+            if (jobs_.empty()) {
+                cv_.wait(lock);
+                continue;
+            }
+            auto first = jobs_.begin();
+            if (first->first > Clock::now()) {
+                cv_.wait_until(lock, first->first);
+                continue;
+            }
+            auto job = std::move(first->second);
+            jobs_.erase(first);
+            lock.unlock();
+            job();
+            lock.lock();
+        }
+    }
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::multimap<Clock::time_point, std::function<void()>> jobs_;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace fogbank::lambda

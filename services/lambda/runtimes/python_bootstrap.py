@@ -1,0 +1,186 @@
+# fogbank's Python runtime: the loop AWS's runtime interface client runs, over the Lambda
+# Runtime API that fogbank serves. Started by fogbank in the function's task directory with
+# _HANDLER=module.function and AWS_LAMBDA_RUNTIME_API=host:port/prefix.
+import http.client
+import importlib
+import importlib.abc
+import json
+import os
+import sys
+import time
+import traceback
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+HOST, _, PREFIX = API.partition("/")
+PREFIX = ("/" + PREFIX if PREFIX else "") + "/2018-06-01/runtime"
+ENDPOINT = os.environ.get("AWS_ENDPOINT_URL")
+
+
+class RuntimeApi:
+    def __init__(self):
+        host, _, port = HOST.rpartition(":")
+        self.conn = http.client.HTTPConnection(host, int(port))
+
+    def call(self, method, path, body=None, headers=None):
+        for attempt in range(2):
+            try:
+                self.conn.request(method, PREFIX + path, body=body, headers=headers or {})
+                res = self.conn.getresponse()
+                return res, res.read()
+            except (ConnectionError, http.client.HTTPException):
+                # fogbank closed an idle keep-alive connection: reconnect once.
+                self.conn.close()
+                if attempt:
+                    raise
+
+
+def error_payload(exc, error_type=None):
+    # The handler's frames only, as AWS's runtime reports them.
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    tb = traceback.format_list(frames)
+    return {
+        "errorMessage": str(exc),
+        "errorType": error_type or type(exc).__name__,
+        "requestId": "",
+        "stackTrace": [line for line in tb],
+    }
+
+
+def post_error(api, path, payload):
+    body = json.dumps(payload).encode()
+    api.call("POST", path, body, {"Lambda-Runtime-Function-Error-Type": payload["errorType"],
+                                  "Content-Type": "application/json"})
+
+
+class BotocoreEndpoint(importlib.abc.MetaPathFinder):
+    """Routes boto3/botocore clients built without an endpoint_url to fogbank.
+
+    Current SDKs read AWS_ENDPOINT_URL themselves; the botocore Debian ships predates that, so
+    the session's create_client is wrapped the moment botocore.session is first imported."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "botocore.session":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None:
+            return None
+        loader = spec.loader
+        original = loader.exec_module
+
+        def exec_module(module):
+            original(module)
+            create_client = module.Session.create_client
+
+            def create_client_with_endpoint(self, *args, **kwargs):
+                if len(args) < 4 and kwargs.get("endpoint_url") is None:
+                    kwargs["endpoint_url"] = ENDPOINT
+                return create_client(self, *args, **kwargs)
+
+            module.Session.create_client = create_client_with_endpoint
+
+        loader.exec_module = exec_module
+        return spec
+
+
+class Context:
+    def __init__(self, request_id, deadline_ms, arn, client_context):
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.aws_request_id = request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.identity = None
+        self.client_context = client_context
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, int(self._deadline_ms - time.time() * 1000))
+
+    def __repr__(self):
+        return ("LambdaContext([aws_request_id={},log_group_name={},log_stream_name={},"
+                "function_name={},memory_limit_in_mb={},function_version={},"
+                "invoked_function_arn={}])").format(
+            self.aws_request_id, self.log_group_name, self.log_stream_name, self.function_name,
+            self.memory_limit_in_mb, self.function_version, self.invoked_function_arn)
+
+
+def load_handler(api):
+    handler = os.environ.get("_HANDLER", "")
+    module_name, _, function_name = handler.rpartition(".")
+    if not module_name or not function_name:
+        post_error(api, "/init/error", {
+            "errorMessage": "Bad handler '{}': not enough values to unpack (expected 2, got 1)"
+                            .format(handler),
+            "errorType": "Runtime.MalformedHandlerName", "requestId": "", "stackTrace": []})
+        sys.exit(1)
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as e:
+        post_error(api, "/init/error", {
+            "errorMessage": "Unable to import module '{}': {}".format(module_name, e),
+            "errorType": "Runtime.ImportModuleError", "requestId": "", "stackTrace": []})
+        sys.exit(1)
+    except SyntaxError as e:
+        post_error(api, "/init/error", {
+            "errorMessage": "Syntax error in module '{}': {}".format(module_name, e),
+            "errorType": "Runtime.UserCodeSyntaxError", "requestId": "", "stackTrace": []})
+        sys.exit(1)
+    except Exception as e:
+        post_error(api, "/init/error", error_payload(e))
+        sys.exit(1)
+    fn = getattr(module, function_name, None)
+    if fn is None:
+        post_error(api, "/init/error", {
+            "errorMessage": "Handler '{}' missing on module '{}'".format(function_name,
+                                                                        module_name),
+            "errorType": "Runtime.HandlerNotFound", "requestId": "", "stackTrace": []})
+        sys.exit(1)
+    return fn
+
+
+def main():
+    if ENDPOINT:
+        sys.meta_path.insert(0, BotocoreEndpoint())
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    for p in reversed(["/opt/python", task_root]):
+        if p not in sys.path:
+            sys.path.insert(0, p)
+    api = RuntimeApi()
+    handler = load_handler(api)
+    while True:
+        res, body = api.call("GET", "/invocation/next")
+        if res.status != 200:
+            time.sleep(0.05)
+            continue
+        request_id = res.getheader("Lambda-Runtime-Aws-Request-Id")
+        deadline = int(res.getheader("Lambda-Runtime-Deadline-Ms", "0"))
+        arn = res.getheader("Lambda-Runtime-Invoked-Function-Arn")
+        client_context = res.getheader("Lambda-Runtime-Client-Context")
+        os.environ["_X_AMZN_TRACE_ID"] = res.getheader("Lambda-Runtime-Trace-Id", "")
+        try:
+            event = json.loads(body) if body else {}
+            ctx = Context(request_id, deadline, arn,
+                          json.loads(client_context) if client_context else None)
+            result = handler(event, ctx)
+            out = json.dumps(result).encode()
+        except Exception as e:
+            sys.stdout.flush()
+            payload = error_payload(e)
+            payload["requestId"] = request_id
+            print("[ERROR] {}: {}\n{}".format(payload["errorType"], payload["errorMessage"],
+                                              "".join(traceback.format_exc())),
+                  file=sys.stderr, flush=True)
+            post_error(api, "/invocation/{}/error".format(request_id), payload)
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        api.call("POST", "/invocation/{}/response".format(request_id), out,
+                 {"Content-Type": "application/json"})
+
+
+if __name__ == "__main__":
+    import importlib.util  # noqa: F401  (used by BotocoreEndpoint)
+    main()

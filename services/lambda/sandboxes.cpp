@@ -1,0 +1,477 @@
+#include "services/lambda/sandboxes.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <thread>
+
+#include "emulator/crypto.hpp"
+#include "emulator/encoding.hpp"
+
+extern char** environ;
+
+namespace fogbank::lambda {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// What `LogType: Tail` returns at most: the last 4 KB of the invocation's log.
+constexpr size_t kMaxLogKeep = 64 * 1024;
+
+double ms_since(Clock::time_point t) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// The peak resident set of a process, as REPORT's "Max Memory Used".
+long peak_rss_mb(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(f, line))
+        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+    return 0;
+}
+
+std::string error_json(const std::string& type, const std::string& message) {
+    return json{{"errorType", type}, {"errorMessage", message}}.dump();
+}
+
+const char* inherited(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
+}  // namespace
+
+Sandboxes::Sandboxes(const Config& cfg, std::filesystem::path bootstraps_dir)
+    : cfg_(cfg), bootstraps_(std::move(bootstraps_dir)) {
+    if (::pipe2(wake_pipe_, O_CLOEXEC | O_NONBLOCK) != 0)
+        throw std::runtime_error("lambda: cannot create a pipe");
+    supervisor_ = std::thread([this] { supervise(); });
+}
+
+Sandboxes::~Sandboxes() {
+    shutdown();
+    ::close(wake_pipe_[0]);
+    ::close(wake_pipe_[1]);
+}
+
+void Sandboxes::shutdown() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    wake_supervisor();
+    if (supervisor_.joinable()) supervisor_.join();
+    stop_all();
+    std::lock_guard lock(mu_);
+    finished_.clear();
+}
+
+void Sandboxes::set_endpoint(std::string host_port) {
+    std::lock_guard lock(mu_);
+    endpoint_ = std::move(host_port);
+}
+
+void Sandboxes::wake_supervisor() {
+    char c = 1;
+    [[maybe_unused]] auto n = ::write(wake_pipe_[1], &c, 1);
+}
+
+std::shared_ptr<Invocation> Sandboxes::invoke(std::shared_ptr<const FunctionSpec> spec,
+                                              std::string payload, std::string client_context,
+                                              std::function<void(const Invocation&)> on_done,
+                                              std::string request_id) {
+    auto inv = std::make_shared<Invocation>();
+    inv->id = request_id.empty() ? random_uuid() : std::move(request_id);
+    inv->spec = std::move(spec);
+    inv->payload = payload.empty() ? "{}" : std::move(payload);
+    inv->client_context = std::move(client_context);
+    inv->on_done = std::move(on_done);
+    inv->started = Clock::now();
+    std::lock_guard lock(mu_);
+    pools_[inv->spec->key].queue.push_back(inv);
+    dispatch(inv->spec->key);
+    return inv;
+}
+
+std::optional<InvocationResult> Sandboxes::poll(const std::shared_ptr<Invocation>& inv,
+                                                const std::shared_ptr<Waker>& waker) {
+    std::lock_guard lock(mu_);
+    if (inv->done) return inv->result;
+    if (waker) inv->waiters.add(waker);
+    return std::nullopt;
+}
+
+// Hands queued invocations to parked sandboxes and starts new ones while there is more work
+// than sandboxes to take it, up to the function's concurrency.
+void Sandboxes::dispatch(const std::string& key) {
+    auto& pool = pools_[key];
+    if (pool.queue.empty()) return;
+    int free = 0, alive = 0;
+    for (auto& [id, sb] : sandboxes_) {
+        if (sb->spec->key != key || sb->dying) continue;
+        ++alive;
+        if (!sb->current) ++free;  // parked on /next or still starting
+    }
+    pool.idle.wake(pool.queue.size());
+    const auto& spec = pool.queue.front()->spec;
+    int cap = spec->concurrency > 0
+                  ? spec->concurrency
+                  : static_cast<int>(cfg_.lambda_concurrency
+                                         ? cfg_.lambda_concurrency
+                                         : std::max(2u, 2 * std::thread::hardware_concurrency()));
+    int wanted = static_cast<int>(pool.queue.size()) - free;
+    for (int i = 0; i < wanted && alive < cap; ++i, ++alive)
+        spawn(pool.queue.front()->spec);
+}
+
+void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
+    auto sb = std::make_shared<Sandbox>();
+    sb->id = random_hex(8);
+    sb->spec = spec;
+    sb->spawned = Clock::now();
+
+    std::vector<std::string> argv;
+    const std::string& rt = spec->runtime;
+    if (rt.rfind("python", 0) == 0) {
+        argv = {cfg_.lambda_python, (bootstraps_ / "python_bootstrap.py").string()};
+    } else if (rt.rfind("nodejs", 0) == 0) {
+        argv = {cfg_.lambda_node, (bootstraps_ / "node_bootstrap.mjs").string()};
+    } else if (rt.rfind("provided", 0) == 0) {
+        argv = {(spec->task_dir / "bootstrap").string()};
+    } else {
+        fail_front(spec->key,
+                   error_json("Runtime.InvalidRuntime",
+                              "RequestId: {id} Error: fogbank runs python3.x, nodejs* and "
+                              "provided.* functions, not " +
+                                  rt),
+                   "Runtime.InvalidRuntime");
+        return;
+    }
+
+    // The variables Lambda sets (reserved names win over the function's own), then SDK
+    // settings that send the function's AWS calls back to fogbank.
+    std::map<std::string, std::string> env = spec->environment;
+    auto set = [&](const std::string& k, const std::string& v) { env[k] = v; };
+    env.emplace("PATH", std::string(inherited("PATH")));
+    env.emplace("LANG", "en_US.UTF-8");
+    env.emplace("HOME", "/tmp");
+    set("TZ", ":UTC");
+    set("LAMBDA_TASK_ROOT", spec->task_dir.string());
+    set("LAMBDA_RUNTIME_DIR", bootstraps_.string());
+    set("_HANDLER", spec->handler);
+    set("AWS_EXECUTION_ENV", "AWS_Lambda_" + spec->runtime);
+    set("AWS_LAMBDA_RUNTIME_API", endpoint_ + "/_lambda/" + sb->id);
+    set("AWS_LAMBDA_FUNCTION_NAME", spec->name);
+    set("AWS_LAMBDA_FUNCTION_VERSION", spec->version);
+    set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", std::to_string(spec->memory_mb));
+    set("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/" + spec->name);
+    set("AWS_LAMBDA_LOG_STREAM_NAME", "fogbank/[" + spec->version + "]" + sb->id);
+    set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand");
+    set("AWS_REGION", spec->region);
+    set("AWS_DEFAULT_REGION", spec->region);
+    set("AWS_ENDPOINT_URL", "http://" + endpoint_);
+    set("PYTHONUNBUFFERED", "1");
+    set("PYTHONDONTWRITEBYTECODE", "1");
+    if (!env.count("AWS_ACCESS_KEY_ID")) {
+        // A key of the function's own account, so its calls land in that account.
+        std::string key = spec->account, secret = "fogbank";
+        for (auto& [ak, account] : cfg_.auth_accounts)
+            if (account == spec->account) {
+                key = ak;
+                if (auto it = cfg_.auth_keys.find(ak); it != cfg_.auth_keys.end())
+                    secret = it->second;
+                break;
+            }
+        set("AWS_ACCESS_KEY_ID", key);
+        set("AWS_SECRET_ACCESS_KEY", secret);
+        set("AWS_SESSION_TOKEN", "fogbank");
+    }
+
+    int out[2];
+    if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("lambda: cannot create a pipe");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    // Nothing of fogbank's (listening socket, database) leaks into a function.
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawn_file_actions_addchdir_np(&fa, spec->task_dir.c_str());
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    // Its own session, so that a timeout kills the whole process group.
+    posix_spawnattr_setflags(&attr,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+
+    std::vector<std::string> env_strings;
+    for (auto& [k, v] : env)
+        env_strings.push_back(k + "=" + v);
+    std::vector<char*> argv_c, env_c;
+    for (auto& a : argv)
+        argv_c.push_back(a.data());
+    argv_c.push_back(nullptr);
+    for (auto& e : env_strings)
+        env_c.push_back(e.data());
+    env_c.push_back(nullptr);
+
+    pid_t pid = -1;
+    int rc = argv[0].find('/') == std::string::npos
+                 ? posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, argv_c.data(), env_c.data())
+                 : posix_spawn(&pid, argv[0].c_str(), &fa, &attr, argv_c.data(), env_c.data());
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    ::close(out[1]);
+    if (rc != 0) {
+        ::close(out[0]);
+        std::string message =
+            "RequestId: {id} Error: Couldn't start " + argv[0] + ": " + std::strerror(rc);
+        spdlog::warn("lambda {}: cannot start {}: {}", spec->name, argv[0], std::strerror(rc));
+        fail_front(spec->key, error_json("Runtime.InvalidEntrypoint", message),
+                   "Runtime.InvalidEntrypoint");
+        return;
+    }
+    ::fcntl(out[0], F_SETFL, ::fcntl(out[0], F_GETFL) | O_NONBLOCK);
+    sb->pid = pid;
+    sb->out_fd = out[0];
+    spdlog::debug("lambda {}: sandbox {} started (pid {})", spec->name, sb->id, pid);
+    sandboxes_[sb->id] = sb;
+    wake_supervisor();  // it polls the new pipe
+}
+
+// Fails the oldest waiting invocation of a function whose sandbox could not start or died
+// during init: that is the invocation the cold start was for, and AWS answers it with the
+// init error.
+void Sandboxes::fail_front(const std::string& key, const std::string& payload,
+                           const std::string& error_type) {
+    auto& q = pools_[key].queue;
+    if (q.empty()) return;
+    auto inv = q.front();
+    q.pop_front();
+    std::string text = payload;
+    if (auto pos = text.find("{id}"); pos != std::string::npos) text.replace(pos, 4, inv->id);
+    complete(*inv, text, "Unhandled", error_type);
+}
+
+void Sandboxes::complete(Invocation& inv, std::string payload, std::string function_error,
+                         std::string error_type) {
+    if (inv.done) return;
+    double ms = ms_since(inv.started) - inv.init_ms;
+    auto& r = inv.result;
+    r.payload = std::move(payload);
+    r.function_error = std::move(function_error);
+    r.error_type = std::move(error_type);
+    long memory = 0;
+    for (auto& [id, sb] : sandboxes_)
+        if (sb->current.get() == &inv && sb->pid > 0) memory = peak_rss_mb(sb->pid);
+    std::string report = fmt::format(
+        "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} "
+        "MB\tMax Memory Used: {} MB\t",
+        inv.id, ms, static_cast<long>(std::ceil(ms)), inv.spec->memory_mb, memory);
+    if (inv.init_ms > 0) report += fmt::format("Init Duration: {:.2f} ms\t", inv.init_ms);
+    r.log = "START RequestId: " + inv.id + " Version: " + inv.spec->version + "\n" + inv.output +
+            (inv.output.empty() || inv.output.back() == '\n' ? "" : "\n") +
+            "END RequestId: " + inv.id + "\n" + report + "\n";
+    inv.output.clear();
+    inv.done = true;
+    inv.waiters.wake_all();
+    for (auto& [id, sb] : sandboxes_) {
+        if (sb->current.get() != &inv) continue;
+        if (sb->retiring) kill_sandbox(*sb);
+        if (sb->dying) continue;
+        sb->current.reset();
+        sb->idle_since = Clock::now();
+    }
+    if (inv.on_done) {
+        finished_.push_back(inv.shared_from_this());
+        wake_supervisor();
+    }
+}
+
+void Sandboxes::kill_sandbox(Sandbox& sb) {
+    if (sb.pid > 0 && !sb.dying) ::kill(-sb.pid, SIGKILL);
+    sb.dying = true;
+    sb.waiting = false;
+}
+
+void Sandboxes::retire(const std::string& key) {
+    std::lock_guard lock(mu_);
+    for (auto& [id, sb] : sandboxes_) {
+        if (sb->spec->key != key) continue;
+        if (sb->current)
+            sb->retiring = true;  // stopped once its invocation is answered
+        else
+            kill_sandbox(*sb);
+    }
+    wake_supervisor();
+}
+
+void Sandboxes::stop_all() {
+    std::unique_lock lock(mu_);
+    for (auto& [id, sb] : sandboxes_) {
+        if (sb->pid > 0) ::kill(-sb->pid, SIGKILL);
+        sb->dying = true;
+    }
+    for (auto& [id, sb] : sandboxes_) {
+        if (sb->pid > 0) ::waitpid(sb->pid, nullptr, 0);
+        if (sb->out_fd >= 0) ::close(sb->out_fd);
+        if (sb->current)
+            complete(*sb->current, error_json("Runtime.ExitError", "Sandbox stopped"), "Unhandled",
+                     "Runtime.ExitError");
+    }
+    sandboxes_.clear();
+    for (auto& [key, pool] : pools_)
+        for (auto& inv : pool.queue)
+            complete(*inv, error_json("Runtime.ExitError", "fogbank is stopping"), "Unhandled",
+                     "Runtime.ExitError");
+    pools_.clear();
+}
+
+std::shared_ptr<Sandboxes::Sandbox> Sandboxes::find(const std::string& id) {
+    auto it = sandboxes_.find(id);
+    return it == sandboxes_.end() ? nullptr : it->second;
+}
+
+// Reads what the process printed so far: into the running invocation's log, or (during init)
+// kept for the first invocation. Complete lines also go to fogbank's own log.
+void Sandboxes::read_output(Sandbox& sb) {
+    if (sb.out_fd < 0) return;
+    char buf[16384];
+    for (;;) {
+        ssize_t n = ::read(sb.out_fd, buf, sizeof buf);
+        if (n <= 0) break;
+        std::string_view chunk(buf, static_cast<size_t>(n));
+        std::string& sink = sb.current ? sb.current->output : sb.pending_output;
+        sink.append(chunk);
+        if (sink.size() > kMaxLogKeep) sink.erase(0, sink.size() - kMaxLogKeep);
+        sb.line_buffer.append(chunk);
+        size_t nl;
+        while ((nl = sb.line_buffer.find('\n')) != std::string::npos) {
+            spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer.substr(0, nl));
+            sb.line_buffer.erase(0, nl + 1);
+        }
+        if (sb.line_buffer.size() > 8192) {
+            spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer);
+            sb.line_buffer.clear();
+        }
+    }
+}
+
+void Sandboxes::supervise() {
+    std::vector<pollfd> fds;
+    std::vector<std::string> ids;
+    for (;;) {
+        fds.assign(1, pollfd{wake_pipe_[0], POLLIN, 0});
+        ids.assign(1, "");
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) return;
+            for (auto& [id, sb] : sandboxes_)
+                if (sb->out_fd >= 0) {
+                    fds.push_back(pollfd{sb->out_fd, POLLIN, 0});
+                    ids.push_back(id);
+                }
+        }
+        // Output fds are closed only by this thread, so the set polled stays valid.
+        ::poll(fds.data(), fds.size(), 100);
+        if (fds[0].revents) {
+            char drain[256];
+            while (::read(wake_pipe_[0], drain, sizeof drain) > 0) {
+            }
+        }
+        std::vector<std::shared_ptr<Invocation>> callbacks;
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) return;
+            for (size_t i = 1; i < fds.size(); ++i)
+                if (fds[i].revents)
+                    if (auto sb = find(ids[i])) read_output(*sb);
+
+            auto now = Clock::now();
+            std::vector<std::string> gone;
+            for (auto& [id, sb] : sandboxes_) {
+                // An invocation past its Timeout: the sandbox is killed, the caller answered.
+                if (sb->current && !sb->current->done && now >= sb->current->deadline) {
+                    auto inv = sb->current;
+                    std::string message =
+                        fmt::format("RequestId: {} Error: Task timed out after {:.2f} seconds",
+                                    inv->id, static_cast<double>(inv->spec->timeout_seconds));
+                    inv->output += fmt::format("{} {} Task timed out after {:.2f} seconds\n",
+                                               format_iso8601_ms(now_ms()), inv->id,
+                                               static_cast<double>(inv->spec->timeout_seconds));
+                    kill_sandbox(*sb);
+                    complete(*inv, error_json("Sandbox.Timedout", message), "Unhandled",
+                             "Sandbox.Timedout");
+                }
+                if (!sb->current && sb->waiting && !sb->dying &&
+                    now - sb->idle_since > std::chrono::seconds(cfg_.lambda_idle_seconds))
+                    kill_sandbox(*sb);
+
+                int status = 0;
+                if (sb->pid > 0 && ::waitpid(sb->pid, &status, WNOHANG) == sb->pid) {
+                    read_output(*sb);
+                    ::close(sb->out_fd);
+                    sb->out_fd = -1;
+                    std::string how = WIFEXITED(status)
+                                          ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                          : "signal: " + std::string(strsignal(WTERMSIG(status)));
+                    if (!sb->dying)
+                        spdlog::warn("lambda {}: sandbox {} exited ({})", sb->spec->name, id, how);
+                    if (sb->current && !sb->current->done) {
+                        auto inv = sb->current;
+                        complete(*inv,
+                                 error_json("Runtime.ExitError",
+                                            "RequestId: " + inv->id +
+                                                " Error: Runtime exited with error: " + how),
+                                 "Unhandled", "Runtime.ExitError");
+                    } else if (!sb->initialized && !sb->dying) {
+                        // It died before asking for work: the cold start it was for fails.
+                        fail_front(sb->spec->key,
+                                   error_json("Runtime.ExitError",
+                                              "RequestId: {id} Error: Runtime exited without "
+                                              "providing a reason: " +
+                                                  how),
+                                   "Runtime.ExitError");
+                    }
+                    gone.push_back(id);
+                }
+            }
+            std::vector<std::string> keys;
+            for (auto& id : gone) {
+                keys.push_back(sandboxes_[id]->spec->key);
+                sandboxes_.erase(id);
+            }
+            for (auto& key : keys)
+                dispatch(key);
+            callbacks.swap(finished_);
+        }
+        for (auto& inv : callbacks)
+            if (inv->on_done) inv->on_done(*inv);
+    }
+}
+
+nlohmann::json Sandboxes::status() const {
+    std::lock_guard lock(mu_);
+    int busy = 0;
+    for (auto& [id, sb] : sandboxes_)
+        if (sb->current) ++busy;
+    return {{"sandboxes", sandboxes_.size()}, {"busy", busy}};
+}
+
+}  // namespace fogbank::lambda
