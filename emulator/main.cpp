@@ -50,6 +50,7 @@ int serve(fogbank::Config cfg) {
     fogbank::Router router(cfg);
     auto s3 = std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs);
     auto& s3_store = s3->store();
+    auto& s3_notifications = s3->notifications();
     router.add(std::move(s3));
     auto sqs = std::make_unique<fogbank::sqs::SqsService>(cfg, db);
     auto& sqs_backend = sqs->backend();
@@ -65,6 +66,17 @@ int serve(fogbank::Config cfg) {
     lambda_backend.set_hooks({[&sqs_backend](const std::string& arn, const std::string& body) {
         fogbank::sqs::send_to_arn(sqs_backend, arn, body);
     }});
+    s3_notifications.set_hooks(
+        {[&sqs_backend](const std::string& arn) {
+             return fogbank::sqs::queue_exists(sqs_backend, arn);
+         },
+         [&sqs_backend](const std::string& arn, const std::string& body) {
+             fogbank::sqs::send_to_arn(sqs_backend, arn, body);
+         },
+         [&lambda_backend](const std::string& arn) { return lambda_backend.exists(arn); },
+         [&lambda_backend](const std::string& arn, const std::string& body) {
+             lambda_backend.invoke_event(arn, body);
+         }});
     router.add(std::move(lambda));
     router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
     router.add(std::make_unique<fogbank::AdminService>(router));

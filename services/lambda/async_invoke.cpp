@@ -44,6 +44,21 @@ std::string Backend::enqueue_event(const Resolved& r, const std::string& payload
     return record["id"];
 }
 
+bool Backend::exists(const std::string& function_arn) {
+    std::lock_guard lock(mu_);
+    try {
+        resolve("", "", function_arn, "");
+        return true;
+    } catch (const AwsError&) {
+        return false;
+    }
+}
+
+void Backend::invoke_event(const std::string& function_arn, const std::string& payload) {
+    std::lock_guard lock(mu_);
+    enqueue_event(resolve("", "", function_arn, ""), payload);
+}
+
 void Backend::run_event(json record) {
     std::shared_ptr<const FunctionSpec> spec;
     std::string version;

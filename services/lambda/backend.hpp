@@ -92,6 +92,10 @@ class Backend {
                                       const std::string& function, std::string payload,
                                       std::function<void(const Invocation&)> on_done = {});
 
+    // S3 notifications: whether a function ARN names a function, and an Event invocation of it.
+    bool exists(const std::string& function_arn);
+    void invoke_event(const std::string& function_arn, const std::string& payload);
+
   private:
     using Handler = Response (Backend::*)(Call&);
     struct Route {

@@ -415,9 +415,9 @@ void Sandboxes::supervise() {
                     inv->output += fmt::format("{} {} Task timed out after {:.2f} seconds\n",
                                                format_iso8601_ms(now_ms()), inv->id,
                                                static_cast<double>(inv->spec->timeout_seconds));
-                    kill_sandbox(*sb);
                     complete(*inv, error_json("Sandbox.Timedout", message), "Unhandled",
                              "Sandbox.Timedout");
+                    kill_sandbox(*sb);
                 }
                 if (!sb->current && sb->waiting && !sb->dying &&
                     now - sb->idle_since > std::chrono::seconds(cfg_.lambda_idle_seconds))

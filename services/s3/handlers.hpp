@@ -20,10 +20,13 @@ struct Target {
     std::string key;  // empty: a bucket-level request
 };
 
+class Notifications;
+
 struct Context {
     const Config& cfg;
     Store& store;
     BlobStore& blobs;
+    Notifications* notifications = nullptr;
 };
 
 inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;
@@ -70,6 +73,10 @@ void add_checksum_response_headers(Response& res, const nlohmann::json& checksum
 nlohmann::json parse_tagging_header(const std::string& value);
 nlohmann::json parse_tagging_xml(const std::string& body, bool object_tags);
 Response tagging_response(const nlohmann::json& tags);
+
+// Bucket notifications (notifications.cpp)
+Response put_bucket_notification(Context&, Request&, const Target&);
+Response get_bucket_notification(Context&, Request&, const Target&);
 
 // Bucket operations (bucket_ops.cpp)
 Response create_bucket(Context&, Request&, const Target&);

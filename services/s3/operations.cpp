@@ -27,6 +27,10 @@ const Operation kOperations[] = {
      [](Context& c, Request& r, const Target&) { return list_buckets(c, r); }},
 
     {http::verb::put, Scope::bucket, "tagging", nullptr, "PutBucketTagging", put_bucket_tagging},
+    {http::verb::put, Scope::bucket, "notification", nullptr, "PutBucketNotificationConfiguration",
+     put_bucket_notification},
+    {http::verb::get, Scope::bucket, "notification", nullptr, "GetBucketNotificationConfiguration",
+     get_bucket_notification},
     {http::verb::put, Scope::bucket, "acl", nullptr, "PutBucketAcl", put_bucket_acl},
     {http::verb::get, Scope::bucket, "acl", nullptr, "GetBucketAcl", get_bucket_acl},
     {http::verb::put, Scope::object, "acl", nullptr, "PutObjectAcl", put_object_acl},
@@ -83,11 +87,11 @@ const Operation kOperations[] = {
 // S3 sub-resources fogbank does not serve yet: answered NotImplemented instead of being
 // mistaken for the plain operation (a GET ?acl is not a GetObject).
 constexpr const char* kUnservedSubresources[] = {
-    "policy",      "policyStatus", "notification", "lifecycle",           "website",
-    "logging",     "replication",  "encryption",   "ownershipControls",   "publicAccessBlock",
-    "object-lock", "retention",    "legal-hold",   "accelerate",          "requestPayment",
-    "analytics",   "inventory",    "metrics",      "intelligent-tiering", "torrent",
-    "restore",     "select",       "attributes",   "renameObject"};
+    "policy",      "policyStatus", "lifecycle",           "website",           "logging",
+    "replication", "encryption",   "ownershipControls",   "publicAccessBlock", "object-lock",
+    "retention",   "legal-hold",   "accelerate",          "requestPayment",    "analytics",
+    "inventory",   "metrics",      "intelligent-tiering", "torrent",           "restore",
+    "select",      "attributes",   "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
     Target t;
@@ -121,7 +125,50 @@ bool is_upload(const RequestHead& h, const Target& t) {
 }  // namespace
 
 S3Service::S3Service(const Config& cfg, Database& db, BlobStore& blobs)
-    : cfg_(cfg), blobs_(blobs), store_(db, blobs) {}
+    : cfg_(cfg), blobs_(blobs), store_(db, blobs), notifications_(db) {}
+
+// The event an operation that succeeded causes, for the bucket's notification targets.
+void S3Service::publish(const Request& req, const Target& t, const Response& res) {
+    const std::string& op = req.operation;
+    if (op == "DeleteBucket") {
+        notifications_.drop(t.bucket);
+        return;
+    }
+    bool created = op == "PutObject" || op == "CopyObject" || op == "CompleteMultipartUpload";
+    bool removed = op == "DeleteObject" || op == "DeleteObjects";
+    if ((!created && !removed) || !notifications_.configured(t.bucket)) return;
+    auto bucket = store_.bucket(t.bucket);
+    if (!bucket) return;
+    ObjectEvent e;
+    e.bucket = t.bucket;
+    e.region = bucket->region;
+    e.account = bucket->account;
+    e.request_id = req.request_id;
+    if (created) {
+        auto o = store_.object(t.bucket, t.key);
+        if (!o) return;  // deleted again already
+        e.key = t.key;
+        e.name = "ObjectCreated:" + std::string(op == "PutObject"    ? "Put"
+                                                : op == "CopyObject" ? "Copy"
+                                                                     : "CompleteMultipartUpload");
+        e.size = o->size;
+        e.etag = o->etag;
+        notifications_.publish(e);
+        return;
+    }
+    e.name = "ObjectRemoved:Delete";
+    if (op == "DeleteObject") {
+        e.key = t.key;
+        notifications_.publish(e);
+        return;
+    }
+    pugi::xml_document doc;
+    if (!doc.load_string(res.body.c_str())) return;
+    for (auto deleted : doc.first_child().children("Deleted")) {
+        e.key = deleted.child("Key").text().get();
+        notifications_.publish(e);
+    }
+}
 
 BodyPlan S3Service::body_plan(const RequestHead& head) const {
     BodyPlan plan;
@@ -170,7 +217,7 @@ Response S3Service::handle(Request& req) {
         throw AwsError("KeyTooLongError", "Your key is too long", 400)
             .with("MaxSizeAllowed", std::to_string(kMaxKeyLength))
             .with("Size", std::to_string(t.key.size()));
-    Context ctx{cfg_, store_, blobs_};
+    Context ctx{cfg_, store_, blobs_, &notifications_};
 
     for (const char* sub : kUnservedSubresources)
         if (req.has_query(sub))
@@ -184,6 +231,7 @@ Response S3Service::handle(Request& req) {
         if (op.header && !req.header(op.header)) continue;
         req.operation = op.name;
         Response res = op.handler(ctx, req, t);
+        if (res.status < 300) publish(req, t, res);
         if (req.header("origin") && req.method != http::verb::options) apply_cors(ctx, req, t, res);
         return res;
     }

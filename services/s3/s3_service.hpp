@@ -7,9 +7,12 @@
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "emulator/service.hpp"
+#include "services/s3/notifications.hpp"
 #include "services/s3/store.hpp"
 
 namespace fogbank::s3 {
+
+struct Target;
 
 class S3Service : public Service {
   public:
@@ -19,15 +22,22 @@ class S3Service : public Service {
     Response handle(Request& req) override;
     bool quick(const RequestHead& head) const override;
     Response error_response(const AwsError& err, const RequestHead& head) const override;
-    void reset() override { store_.reset(); }
+    void reset() override {
+        store_.reset();
+        notifications_.reset();
+    }
     bool s3_signing() const override { return true; }
     // Rekognition reads Image.S3Object through it.
     Store& store() { return store_; }
+    Notifications& notifications() { return notifications_; }
 
   private:
+    void publish(const Request& req, const Target& t, const Response& res);
+
     const Config& cfg_;
     BlobStore& blobs_;
     mutable Store store_;
+    Notifications notifications_;
 };
 
 }  // namespace fogbank::s3

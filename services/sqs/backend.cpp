@@ -147,21 +147,40 @@ std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& i
     return it->second;
 }
 
-void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body) {
+namespace {
+
+// arn:aws:sqs:region:account:name as the caller that owns it and the queue's URL path.
+std::optional<std::pair<Caller, std::string>> queue_of_arn(const std::string& arn) {
     std::vector<std::string> parts;
     size_t start = 0;
     for (;;) {
-        auto colon = queue_arn.find(':', start);
-        parts.push_back(
-            queue_arn.substr(start, colon == std::string::npos ? colon : colon - start));
+        auto colon = arn.find(':', start);
+        parts.push_back(arn.substr(start, colon == std::string::npos ? colon : colon - start));
         if (colon == std::string::npos) break;
         start = colon + 1;
     }
-    if (parts.size() != 6 || parts[2] != "sqs")
-        throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);
-    Caller caller{parts[4], parts[3], ""};
-    backend.call("SendMessage", caller,
-                 {{"QueueUrl", "/" + parts[4] + "/" + parts[5]}, {"MessageBody", body}});
+    if (parts.size() != 6 || parts[2] != "sqs") return std::nullopt;
+    return std::make_pair(Caller{parts[4], parts[3], ""}, "/" + parts[4] + "/" + parts[5]);
+}
+
+}  // namespace
+
+void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body) {
+    auto q = queue_of_arn(queue_arn);
+    if (!q) throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);
+    backend.call("SendMessage", q->first, {{"QueueUrl", q->second}, {"MessageBody", body}});
+}
+
+bool queue_exists(Backend& backend, const std::string& queue_arn) {
+    auto q = queue_of_arn(queue_arn);
+    if (!q) return false;
+    try {
+        backend.call("GetQueueAttributes", q->first,
+                     {{"QueueUrl", q->second}, {"AttributeNames", json::array({"QueueArn"})}});
+        return true;
+    } catch (const AwsError&) {
+        return false;
+    }
 }
 
 std::shared_ptr<Queue> Backend::queue_by_arn(const std::string& arn) {

@@ -148,6 +148,7 @@ class Backend {
 // Sends `body` to the queue an ARN names (arn:aws:sqs:region:account:name), as the queue's
 // owner: how S3 notifications and Lambda destinations reach SQS. Throws AwsError.
 void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body);
+bool queue_exists(Backend& backend, const std::string& queue_arn);
 
 // Receipt handles name the queue, the message and the receive they came from.
 std::string receipt_handle(const Queue& q, const Message& m);
