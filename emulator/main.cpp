@@ -20,6 +20,7 @@
 #include "emulator/server.hpp"
 #include "models/vision/engine.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
+#include "services/iam/iam_service.hpp"
 #include "services/lambda/lambda_service.hpp"
 #include "services/rekognition/rekognition_service.hpp"
 #include "services/s3/s3_service.hpp"
@@ -79,6 +80,7 @@ int serve(fogbank::Config cfg) {
          }});
     router.add(std::move(lambda));
     router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
+    router.add(std::make_unique<fogbank::iam::IamService>(db));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
