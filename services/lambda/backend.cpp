@@ -276,6 +276,7 @@ std::shared_ptr<const FunctionSpec> Backend::spec_for(const Resolved& r) {
     spec->region = r.fn->region;
     spec->name = r.fn->name;
     spec->key = r.fn->account + "/" + r.fn->region + "/" + r.fn->name;
+    spec->pool = spec->key + ":" + r.version;
     spec->arn = c.value("FunctionArn", "") +
                 (r.qualifier.empty() ||
                          c.value("FunctionArn", "").find(':' + r.qualifier) != std::string::npos

@@ -53,7 +53,7 @@ std::optional<Response> Sandboxes::next(const std::shared_ptr<Sandbox>& sb,
         sb->initialized = true;
         init_ms = std::chrono::duration<double, std::milli>(now - sb->spawned).count();
     }
-    auto& pool = pools_[sb->spec->key];
+    auto& pool = pools_[sb->spec->pool];
     if (pool.queue.empty() || sb->current) {
         if (last)
             return runtime_reply(504, {{"errorType", "NoInvocation"},
@@ -127,11 +127,11 @@ Response Sandboxes::runtime_api(Request& req) {
                                .value_or(parsed.is_object() ? parsed.value("errorType", "") : "");
         std::lock_guard lock(mu_);
         read_output(*sb);
-        auto& q = pools_[sb->spec->key].queue;
+        auto& q = pools_[sb->spec->pool].queue;
         if (!q.empty()) q.front()->output = std::move(sb->pending_output) + q.front()->output;
         sb->pending_output.clear();
         // The invocation this cold start was for gets the init error, as AWS answers it.
-        fail_front(sb->spec->key, body.empty() ? "{}" : body, type);
+        fail_front(sb->spec->pool, body.empty() ? "{}" : body, type);
         kill_sandbox(*sb);
         return runtime_reply(202, {{"status", "OK"}});
     }

@@ -100,8 +100,8 @@ std::shared_ptr<Invocation> Sandboxes::invoke(std::shared_ptr<const FunctionSpec
     inv->on_done = std::move(on_done);
     inv->started = Clock::now();
     std::lock_guard lock(mu_);
-    pools_[inv->spec->key].queue.push_back(inv);
-    dispatch(inv->spec->key);
+    pools_[inv->spec->pool].queue.push_back(inv);
+    dispatch(inv->spec->pool);
     return inv;
 }
 
@@ -120,7 +120,7 @@ void Sandboxes::dispatch(const std::string& key) {
     if (pool.queue.empty()) return;
     int free = 0, alive = 0;
     for (auto& [id, sb] : sandboxes_) {
-        if (sb->spec->key != key || sb->dying) continue;
+        if (sb->spec->pool != key || sb->dying) continue;
         ++alive;
         if (!sb->current) ++free;  // parked on /next or still starting
     }
@@ -151,7 +151,7 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
     } else if (rt.rfind("provided", 0) == 0) {
         argv = {(spec->task_dir / "bootstrap").string()};
     } else {
-        fail_front(spec->key,
+        fail_front(spec->pool,
                    error_json("Runtime.InvalidRuntime",
                               "RequestId: {id} Error: fogbank runs python3.x, nodejs* and "
                               "provided.* functions, not " +
@@ -243,7 +243,7 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
         std::string message =
             "RequestId: {id} Error: Couldn't start " + argv[0] + ": " + std::strerror(rc);
         spdlog::warn("lambda {}: cannot start {}: {}", spec->name, argv[0], std::strerror(rc));
-        fail_front(spec->key, error_json("Runtime.InvalidEntrypoint", message),
+        fail_front(spec->pool, error_json("Runtime.InvalidEntrypoint", message),
                    "Runtime.InvalidEntrypoint");
         return;
     }
@@ -442,7 +442,7 @@ void Sandboxes::supervise() {
                                  "Unhandled", "Runtime.ExitError");
                     } else if (!sb->initialized && !sb->dying) {
                         // It died before asking for work: the cold start it was for fails.
-                        fail_front(sb->spec->key,
+                        fail_front(sb->spec->pool,
                                    error_json("Runtime.ExitError",
                                               "RequestId: {id} Error: Runtime exited without "
                                               "providing a reason: " +
@@ -454,7 +454,7 @@ void Sandboxes::supervise() {
             }
             std::vector<std::string> keys;
             for (auto& id : gone) {
-                keys.push_back(sandboxes_[id]->spec->key);
+                keys.push_back(sandboxes_[id]->spec->pool);
                 sandboxes_.erase(id);
             }
             for (auto& key : keys)

@@ -33,7 +33,8 @@ namespace fogbank::lambda {
 
 // What a sandbox runs: a snapshot of the function's configuration when it was invoked.
 struct FunctionSpec {
-    std::string key;  // account/region/name: sandboxes are pooled per function
+    std::string key;   // account/region/name: what retire() names
+    std::string pool;  // key:version: sandboxes run one version's code
     std::string account, region, name, arn, runtime, handler, version = "$LATEST";
     std::filesystem::path task_dir;
     std::map<std::string, std::string> environment;  // the function's own variables
@@ -85,8 +86,8 @@ class Sandboxes {
     // The result if done; otherwise registers `waker` to be woken when it is.
     std::optional<InvocationResult> poll(const std::shared_ptr<Invocation>& inv,
                                          const std::shared_ptr<Waker>& waker);
-    // The function's code or configuration changed, or it was deleted: idle sandboxes are
-    // stopped now, busy ones after their invocation.
+    // The function's code or configuration changed, or it was deleted: idle sandboxes (of
+    // every version) are stopped now, busy ones after their invocation.
     void retire(const std::string& key);
     void stop_all();
     // Stops the supervisor and every sandbox; no callback runs afterwards. Idempotent.

@@ -199,3 +199,44 @@ def rek(server):
 
 def fixture_bytes(relative):
     return (FIXTURES / relative).read_bytes()
+
+
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+
+
+def zip_bytes(files):
+    """A deployment package from {name: text or bytes}; names ending in 'bootstrap' are
+    executable, as a zip built on Linux would record them."""
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in files.items():
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 if name.endswith("bootstrap") else 0o100644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, content)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def lam(server):
+    # read_timeout: a synchronous invoke waits for the function.
+    return make_client(server, "lambda", read_timeout=120)
+
+
+def create_function(lam, name, files, handler="app.handler", runtime="python3.12", wait=True, **kw):
+    """Creates a function from source files and waits until it is Active."""
+    out = lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+                              Code={"ZipFile": zip_bytes(files)}, **kw)
+    if wait:
+        lam.get_waiter("function_active_v2").wait(FunctionName=name,
+                                                   WaiterConfig={"Delay": 1, "MaxAttempts": 10})
+    return out
+
+
+def invoke_json(lam, name, payload=None, **kw):
+    """(status, function error or None, decoded payload, the whole response)."""
+    r = lam.invoke(FunctionName=name, Payload=json.dumps(payload if payload is not None else {}), **kw)
+    body = r["Payload"].read()
+    return r["StatusCode"], r.get("FunctionError"), (json.loads(body) if body else None), r
