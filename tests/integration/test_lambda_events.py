@@ -1,0 +1,225 @@
+"""Event wiring: S3 bucket notifications to Lambda and SQS, and asynchronous invocation with
+retries and destinations, driven by boto3 against a live server."""
+import json
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import Server, create_function, create_table, error_of, make_client
+
+RECORDER = '''
+import boto3, json, urllib.parse
+ddb = boto3.client("dynamodb")
+s3 = boto3.client("s3")
+def handler(event, context):
+    for r in event["Records"]:
+        key = urllib.parse.unquote_plus(r["s3"]["object"]["key"])
+        meta = s3.head_object(Bucket=r["s3"]["bucket"]["name"], Key=key)["Metadata"] if r["eventName"].startswith("ObjectCreated") else {}
+        ddb.put_item(TableName="events", Item={"key": {"S": key}, "record": {"S": json.dumps(r)},
+                                              "fullname": {"S": meta.get("fullname", "")}})
+    return len(event["Records"])
+'''
+
+FLAKY = '''
+import json
+def handler(event, context):
+    print("attempt", json.dumps(event))
+    if event.get("fail"):
+        raise RuntimeError("failing on purpose")
+    return {"done": event}
+'''
+
+
+@pytest.fixture(scope="module")
+def fast():
+    # Async retries after 100 ms and 200 ms instead of AWS's minutes.
+    s = Server(env={"FOGBANK_LAMBDA_RETRY_DELAY_MS": "100"})
+    yield s
+    s.cleanup()
+
+
+@pytest.fixture
+def clients(fast):
+    fast.reset()
+    return {name: make_client(fast, name, read_timeout=60) for name in ["lambda", "s3", "sqs", "dynamodb"]}
+
+
+def queue(sqs, name):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+
+def receive_bodies(sqs, url, n, timeout=10):
+    bodies = []
+    deadline = time.time() + timeout
+    while len(bodies) < n and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return bodies
+
+
+def wait_for_items(ddb, table, n, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        items = ddb.scan(TableName=table)["Items"]
+        if len(items) >= n:
+            return items
+        time.sleep(0.1)
+    raise AssertionError(f"{table} never held {n} items")
+
+
+def test_s3_upload_triggers_lambda(clients):
+    lam, s3, ddb = clients["lambda"], clients["s3"], clients["dynamodb"]
+    create_table(ddb, "events", hash_key=("key", "S"))
+    arn = create_function(lam, "recorder", {"app.py": RECORDER}, Timeout=30)["FunctionArn"]
+    lam.add_permission(FunctionName="recorder", StatementId="s3", Action="lambda:InvokeFunction",
+                       Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::uploads")
+    s3.create_bucket(Bucket="uploads")
+    s3.put_bucket_notification_configuration(Bucket="uploads", NotificationConfiguration={
+        "LambdaFunctionConfigurations": [{
+            "Id": "on-jpg", "LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"],
+            "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "index/"},
+                                               {"Name": "suffix", "Value": ".jpg"}]}}}]})
+    cfg = s3.get_bucket_notification_configuration(Bucket="uploads")["LambdaFunctionConfigurations"]
+    assert cfg[0]["Id"] == "on-jpg" and cfg[0]["LambdaFunctionArn"] == arn
+    assert {r["Name"] for r in cfg[0]["Filter"]["Key"]["FilterRules"]} == {"Prefix", "Suffix"}
+    s3.put_object(Bucket="uploads", Key="index/Ada Lovelace.jpg", Body=b"x" * 123,
+                  Metadata={"FullName": "Ada Lovelace"})
+    s3.put_object(Bucket="uploads", Key="index/skip.png", Body=b"no")   # suffix filtered out
+    s3.put_object(Bucket="uploads", Key="other/skip.jpg", Body=b"no")   # prefix filtered out
+    items = wait_for_items(ddb, "events", 1)
+    time.sleep(0.5)
+    assert len(ddb.scan(TableName="events")["Items"]) == 1
+    item = items[0]
+    assert item["key"]["S"] == "index/Ada Lovelace.jpg" and item["fullname"]["S"] == "Ada Lovelace"
+    record = json.loads(item["record"]["S"])
+    assert record["eventSource"] == "aws:s3" and record["eventName"] == "ObjectCreated:Put"
+    assert record["awsRegion"] == "us-east-1" and record["eventVersion"] == "2.1"
+    assert record["s3"]["configurationId"] == "on-jpg"
+    assert record["s3"]["bucket"]["name"] == "uploads"
+    assert record["s3"]["bucket"]["arn"] == "arn:aws:s3:::uploads"
+    obj = record["s3"]["object"]
+    assert obj["key"] == "index/Ada+Lovelace.jpg" and obj["size"] == 123
+    assert obj["eTag"] == s3.head_object(Bucket="uploads", Key="index/Ada Lovelace.jpg")["ETag"].strip('"')
+    assert len(obj["sequencer"]) == 16
+
+
+def test_s3_events_to_sqs(clients):
+    s3, sqs = clients["s3"], clients["sqs"]
+    url, arn = queue(sqs, "s3-events")
+    s3.create_bucket(Bucket="watched")
+    s3.put_bucket_notification_configuration(Bucket="watched", NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]}]})
+    test_event = receive_bodies(sqs, url, 1)[0]
+    assert test_event["Event"] == "s3:TestEvent" and test_event["Bucket"] == "watched"
+    assert test_event["Service"] == "Amazon S3"
+    s3.put_object(Bucket="watched", Key="a.txt", Body=b"hello")
+    s3.copy_object(Bucket="watched", Key="b.txt", CopySource={"Bucket": "watched", "Key": "a.txt"})
+    mpu = s3.create_multipart_upload(Bucket="watched", Key="big.bin")
+    part = s3.upload_part(Bucket="watched", Key="big.bin", UploadId=mpu["UploadId"], PartNumber=1, Body=b"p")
+    s3.complete_multipart_upload(Bucket="watched", Key="big.bin", UploadId=mpu["UploadId"],
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    s3.delete_object(Bucket="watched", Key="a.txt")
+    s3.delete_objects(Bucket="watched", Delete={"Objects": [{"Key": "b.txt"}, {"Key": "big.bin"}]})
+    records = [b["Records"][0] for b in receive_bodies(sqs, url, 6)]
+    seen = sorted((r["eventName"], r["s3"]["object"]["key"]) for r in records)
+    assert seen == [("ObjectCreated:CompleteMultipartUpload", "big.bin"), ("ObjectCreated:Copy", "b.txt"),
+                    ("ObjectCreated:Put", "a.txt"), ("ObjectRemoved:Delete", "a.txt"),
+                    ("ObjectRemoved:Delete", "b.txt"), ("ObjectRemoved:Delete", "big.bin")]
+    put = next(r for r in records if r["eventName"] == "ObjectCreated:Put")
+    assert put["s3"]["object"]["size"] == 5
+    removed = next(r for r in records if r["eventName"] == "ObjectRemoved:Delete")
+    assert "size" not in removed["s3"]["object"] and "eTag" not in removed["s3"]["object"]
+    # An empty configuration turns notifications off.
+    s3.put_bucket_notification_configuration(Bucket="watched", NotificationConfiguration={})
+    assert "QueueConfigurations" not in s3.get_bucket_notification_configuration(Bucket="watched")
+    s3.put_object(Bucket="watched", Key="quiet.txt", Body=b"")
+    assert receive_bodies(sqs, url, 1, timeout=2) == []
+
+
+def test_notification_configuration_errors(clients):
+    s3, sqs, lam = clients["s3"], clients["sqs"], clients["lambda"]
+    _, arn = queue(sqs, "ok-queue")
+    s3.create_bucket(Bucket="strict-bucket")
+    bad = [
+        {"QueueConfigurations": [{"QueueArn": arn + "-missing", "Events": ["s3:ObjectCreated:*"]}]},
+        {"LambdaFunctionConfigurations": [{"LambdaFunctionArn": "arn:aws:lambda:us-east-1:000000000000:function:none",
+                                           "Events": ["s3:ObjectCreated:*"]}]},
+        {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectExploded:*"]}]},
+        {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"],
+                                  "Filter": {"Key": {"FilterRules": [{"Name": "middle", "Value": "x"}]}}}]},
+        {"QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]},
+                                 {"QueueArn": arn, "Events": ["s3:ObjectCreated:Put"]}]},
+    ]
+    for cfg in bad:
+        with pytest.raises(ClientError) as e:
+            s3.put_bucket_notification_configuration(Bucket="strict-bucket", NotificationConfiguration=cfg)
+        assert error_of(e) == ("InvalidArgument", 400), cfg
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_notification_configuration(Bucket="no-such-bucket", NotificationConfiguration={})
+    assert error_of(e) == ("NoSuchBucket", 404)
+    # Different prefixes for one event type do not overlap.
+    s3.put_bucket_notification_configuration(Bucket="strict-bucket", NotificationConfiguration={
+        "QueueConfigurations": [
+            {"QueueArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "a/"}]}}},
+            {"QueueArn": arn, "Events": ["s3:ObjectCreated:*"], "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "b/"}]}}}]})
+    assert len(s3.get_bucket_notification_configuration(Bucket="strict-bucket")["QueueConfigurations"]) == 2
+
+
+def test_async_failure_is_retried_twice_then_sent_on_failure(clients, fast):
+    lam, sqs = clients["lambda"], clients["sqs"]
+    url, arn = queue(sqs, "failures")
+    create_function(lam, "flaky", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(FunctionName="flaky", DestinationConfig={"OnFailure": {"Destination": arn}})
+    started = time.time()
+    r = lam.invoke(FunctionName="flaky", InvocationType="Event", Payload=json.dumps({"fail": True, "id": 7}))
+    assert r["StatusCode"] == 202
+    record = receive_bodies(sqs, url, 1, timeout=15)[0]
+    took = time.time() - started
+    assert took >= 0.3  # 100 ms, then 200 ms of back-off
+    ctx = record["requestContext"]
+    assert ctx["condition"] == "RetriesExhausted" and ctx["approximateInvokeCount"] == 3
+    assert ctx["functionArn"] == "arn:aws:lambda:us-east-1:000000000000:function:flaky:$LATEST"
+    assert record["requestPayload"] == {"fail": True, "id": 7}
+    assert record["responseContext"]["functionError"] == "Unhandled"
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
+    assert fast.logs().count('attempt {"fail": true, "id": 7}') == 3
+    # The same request id on every attempt, as AWS keeps it.
+    assert fast.logs().count(ctx["requestId"]) >= 3
+
+
+def test_async_retry_count_and_success_destination(clients):
+    lam, sqs = clients["lambda"], clients["sqs"]
+    fail_url, fail_arn = queue(sqs, "fail-dest")
+    ok_url, ok_arn = queue(sqs, "ok-dest")
+    create_function(lam, "once", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(FunctionName="once", MaximumRetryAttempts=0, DestinationConfig={
+        "OnFailure": {"Destination": fail_arn}, "OnSuccess": {"Destination": ok_arn}})
+    lam.invoke(FunctionName="once", InvocationType="Event", Payload=json.dumps({"fail": True}))
+    lam.invoke(FunctionName="once", InvocationType="Event", Payload=json.dumps({"fine": 1}))
+    failed = receive_bodies(sqs, fail_url, 1)[0]
+    assert failed["requestContext"]["approximateInvokeCount"] == 1
+    ok = receive_bodies(sqs, ok_url, 1)[0]
+    assert ok["requestContext"]["condition"] == "Success"
+    assert ok["responsePayload"] == {"done": {"fine": 1}}
+    assert "functionError" not in ok["responseContext"]
+
+
+def test_failure_destination_can_be_another_function(clients):
+    lam, ddb = clients["lambda"], clients["dynamodb"]
+    create_table(ddb, "failed", hash_key=("id", "S"))
+    catcher = '''
+import boto3, json
+def handler(event, context):
+    boto3.client("dynamodb").put_item(TableName="failed", Item={"id": {"S": event["requestContext"]["requestId"]},
+                                                                 "payload": {"S": json.dumps(event["requestPayload"])}})
+'''
+    catcher_arn = create_function(lam, "catcher", {"app.py": catcher}, Timeout=30)["FunctionArn"]
+    create_function(lam, "thrower", {"app.py": FLAKY})
+    lam.put_function_event_invoke_config(FunctionName="thrower", MaximumRetryAttempts=0,
+                                         DestinationConfig={"OnFailure": {"Destination": catcher_arn}})
+    lam.invoke(FunctionName="thrower", InvocationType="Event", Payload=json.dumps({"fail": "x"}))
+    item = wait_for_items(ddb, "failed", 1)[0]
+    assert json.loads(item["payload"]["S"]) == {"fail": "x"}
