@@ -65,8 +65,17 @@ int serve(fogbank::Config cfg) {
     auto lambda = std::make_unique<fogbank::lambda::LambdaService>(cfg, db, lambda_dir, s3_store);
     auto& lambda_backend = lambda->backend();
     lambda_backend.set_hooks({[&sqs_backend](const std::string& arn, const std::string& body) {
-        fogbank::sqs::send_to_arn(sqs_backend, arn, body);
-    }});
+                                  fogbank::sqs::send_to_arn(sqs_backend, arn, body);
+                              },
+                              [&sqs_backend](const std::string& arn) {
+                                  return fogbank::sqs::queue_exists(sqs_backend, arn);
+                              },
+                              [&sqs_backend](const std::string& arn, int max) {
+                                  return fogbank::sqs::receive_from_arn(sqs_backend, arn, max);
+                              },
+                              [&sqs_backend](const std::string& arn, const std::string& handle) {
+                                  fogbank::sqs::delete_from_arn(sqs_backend, arn, handle);
+                              }});
     s3_notifications.set_hooks(
         {[&sqs_backend](const std::string& arn) {
              return fogbank::sqs::queue_exists(sqs_backend, arn);

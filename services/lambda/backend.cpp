@@ -86,6 +86,12 @@ Backend::Backend(const Config& cfg, Database& db, fs::path work_dir, s3::Store& 
         "CREATE TABLE IF NOT EXISTS lambda_functions (account TEXT NOT NULL, region TEXT NOT "
         "NULL, name TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (account, region, name))");
     db_.exec("CREATE TABLE IF NOT EXISTS lambda_async (id TEXT PRIMARY KEY, doc TEXT NOT NULL)");
+    db_.exec("CREATE TABLE IF NOT EXISTS lambda_esm (uuid TEXT PRIMARY KEY, doc TEXT NOT NULL)");
+    {
+        auto m = db_.prepare("SELECT uuid, doc FROM lambda_esm");
+        while (m.step())
+            mappings_[m.text(0)] = json::parse(m.text(1));
+    }
     auto s = db_.prepare("SELECT doc FROM lambda_functions");
     while (s.step()) {
         auto fn = std::make_shared<Function>(Function::from_doc(json::parse(s.text(0))));
@@ -108,6 +114,9 @@ void Backend::reset() {
         std::lock_guard dblock(db_.mutex());
         db_.exec("DELETE FROM lambda_functions");
         db_.exec("DELETE FROM lambda_async");
+        db_.exec("DELETE FROM lambda_esm");
+        mappings_.clear();
+        pollers_.clear();
     }
     delayed_.clear();
     for (auto& k : keys)
@@ -185,6 +194,16 @@ const std::vector<Backend::Route>& Backend::routes() {
         {V::post, "/2017-03-31/tags/{ARN}", "TagResource", &Backend::tag_resource},
         {V::delete_, "/2017-03-31/tags/{ARN}", "UntagResource", &Backend::untag_resource},
         {V::get, "/2017-03-31/tags/{ARN}", "ListTags", &Backend::list_tags},
+        {V::post, "/2015-03-31/event-source-mappings", "CreateEventSourceMapping",
+         &Backend::create_event_source_mapping},
+        {V::get, "/2015-03-31/event-source-mappings", "ListEventSourceMappings",
+         &Backend::list_event_source_mappings},
+        {V::get, "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping",
+         &Backend::get_event_source_mapping},
+        {V::put, "/2015-03-31/event-source-mappings/{UUID}", "UpdateEventSourceMapping",
+         &Backend::update_event_source_mapping},
+        {V::delete_, "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping",
+         &Backend::delete_event_source_mapping},
         {V::get, "/2016-08-19/account-settings", "GetAccountSettings",
          &Backend::get_account_settings},
     };

@@ -75,10 +75,15 @@ class Backend {
     void set_endpoint(std::string host_port) {
         sandboxes_.set_endpoint(std::move(host_port));
         replay_events();
+        start_pollers();
     }
     // How Lambda reaches other services (set by main): an SQS queue by ARN.
     struct Hooks {
         std::function<void(const std::string& queue_arn, const std::string& body)> send_to_queue;
+        std::function<bool(const std::string& queue_arn)> queue_exists;
+        std::function<json(const std::string& queue_arn, int max)> receive_from_queue;
+        std::function<void(const std::string& queue_arn, const std::string& receipt_handle)>
+            delete_from_queue;
     };
     void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
     Sandboxes& sandboxes() { return sandboxes_; }
@@ -146,6 +151,18 @@ class Backend {
                  const std::string& target_arn, const std::string& body);
     void forget_event(const std::string& id);
     void replay_events();
+    // event_sources.cpp
+    Response create_event_source_mapping(Call&);
+    Response get_event_source_mapping(Call&);
+    Response list_event_source_mappings(Call&);
+    Response update_event_source_mapping(Call&);
+    Response delete_event_source_mapping(Call&);
+    void save_mapping(const json& m);
+    void schedule_poll(const std::string& uuid, std::chrono::milliseconds delay);
+    void poll_mapping(const std::string& uuid);
+    void batch_done(const std::string& uuid, const std::string& source,
+                    const std::vector<json>& batch, bool partial, const Invocation& inv);
+    void start_pollers();
 
     // Under mu_.
     std::shared_ptr<Function> find(const std::string& account, const std::string& region,
@@ -166,6 +183,14 @@ class Backend {
     mutable std::mutex mu_;
     using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
     std::map<Key, std::shared_ptr<Function>> functions_;
+    std::map<std::string, json> mappings_;  // event source mappings by UUID
+    struct Poller {
+        int in_flight = 0;          // batches being processed
+        std::vector<json> pending;  // received, waiting for a fuller batch
+        std::chrono::steady_clock::time_point first_seen;
+        int idle_polls = 0;
+    };
+    std::map<std::string, Poller> pollers_;
     Hooks hooks_;
     Sandboxes sandboxes_;
     // After sandboxes_: destroyed first, so no retry starts once the sandboxes are gone.

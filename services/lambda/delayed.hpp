@@ -3,6 +3,8 @@
 // service lock held by the scheduler.
 #pragma once
 
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -58,7 +60,12 @@ class Delayed {
             auto job = std::move(first->second);
             jobs_.erase(first);
             lock.unlock();
-            job();
+            try {
+                job();
+            } catch (const std::exception& e) {
+                // A job's failure is its own; the scheduler goes on with the others.
+                spdlog::error("lambda: scheduled work failed: {}", e.what());
+            }
             lock.lock();
         }
     }

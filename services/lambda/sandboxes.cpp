@@ -462,7 +462,12 @@ void Sandboxes::supervise() {
             callbacks.swap(finished_);
         }
         for (auto& inv : callbacks)
-            if (inv->on_done) inv->on_done(*inv);
+            if (inv->on_done) try {
+                    inv->on_done(*inv);
+                } catch (const std::exception& e) {
+                    spdlog::error("lambda {}: after invocation {}: {}", inv->spec->name, inv->id,
+                                  e.what());
+                }
     }
 }
 

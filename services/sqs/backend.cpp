@@ -183,6 +183,26 @@ bool queue_exists(Backend& backend, const std::string& queue_arn) {
     }
 }
 
+json receive_from_arn(Backend& backend, const std::string& queue_arn, int max) {
+    auto q = queue_of_arn(queue_arn);
+    if (!q) throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);
+    auto r = backend.prepare_receive(q->first, {{"QueueUrl", q->second},
+                                                {"MaxNumberOfMessages", max},
+                                                {"WaitTimeSeconds", 0},
+                                                {"MessageSystemAttributeNames", {"All"}},
+                                                {"MessageAttributeNames", {"All"}}});
+    SteadyTime recheck{};
+    return backend.receive(r, nullptr, true, recheck).value_or(json::object());
+}
+
+void delete_from_arn(Backend& backend, const std::string& queue_arn,
+                     const std::string& receipt_handle) {
+    auto q = queue_of_arn(queue_arn);
+    if (!q) throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);
+    backend.call("DeleteMessage", q->first,
+                 {{"QueueUrl", q->second}, {"ReceiptHandle", receipt_handle}});
+}
+
 std::shared_ptr<Queue> Backend::queue_by_arn(const std::string& arn) {
     // arn:aws:sqs:region:account:name
     std::vector<std::string> parts;

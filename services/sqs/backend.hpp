@@ -149,6 +149,11 @@ class Backend {
 // owner: how S3 notifications and Lambda destinations reach SQS. Throws AwsError.
 void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body);
 bool queue_exists(Backend& backend, const std::string& queue_arn);
+// What a Lambda event source mapping polls with: up to `max` (1..10) messages with every
+// attribute, without waiting, and deletes by receipt handle. Throw AwsError (the queue is gone).
+json receive_from_arn(Backend& backend, const std::string& queue_arn, int max);
+void delete_from_arn(Backend& backend, const std::string& queue_arn,
+                     const std::string& receipt_handle);
 
 // Receipt handles name the queue, the message and the receive they came from.
 std::string receipt_handle(const Queue& q, const Message& m);

@@ -223,3 +223,139 @@ def handler(event, context):
     lam.invoke(FunctionName="thrower", InvocationType="Event", Payload=json.dumps({"fail": "x"}))
     item = wait_for_items(ddb, "failed", 1)[0]
     assert json.loads(item["payload"]["S"]) == {"fail": "x"}
+
+
+CONSUMER = '''
+import boto3, json
+ddb = boto3.client("dynamodb")
+def handler(event, context):
+    failures = []
+    for r in event["Records"]:
+        body = r["body"]
+        if "bad" in body:
+            failures.append({"itemIdentifier": r["messageId"]})
+            continue
+        ddb.put_item(TableName="consumed", Item={"body": {"S": body}, "batch": {"N": str(len(event["Records"]))},
+                                                 "record": {"S": json.dumps(r)}})
+    if "explode" in [r["body"] for r in event["Records"]]:
+        raise RuntimeError("whole batch fails")
+    return {"batchItemFailures": failures}
+'''
+
+
+def queue_counts(sqs, url):
+    a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(a["ApproximateNumberOfMessages"]), int(a["ApproximateNumberOfMessagesNotVisible"])
+
+
+def wait_until(predicate, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError("condition never held")
+
+
+def test_sqs_event_source_processes_and_deletes(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    create_table(ddb, "consumed", hash_key=("body", "S"))
+    url, arn = queue(sqs, "work")
+    create_function(lam, "consumer", {"app.py": CONSUMER}, Timeout=30)
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="consumer", BatchSize=5)
+    assert m["State"] == "Creating" and m["BatchSize"] == 5
+    assert m["FunctionArn"].endswith(":function:consumer")
+    for i in range(12):
+        sqs.send_message(QueueUrl=url, MessageBody=f"job-{i}",
+                         MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+    items = wait_for_items(ddb, "consumed", 12)
+    assert sorted(i["body"]["S"] for i in items) == sorted(f"job-{i}" for i in range(12))
+    assert max(int(i["batch"]["N"]) for i in items) <= 5
+    record = json.loads(items[0]["record"]["S"])
+    assert record["eventSource"] == "aws:sqs" and record["eventSourceARN"] == arn
+    assert record["awsRegion"] == "us-east-1" and record["attributes"]["ApproximateReceiveCount"] == "1"
+    assert record["messageAttributes"]["kind"]["stringValue"] == "test"
+    assert record["messageAttributes"]["kind"]["dataType"] == "String"
+    wait_until(lambda: queue_counts(sqs, url) == (0, 0))
+    got = lam.get_event_source_mapping(UUID=m["UUID"])
+    assert got["State"] == "Enabled"
+    assert [x["UUID"] for x in lam.list_event_source_mappings(FunctionName="consumer")["EventSourceMappings"]] == [m["UUID"]]
+    # Disabled, it leaves messages alone.
+    lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
+    assert lam.get_event_source_mapping(UUID=m["UUID"])["State"] == "Disabled"
+    sqs.send_message(QueueUrl=url, MessageBody="while-disabled")
+    time.sleep(0.7)
+    assert queue_counts(sqs, url) == (1, 0)
+    lam.update_event_source_mapping(UUID=m["UUID"], Enabled=True)
+    wait_until(lambda: queue_counts(sqs, url) == (0, 0))
+    assert lam.delete_event_source_mapping(UUID=m["UUID"])["State"] == "Deleting"
+    assert lam.list_event_source_mappings()["EventSourceMappings"] == []
+
+
+def test_partial_batch_failures_go_to_the_dead_letter_queue(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    create_table(ddb, "consumed", hash_key=("body", "S"))
+    dlq_url, dlq_arn = queue(sqs, "work-dlq")
+    url = sqs.create_queue(QueueName="work-main", Attributes={
+        "VisibilityTimeout": "1",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create_function(lam, "partial", {"app.py": CONSUMER}, Timeout=30)
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="partial", BatchSize=10,
+                                    FunctionResponseTypes=["ReportBatchItemFailures"])
+    for body in ["good-1", "bad-1", "good-2", "bad-2"]:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    wait_for_items(ddb, "consumed", 2)
+    # The failed two are received again after their visibility timeout, then moved to the DLQ.
+    dead = receive_bodies_raw(sqs, dlq_url, 2, timeout=20)
+    assert sorted(dead) == ["bad-1", "bad-2"]
+    wait_until(lambda: queue_counts(sqs, url) == (0, 0))
+    assert sorted(i["body"]["S"] for i in ddb.scan(TableName="consumed")["Items"]) == ["good-1", "good-2"]
+
+
+def receive_bodies_raw(sqs, url, n, timeout=10):
+    bodies = []
+    deadline = time.time() + timeout
+    while len(bodies) < n and time.time() < deadline:
+        for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            bodies.append(m["Body"])
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    return bodies
+
+
+def test_failed_batch_stays_queued(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    create_table(ddb, "consumed", hash_key=("body", "S"))
+    url = sqs.create_queue(QueueName="explosive", Attributes={"VisibilityTimeout": "30"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    create_function(lam, "exploder", {"app.py": CONSUMER}, Timeout=30)
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="exploder", BatchSize=1)
+    sqs.send_message(QueueUrl=url, MessageBody="explode")
+    wait_for_items(ddb, "consumed", 1)  # the handler ran, then raised
+    lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
+    time.sleep(0.3)
+    assert queue_counts(sqs, url) == (0, 1)  # not deleted: invisible until its timeout runs out
+
+
+def test_event_source_mapping_errors(clients):
+    lam, sqs = clients["lambda"], clients["sqs"]
+    _, arn = queue(sqs, "esm-errors")
+    create_function(lam, "target", {"app.py": CONSUMER})
+    raw = lam
+    cases = [
+        (dict(EventSourceArn="arn:aws:kinesis:us-east-1:000000000000:stream/s", FunctionName="target"), ("InvalidParameterValueException", 400)),
+        (dict(EventSourceArn=arn + "-missing", FunctionName="target"), ("InvalidParameterValueException", 400)),
+        (dict(EventSourceArn=arn, FunctionName="target", BatchSize=50), ("InvalidParameterValueException", 400)),
+        (dict(EventSourceArn=arn, FunctionName="absent"), ("ResourceNotFoundException", 404)),
+    ]
+    for kwargs, expected in cases:
+        with pytest.raises(ClientError) as e:
+            raw.create_event_source_mapping(**kwargs)
+        assert error_of(e) == expected, kwargs
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="target", Enabled=False)
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="target")
+    assert error_of(e) == ("ResourceConflictException", 409)
+    with pytest.raises(ClientError) as e:
+        lam.get_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000")
+    assert error_of(e) == ("ResourceNotFoundException", 404)
