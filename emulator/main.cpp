@@ -89,6 +89,7 @@ int serve(fogbank::Config cfg) {
          }});
     router.add(std::move(lambda));
     router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
+    router.add(std::make_unique<fogbank::lambda::FunctionUrlService>(lambda_backend));
     router.add(std::make_unique<fogbank::iam::IamService>(db));
     router.add(std::make_unique<fogbank::AdminService>(router));
 

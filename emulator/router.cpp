@@ -93,6 +93,9 @@ Service& Router::pick(const RequestHead& head) const {
     // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
     if (head.path.rfind("/_lambda/", 0) == 0)
         if (auto* runtime = find("lambda-runtime")) return *runtime;
+    // Function URLs are named by their host, whatever the request carries.
+    if (head.host.find(".lambda-url.") != std::string::npos)
+        if (auto* url = find("lambda-url")) return *url;
 
     std::optional<SigV4Credential> cred;
     if (auto auth = head.header("authorization")) {

@@ -96,6 +96,7 @@ Backend::Backend(const Config& cfg, Database& db, fs::path work_dir, s3::Store& 
     while (s.step()) {
         auto fn = std::make_shared<Function>(Function::from_doc(json::parse(s.text(0))));
         functions_[{fn->account, fn->region, fn->name}] = fn;
+        if (fn->url.is_object()) url_ids_[fn->url["UrlId"]] = {fn->account, fn->region, fn->name};
     }
 }
 
@@ -116,6 +117,7 @@ void Backend::reset() {
         db_.exec("DELETE FROM lambda_async");
         db_.exec("DELETE FROM lambda_esm");
         mappings_.clear();
+        url_ids_.clear();
         pollers_.clear();
     }
     delayed_.clear();
@@ -204,6 +206,16 @@ const std::vector<Backend::Route>& Backend::routes() {
          &Backend::update_event_source_mapping},
         {V::delete_, "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping",
          &Backend::delete_event_source_mapping},
+        {V::post, "/2021-10-31/functions/{FunctionName}/url", "CreateFunctionUrlConfig",
+         &Backend::create_function_url},
+        {V::get, "/2021-10-31/functions/{FunctionName}/url", "GetFunctionUrlConfig",
+         &Backend::get_function_url},
+        {V::put, "/2021-10-31/functions/{FunctionName}/url", "UpdateFunctionUrlConfig",
+         &Backend::update_function_url},
+        {V::delete_, "/2021-10-31/functions/{FunctionName}/url", "DeleteFunctionUrlConfig",
+         &Backend::delete_function_url},
+        {V::get, "/2021-10-31/functions/{FunctionName}/urls", "ListFunctionUrlConfigs",
+         &Backend::list_function_urls},
         {V::get, "/2016-08-19/account-settings", "GetAccountSettings",
          &Backend::get_account_settings},
     };

@@ -97,6 +97,13 @@ class Backend {
                                       const std::string& function, std::string payload,
                                       std::function<void(const Invocation&)> on_done = {});
 
+    // Function URLs: a request whose Host is <url-id>.lambda-url.<region>.*.
+    Response invoke_url(Request& req);
+    // API Gateway proxy integrations: a synchronous invocation answered by `answer`.
+    Response invoke_http(const std::string& account, const std::string& region,
+                         const std::string& function, std::string payload,
+                         std::function<Response(const InvocationResult&)> answer);
+
     // S3 notifications: whether a function ARN names a function, and an Event invocation of it.
     bool exists(const std::string& function_arn);
     void invoke_event(const std::string& function_arn, const std::string& payload);
@@ -143,6 +150,16 @@ class Backend {
     Response list_tags(Call&);
     // invoke.cpp
     Response invoke(Call&);
+    // The invocation's answer as a long poll: no thread waits for the function.
+    Response wait_for(std::shared_ptr<Invocation> inv, int timeout_seconds,
+                      std::function<Response(const InvocationResult&)> answer);
+    // function_urls.cpp
+    Response create_function_url(Call&);
+    Response get_function_url(Call&);
+    Response update_function_url(Call&);
+    Response delete_function_url(Call&);
+    Response list_function_urls(Call&);
+    std::string endpoint_port() const;
     // async_invoke.cpp
     std::string enqueue_event(const Resolved& r, const std::string& payload);  // under mu_
     void run_event(json record);
@@ -184,6 +201,7 @@ class Backend {
     using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
     std::map<Key, std::shared_ptr<Function>> functions_;
     std::map<std::string, json> mappings_;  // event source mappings by UUID
+    std::map<std::string, Key> url_ids_;    // function URL id -> function
     struct Poller {
         int in_flight = 0;          // batches being processed
         std::vector<json> pending;  // received, waiting for a fuller batch

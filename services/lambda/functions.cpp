@@ -437,6 +437,7 @@ Response Backend::delete_function(Call& c) {
             throw function_not_found(fn->config.value("FunctionArn", "") + ":" + qualifier);
         }
         drop(*fn);
+        if (fn->url.is_object()) url_ids_.erase(fn->url.value("UrlId", ""));
         functions_.erase({fn->account, fn->region, fn->name});
         key = fn->account + "/" + fn->region + "/" + fn->name;
     }

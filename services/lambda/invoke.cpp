@@ -76,38 +76,22 @@ Response Backend::invoke(Call& c) {
 
     auto inv = sandboxes_.invoke(spec, std::move(payload), std::move(client_context));
     bool tail = log_type == "Tail";
-    Response res;
-    res.long_poll = std::make_shared<LongPoll>();
-    // Timeouts are enforced by the supervisor, so the answer comes well before this; the
-    // margin covers a wait in line behind the function's concurrency.
-    res.long_poll->deadline = std::chrono::steady_clock::now() +
-                              std::chrono::seconds(spec->timeout_seconds) +
-                              std::chrono::minutes(15);
-    res.long_poll->attempt = [this, inv, tail, version](const std::shared_ptr<Waker>& waker,
-                                                        bool last,
-                                                        SteadyTime&) -> std::optional<Response> {
-        auto result = sandboxes_.poll(inv, last ? nullptr : waker);
-        if (!result) {
-            if (!last) return std::nullopt;
-            return rest_json::error_response(
-                AwsError("ServiceException", "The invocation did not finish in time", 500),
-                RequestHead{});
-        }
+    int timeout = spec->timeout_seconds;
+    return wait_for(inv, timeout, [tail, version](const InvocationResult& result) {
         Response out;
         out.status = 200;
         out.headers.set("Content-Type", "application/json");
         out.headers.set("X-Amz-Executed-Version", version);
-        if (!result->function_error.empty())
-            out.headers.set("X-Amz-Function-Error", result->function_error);
+        if (!result.function_error.empty())
+            out.headers.set("X-Amz-Function-Error", result.function_error);
         if (tail) {
-            std::string_view log = result->log;
+            std::string_view log = result.log;
             if (log.size() > kTailBytes) log = log.substr(log.size() - kTailBytes);
             out.headers.set("X-Amz-Log-Result", base64_encode(log));
         }
-        out.body = std::move(result->payload);
+        out.body = result.payload;
         return out;
-    };
-    return res;
+    });
 }
 
 }  // namespace fogbank::lambda

@@ -51,6 +51,22 @@ Response LambdaService::error_response(const AwsError& err, const RequestHead& h
     return rest_json::error_response(err, head);
 }
 
+BodyPlan FunctionUrlService::body_plan(const RequestHead&) const {
+    BodyPlan plan;
+    plan.max_size = 6291456;
+    plan.too_large =
+        AwsError("RequestTooLargeException", "Request must be smaller than 6291456 bytes", 413);
+    return plan;
+}
+
+Response FunctionUrlService::error_response(const AwsError& err, const RequestHead&) const {
+    Response res;
+    res.status = err.status();
+    res.headers.set("Content-Type", "application/json");
+    res.body = nlohmann::json{{"Message", err.what()}}.dump();
+    return res;
+}
+
 BodyPlan LambdaRuntimeService::body_plan(const RequestHead&) const {
     BodyPlan plan;
     // A response over 6 MB is the function's error, reported by the Runtime API handler; past

@@ -30,6 +30,22 @@ class LambdaService : public Service {
     Backend backend_;
 };
 
+// Requests to function URLs (Host <url-id>.lambda-url.<region>.*): unsigned, any method.
+class FunctionUrlService : public Service {
+  public:
+    explicit FunctionUrlService(Backend& backend) : backend_(backend) {}
+    std::string_view name() const override { return "lambda-url"; }
+    BodyPlan body_plan(const RequestHead&) const override;
+    Response handle(Request& req) override { return backend_.invoke_url(req); }
+    bool quick(const RequestHead&) const override { return true; }
+    Response error_response(const AwsError& err, const RequestHead& head) const override;
+    void reset() override {}
+    bool signed_requests() const override { return false; }
+
+  private:
+    Backend& backend_;
+};
+
 class LambdaRuntimeService : public Service {
   public:
     explicit LambdaRuntimeService(Backend& backend) : backend_(backend) {}
