@@ -19,6 +19,7 @@
 #include "emulator/router.hpp"
 #include "emulator/server.hpp"
 #include "models/vision/engine.hpp"
+#include "services/apigateway/apigateway_service.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
 #include "services/iam/iam_service.hpp"
 #include "services/lambda/lambda_service.hpp"
@@ -91,6 +92,9 @@ int serve(fogbank::Config cfg) {
     router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
     router.add(std::make_unique<fogbank::lambda::FunctionUrlService>(lambda_backend));
     router.add(std::make_unique<fogbank::iam::IamService>(db));
+    auto apigateway = std::make_unique<fogbank::apigateway::ApiGatewayService>(db, lambda_backend);
+    router.add(std::make_unique<fogbank::apigateway::ExecuteApiService>(*apigateway));
+    router.add(std::move(apigateway));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());

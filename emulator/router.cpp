@@ -93,6 +93,10 @@ Service& Router::pick(const RequestHead& head) const {
     // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
     if (head.path.rfind("/_lambda/", 0) == 0)
         if (auto* runtime = find("lambda-runtime")) return *runtime;
+    // API Gateway invoke URLs: /restapis/<api>/<stage>/_user_request_/<path>, unsigned.
+    if (head.path.rfind("/restapis/", 0) == 0 &&
+        head.path.find("/_user_request_") != std::string::npos)
+        if (auto* execute = find("execute-api")) return *execute;
     // Function URLs are named by their host, whatever the request carries.
     if (head.host.find(".lambda-url.") != std::string::npos)
         if (auto* url = find("lambda-url")) return *url;
