@@ -283,3 +283,19 @@ def test_versions_and_aliases_run_their_own_code(lam):
     assert out == "one" and r["ExecutedVersion"] == "1"
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="ver")["Versions"]] == ["$LATEST", "1"]
     assert lam.get_alias(FunctionName="ver", Name="prod")["FunctionVersion"] == "1"
+
+
+def test_provided_runtime_cpp_function(lam, tmp_path):
+    # A compiled bootstrap, as a C++ function is deployed: built here with the toolchain that
+    # builds fogbank.
+    import pathlib
+    import subprocess
+    source = pathlib.Path(__file__).parent / "functions" / "cpp_echo_bootstrap.cpp"
+    binary = tmp_path / "bootstrap"
+    subprocess.run(["c++", "-O2", "-o", str(binary), str(source)], check=True, timeout=120)
+    create_function(lam, "cpp", {"bootstrap": binary.read_bytes()}, handler="unused",
+                    runtime="provided.al2023")
+    for i in range(3):
+        status, err, out, _ = invoke_json(lam, "cpp", {"i": i, "text": "héllo"})
+        assert (status, err) == (200, None)
+        assert out["echo"] == {"i": i, "text": "héllo"} and len(out["requestId"]) == 36
