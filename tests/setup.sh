@@ -16,8 +16,9 @@ build_pkgs=(build-essential cmake ninja-build pkg-config libboost1.81-dev libsql
 # `fogbank models fetch` converts the npm-hosted models with (python3-onnx, numpy, yaml).
 vision_pkgs=(libopencv-dev libdlib-dev libdlib-data libtesseract-dev tesseract-ocr-eng
              python3 python3-onnx python3-numpy python3-yaml)
-# python3-opencv renders the text images the DetectText tests read.
-test_pkgs=(python3-boto3 python3-pytest python3-opencv awscli curl ca-certificates)
+# python3-opencv renders the text images the DetectText tests read; ffmpeg cuts video frames in
+# pipeline P4's Lambda function; curl drives a shell `provided` runtime and function URLs.
+test_pkgs=(python3-boto3 python3-pytest python3-opencv awscli curl ca-certificates ffmpeg)
 pkgs=("${build_pkgs[@]}" "${vision_pkgs[@]}")
 # npm fetches the models (and, for the tests, the AWS SDK for JavaScript).
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
