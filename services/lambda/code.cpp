@@ -108,6 +108,9 @@ void CodeStore::unpack(std::string_view zip, const fs::path& dir) {
     std::unique_ptr<zip_t, void (*)(zip_t*)> archive(za, [](zip_t* z) { zip_discard(z); });
     fs::create_directories(dir);
     zip_int64_t n = zip_get_num_entries(za, 0);
+    if (n <= 0)
+        throw AwsError("InvalidParameterValueException", "Uploaded file must be a non-empty zip",
+                       400);
     uint64_t total = 0;
     std::vector<char> buf(256 * 1024);
     for (zip_int64_t i = 0; i < n; ++i) {
