@@ -54,7 +54,9 @@ class Delayed {
             }
             auto first = jobs_.begin();
             if (first->first > Clock::now()) {
-                cv_.wait_until(lock, first->first);
+                // A copy: clear() may free the node while this waits.
+                Clock::time_point when = first->first;
+                cv_.wait_until(lock, when);
                 continue;
             }
             auto job = std::move(first->second);
