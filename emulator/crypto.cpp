@@ -110,6 +110,14 @@ std::string random_hex(size_t nbytes) {
     return to_hex(raw);
 }
 
+std::string random_id(std::string_view alphabet, size_t n) {
+    std::string id;
+    id.reserve(n);
+    for (size_t i = 0; i < n; ++i)
+        id += alphabet[random_u64() % alphabet.size()];
+    return id;
+}
+
 std::string random_uuid() {
     std::string h = random_hex(16);
     h[12] = '4';  // version 4

@@ -27,6 +27,13 @@ Response response(const nlohmann::json& out, std::string_view content_type) {
     return res;
 }
 
+void add_error_fields(nlohmann::json& body, const AwsError& err) {
+    for (auto& [k, v] : err.fields())
+        body[k] = v;
+    for (auto& [k, v] : err.json_fields())
+        body[k] = nlohmann::json::parse(v, nullptr, false);
+}
+
 Response error_response(const AwsError& err, const RequestHead& head, std::string_view ns,
                         std::string_view content_type) {
     Response res;
@@ -38,10 +45,7 @@ Response error_response(const AwsError& err, const RequestHead& head, std::strin
                            ? err.code()
                            : std::string(ns) + "#" + err.code();
     nlohmann::json body{{"__type", type}, {"message", err.what()}};
-    for (auto& [k, v] : err.fields())
-        body[k] = v;
-    for (auto& [k, v] : err.json_fields())
-        body[k] = nlohmann::json::parse(v, nullptr, false);
+    add_error_fields(body, err);
     res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return res;
 }

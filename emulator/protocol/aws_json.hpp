@@ -20,6 +20,9 @@ nlohmann::json parse(const Request& req);
 
 Response response(const nlohmann::json& out, std::string_view content_type);
 
+// An error's extra fields into a JSON error body (REST-JSON's too).
+void add_error_fields(nlohmann::json& body, const AwsError& err);
+
 // `ns` qualifies the code as AWS does ("com.amazonaws.sqs#QueueDoesNotExist").
 Response error_response(const AwsError& err, const RequestHead& head, std::string_view ns,
                         std::string_view content_type);

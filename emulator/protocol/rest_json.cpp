@@ -1,5 +1,7 @@
 #include "emulator/protocol/rest_json.hpp"
 
+#include "emulator/protocol/aws_json.hpp"
+
 namespace fogbank::rest_json {
 
 namespace {
@@ -53,6 +55,12 @@ nlohmann::json parse(const Request& req, std::string_view bad_body_code) {
     return j;
 }
 
+Response empty(int status) {
+    Response res;
+    res.status = status;
+    return res;
+}
+
 Response response(int status, const nlohmann::json& out) {
     Response res;
     res.status = status;
@@ -69,10 +77,7 @@ Response error_response(const AwsError& err, const RequestHead& head) {
     res.headers.set("X-Amzn-ErrorType", err.code());
     nlohmann::json body{{"Type", err.status() >= 500 ? "Service" : "User"},
                         {"message", err.what()}};
-    for (auto& [k, v] : err.fields())
-        body[k] = v;
-    for (auto& [k, v] : err.json_fields())
-        body[k] = nlohmann::json::parse(v, nullptr, false);
+    aws_json::add_error_fields(body, err);
     res.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return res;
 }

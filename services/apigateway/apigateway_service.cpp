@@ -11,11 +11,7 @@ namespace fogbank::apigateway {
 namespace {
 
 std::string new_id() {
-    static const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::string id;
-    for (int i = 0; i < 10; ++i)
-        id += alphabet[random_u64() % 36];
-    return id;
+    return random_id("abcdefghijklmnopqrstuvwxyz0123456789", 10);
 }
 
 double epoch_seconds() {
@@ -172,13 +168,12 @@ const std::vector<ApiGatewayService::Route>& ApiGatewayService::routes() {
 }
 
 Response ApiGatewayService::handle(Request& req) {
-    for (auto& r : routes()) {
-        rest_json::PathParams params;
-        if (r.method != req.method || !rest_json::match(r.pattern, req.path, params)) continue;
-        req.operation = r.operation;
+    rest_json::PathParams params;
+    if (const Route* r = rest_json::find_route(routes(), req, params)) {
+        req.operation = r->operation;
         Call call{req, std::move(params), rest_json::parse(req, "BadRequestException")};
         std::lock_guard lock(mu_);
-        return (this->*r.handler)(call);
+        return (this->*r->handler)(call);
     }
     throw not_found("Unknown API Gateway operation " + req.method_name + " " + req.path);
 }
@@ -244,9 +239,7 @@ Response ApiGatewayService::delete_rest_api(Call& c) {
     db_.prepare("DELETE FROM apigateway_apis WHERE account=? AND region=? AND id=?")
         .bind_all(c.req.account, c.req.region, id)
         .run();
-    Response res;
-    res.status = 202;
-    return res;
+    return rest_json::empty(202);
 }
 
 Response ApiGatewayService::get_resources(Call& c) {
@@ -294,9 +287,7 @@ Response ApiGatewayService::delete_resource(Call& c) {
     if (id == a["rootResourceId"]) throw bad_request("Cannot delete root resource");
     a["resources"].erase(id);
     save(a);
-    Response res;
-    res.status = 202;
-    return res;
+    return rest_json::empty(202);
 }
 
 Response ApiGatewayService::put_method(Call& c) {

@@ -40,12 +40,7 @@ class ApiGatewayService : public Service {
         json body;
     };
     using Handler = Response (ApiGatewayService::*)(Call&);
-    struct Route {
-        http::verb method;
-        const char* pattern;
-        const char* operation;
-        Handler handler;
-    };
+    using Route = rest_json::Route<Handler>;
     static const std::vector<Route>& routes();
 
     Response create_rest_api(Call&);

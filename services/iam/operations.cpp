@@ -61,11 +61,7 @@ std::string checked_policy(const std::string& document) {
 }
 
 std::string unique_id(const char* prefix) {
-    static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    std::string id = prefix;
-    for (int i = 0; i < 17; ++i)
-        id += alphabet[random_u64() % 32];
-    return id;
+    return prefix + random_id("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 17);
 }
 
 std::string timestamp() {

@@ -110,7 +110,7 @@ void Backend::reset() {
     {
         std::lock_guard lock(mu_);
         for (auto& [k, fn] : functions_)
-            keys.push_back(fn->account + "/" + fn->region + "/" + fn->name);
+            keys.push_back(fn->key());
         functions_.clear();
         std::lock_guard dblock(db_.mutex());
         db_.exec("DELETE FROM lambda_functions");
@@ -223,16 +223,14 @@ const std::vector<Backend::Route>& Backend::routes() {
 }
 
 Response Backend::handle(Request& req) {
-    for (auto& r : routes()) {
-        rest_json::PathParams params;
-        if (!rest_json::match(r.pattern, req.path, params)) continue;
-        if (r.method != req.method) continue;
-        req.operation = r.operation;
+    rest_json::PathParams params;
+    if (const Route* r = rest_json::find_route(routes(), req, params)) {
+        req.operation = r->operation;
         Call call{req, std::move(params), json::object()};
         // Invoke's body is the payload itself, not members.
-        if (r.handler != &Backend::invoke)
+        if (r->handler != &Backend::invoke)
             call.body = rest_json::parse(req, "InvalidRequestContentException");
-        return (this->*r.handler)(call);
+        return (this->*r->handler)(call);
     }
     throw AwsError("UnknownOperationException",
                    "No Lambda operation at " + req.method_name + " " + req.path, 404);
@@ -306,7 +304,7 @@ std::shared_ptr<const FunctionSpec> Backend::spec_for(const Resolved& r) {
     spec->account = r.fn->account;
     spec->region = r.fn->region;
     spec->name = r.fn->name;
-    spec->key = r.fn->account + "/" + r.fn->region + "/" + r.fn->name;
+    spec->key = r.fn->key();
     spec->pool = spec->key + ":" + r.version;
     spec->arn = c.value("FunctionArn", "") +
                 (r.qualifier.empty() ||

@@ -42,6 +42,8 @@ struct Function {
     int reserved_concurrency = -1;  // -1: none set
     json versions = json::array();  // published: {"config": ..., "code_hex": ...}
     json aliases = json::object();  // name -> AliasConfiguration
+    // account/region/name: how the sandboxes name the function.
+    std::string key() const { return account + "/" + region + "/" + name; }
     json to_doc() const;
     static Function from_doc(const json& doc);
 };
@@ -110,12 +112,7 @@ class Backend {
 
   private:
     using Handler = Response (Backend::*)(Call&);
-    struct Route {
-        http::verb method;
-        const char* pattern;
-        const char* operation;
-        Handler handler;
-    };
+    using Route = rest_json::Route<Handler>;
     static const std::vector<Route>& routes();
 
     // functions.cpp
@@ -174,6 +171,7 @@ class Backend {
     Response list_event_source_mappings(Call&);
     Response update_event_source_mapping(Call&);
     Response delete_event_source_mapping(Call&);
+    json& mapping(const std::string& uuid);  // under mu_; ResourceNotFoundException
     void save_mapping(const json& m);
     void schedule_poll(const std::string& uuid, std::chrono::milliseconds delay);
     void poll_mapping(const std::string& uuid);

@@ -152,11 +152,15 @@ Response Backend::create_event_source_mapping(Call& c) {
     return rest_json::response(202, visible(m, "Creating"));
 }
 
+json& Backend::mapping(const std::string& uuid) {
+    auto it = mappings_.find(uuid);
+    if (it == mappings_.end()) throw mapping_not_found(uuid);
+    return it->second;
+}
+
 Response Backend::get_event_source_mapping(Call& c) {
     std::lock_guard lock(mu_);
-    auto it = mappings_.find(c.params.at("UUID"));
-    if (it == mappings_.end()) throw mapping_not_found(c.params.at("UUID"));
-    return rest_json::response(200, visible(it->second));
+    return rest_json::response(200, visible(mapping(c.params.at("UUID"))));
 }
 
 Response Backend::list_event_source_mappings(Call& c) {
@@ -184,9 +188,8 @@ Response Backend::update_event_source_mapping(Call& c) {
     bool start = false;
     {
         std::lock_guard lock(mu_);
-        auto it = mappings_.find(c.params.at("UUID"));
-        if (it == mappings_.end()) throw mapping_not_found(c.params.at("UUID"));
-        m = it->second;
+        json& stored = mapping(c.params.at("UUID"));
+        m = stored;
         m["BatchSize"] = int_in(in, "BatchSize", 1, 10000, m["BatchSize"]);
         m["MaximumBatchingWindowInSeconds"] = int_in(in, "MaximumBatchingWindowInSeconds", 0, 300,
                                                      m["MaximumBatchingWindowInSeconds"]);
@@ -208,7 +211,7 @@ Response Backend::update_event_source_mapping(Call& c) {
             m["State"] = enabled ? "Enabled" : "Disabled";
         }
         m["LastModified"] = epoch_seconds();
-        it->second = m;
+        stored = m;
         save_mapping(m);
     }
     if (start) schedule_poll(m["UUID"], std::chrono::milliseconds(0));
@@ -217,10 +220,8 @@ Response Backend::update_event_source_mapping(Call& c) {
 
 Response Backend::delete_event_source_mapping(Call& c) {
     std::lock_guard lock(mu_);
-    auto it = mappings_.find(c.params.at("UUID"));
-    if (it == mappings_.end()) throw mapping_not_found(c.params.at("UUID"));
-    json m = it->second;
-    mappings_.erase(it);
+    json m = mapping(c.params.at("UUID"));
+    mappings_.erase(m["UUID"].get<std::string>());
     {
         std::lock_guard dblock(db_.mutex());
         db_.prepare("DELETE FROM lambda_esm WHERE uuid=?")

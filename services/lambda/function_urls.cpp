@@ -13,11 +13,7 @@ namespace fogbank::lambda {
 namespace {
 
 std::string new_url_id() {
-    static const char* alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::string id;
-    for (int i = 0; i < 32; ++i)
-        id += alphabet[random_u64() % 36];
-    return id;
+    return random_id("abcdefghijklmnopqrstuvwxyz0123456789", 32);
 }
 
 void check_auth_type(const json& in, bool required) {
@@ -118,9 +114,7 @@ Response Backend::delete_function_url(Call& c) {
     url_ids_.erase(fn->url.value("UrlId", ""));
     fn->url = nullptr;
     save(*fn);
-    Response res;
-    res.status = 204;
-    return res;
+    return rest_json::empty(204);
 }
 
 Response Backend::list_function_urls(Call& c) {

@@ -197,6 +197,15 @@ void apply_settings(json& cfg, const json& in) {
     if (in.contains("KMSKeyArn") && in["KMSKeyArn"].is_string()) cfg["KMSKeyArn"] = in["KMSKeyArn"];
 }
 
+// An update's answer: it is in progress once, as AWS's first answer says, so that clients
+// waiting for function_updated take the path they take against AWS.
+Response updating(json out) {
+    out["LastUpdateStatus"] = "InProgress";
+    out["LastUpdateStatusReason"] = "The function is being created.";
+    out["LastUpdateStatusReasonCode"] = "Creating";
+    return rest_json::response(200, out);
+}
+
 }  // namespace
 
 CodeInfo Backend::code_from(const json& code, const std::string& region,
@@ -381,13 +390,10 @@ Response Backend::update_function_code(Call& c) {
             out = v;
         }
         save(*fn);
-        key = fn->account + "/" + fn->region + "/" + fn->name;
+        key = fn->key();
     }
     sandboxes_.retire(key);
-    out["LastUpdateStatus"] = "InProgress";
-    out["LastUpdateStatusReason"] = "The function is being created.";
-    out["LastUpdateStatusReasonCode"] = "Creating";
-    return rest_json::response(200, out);
+    return updating(std::move(out));
 }
 
 Response Backend::update_function_configuration(Call& c) {
@@ -409,13 +415,10 @@ Response Backend::update_function_configuration(Call& c) {
         fn->config = cfg;
         save(*fn);
         out = cfg;
-        key = fn->account + "/" + fn->region + "/" + fn->name;
+        key = fn->key();
     }
     sandboxes_.retire(key);
-    out["LastUpdateStatus"] = "InProgress";
-    out["LastUpdateStatusReason"] = "The function is being created.";
-    out["LastUpdateStatusReasonCode"] = "Creating";
-    return rest_json::response(200, out);
+    return updating(std::move(out));
 }
 
 Response Backend::delete_function(Call& c) {
@@ -430,21 +433,17 @@ Response Backend::delete_function(Call& c) {
                 if ((*it)["config"].value("Version", "") == qualifier) {
                     vs.erase(it);
                     save(*fn);
-                    Response res;
-                    res.status = 204;
-                    return res;
+                    return rest_json::empty(204);
                 }
             throw function_not_found(fn->config.value("FunctionArn", "") + ":" + qualifier);
         }
         drop(*fn);
         if (fn->url.is_object()) url_ids_.erase(fn->url.value("UrlId", ""));
         functions_.erase({fn->account, fn->region, fn->name});
-        key = fn->account + "/" + fn->region + "/" + fn->name;
+        key = fn->key();
     }
     sandboxes_.retire(key);
-    Response res;
-    res.status = 204;
-    return res;
+    return rest_json::empty(204);
 }
 
 Response Backend::get_account_settings(Call& c) {

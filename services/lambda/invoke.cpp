@@ -69,9 +69,7 @@ Response Backend::invoke(Call& c) {
         spec = spec_for(r);
     }
     if (type == "DryRun") {
-        Response res;
-        res.status = 204;
-        return res;
+        return rest_json::empty(204);
     }
 
     auto inv = sandboxes_.invoke(spec, std::move(payload), std::move(client_context));

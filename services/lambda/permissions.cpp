@@ -9,12 +9,6 @@ namespace fogbank::lambda {
 
 namespace {
 
-Response no_content() {
-    Response res;
-    res.status = 204;
-    return res;
-}
-
 AwsError no_policy() {
     return AwsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
 }
@@ -84,7 +78,7 @@ Response Backend::remove_permission(Call& c) {
         if (it->value("Sid", "") == sid) {
             p.erase(it);
             save(*fn);
-            return no_content();
+            return rest_json::empty(204);
         }
     throw AwsError("ResourceNotFoundException",
                    "Statement " + sid + " is not found in resource policy.", 404);
@@ -161,7 +155,7 @@ Response Backend::delete_event_invoke_config(Call& c) {
     auto fn = require(c);
     fn->event_invoke = nullptr;
     save(*fn);
-    return no_content();
+    return rest_json::empty(204);
 }
 
 Response Backend::put_concurrency(Call& c) {
@@ -191,7 +185,7 @@ Response Backend::delete_concurrency(Call& c) {
     auto fn = require(c);
     fn->reserved_concurrency = -1;
     save(*fn);
-    return no_content();
+    return rest_json::empty(204);
 }
 
 Response Backend::tag_resource(Call& c) {
@@ -202,7 +196,7 @@ Response Backend::tag_resource(Call& c) {
     for (auto& [k, v] : tags.items())
         fn->tags[k] = v;
     save(*fn);
-    return no_content();
+    return rest_json::empty(204);
 }
 
 Response Backend::untag_resource(Call& c) {
@@ -212,7 +206,7 @@ Response Backend::untag_resource(Call& c) {
     for (auto& [k, v] : c.req.query)
         if (k == "tagKeys") fn->tags.erase(v);
     save(*fn);
-    return no_content();
+    return rest_json::empty(204);
 }
 
 Response Backend::list_tags(Call& c) {

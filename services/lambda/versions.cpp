@@ -122,9 +122,7 @@ Response Backend::delete_alias(Call& c) {
     auto fn = require(c);
     fn->aliases.erase(c.params.at("Name"));
     save(*fn);
-    Response res;
-    res.status = 204;
-    return res;
+    return rest_json::empty(204);
 }
 
 }  // namespace fogbank::lambda
