@@ -28,6 +28,8 @@ AwsError signature_mismatch() {
         403);
 }
 
+}  // namespace
+
 std::string account_for(const Config& cfg, const std::string& access_key) {
     if (auto it = cfg.auth_accounts.find(access_key); it != cfg.auth_accounts.end())
         return it->second;
@@ -37,7 +39,6 @@ std::string account_for(const Config& cfg, const std::string& access_key) {
         return access_key;
     return cfg.default_account;
 }
-}  // namespace
 
 AuthState Authenticator::begin(RequestHead& head, const Service& service) const {
     AuthState st;

@@ -31,6 +31,10 @@ struct AuthState {
     bool want_sha256 = false;  // hash the decoded body
 };
 
+// The account an access key acts for: its configured account, else a 12-digit key names its
+// own account, else the default account.
+std::string account_for(const Config& cfg, const std::string& access_key);
+
 class Authenticator {
   public:
     explicit Authenticator(const Config& cfg) : cfg_(cfg) {}

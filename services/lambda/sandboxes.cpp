@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "emulator/authenticator.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 
@@ -185,13 +186,13 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
     set("PYTHONUNBUFFERED", "1");
     set("PYTHONDONTWRITEBYTECODE", "1");
     if (!env.count("AWS_ACCESS_KEY_ID")) {
-        // A key of the function's own account, so its calls land in that account.
+        // A configured key of the function's own account (so that its calls land there and
+        // pass strict signature checks); else its 12-digit account id, which names the account.
         std::string key = spec->account, secret = "fogbank";
-        for (auto& [ak, account] : cfg_.auth_accounts)
-            if (account == spec->account) {
+        for (auto& [ak, sk] : cfg_.auth_keys)
+            if (account_for(cfg_, ak) == spec->account) {
                 key = ak;
-                if (auto it = cfg_.auth_keys.find(ak); it != cfg_.auth_keys.end())
-                    secret = it->second;
+                secret = sk;
                 break;
             }
         set("AWS_ACCESS_KEY_ID", key);

@@ -275,3 +275,22 @@ def test_clock_skew_and_malformed_auth(strict, client):
     c.request("GET", "/skew?" + q)
     r = c.getresponse()
     assert r.status == 400 and b"<Code>AuthorizationQueryParametersError</Code>" in r.read()
+
+
+def test_lambda_functions_sign_with_a_key_of_their_account(strict):
+    """A function's SDK calls pass strict checks and act in the function's own account, while
+    the sandbox's unsigned Runtime API calls are still served."""
+    from conftest import create_function
+    strict.reset()
+    s3 = make_client(strict, access_key=ACCESS_KEY, secret=SECRET_KEY)
+    lam = make_client(strict, "lambda", access_key=ACCESS_KEY, secret=SECRET_KEY, read_timeout=60)
+    s3.create_bucket(Bucket="strict-fn")
+    create_function(lam, "writer", {"app.py": (
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('s3').put_object(Bucket='strict-fn', Key='from-lambda', Body=b'signed')\n"
+        "    return context.invoked_function_arn\n")}, Timeout=30)
+    out = lam.invoke(FunctionName="writer", Payload=b"{}")
+    assert "FunctionError" not in out, out["Payload"].read()
+    assert out["Payload"].read() == b'"arn:aws:lambda:us-east-1:111122223333:function:writer"'
+    assert s3.get_object(Bucket="strict-fn", Key="from-lambda")["Body"].read() == b"signed"
