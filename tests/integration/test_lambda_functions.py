@@ -194,3 +194,53 @@ def test_cli_create_invoke_and_errors(server, tmp_path):
     assert p.returncode != 0 and "ResourceNotFoundException" in p.stderr
     run_cli(server, "lambda", "delete-function", "--function-name", "cli-fn")
     assert cli_json(server, "lambda", "list-functions")["Functions"] == []
+
+
+ONCE = '''
+import boto3
+s3 = boto3.client("s3")
+def handler(event, context):
+    try:
+        s3.head_object(Bucket="durable-bucket", Key="first-attempt")
+    except s3.exceptions.ClientError:
+        s3.put_object(Bucket="durable-bucket", Key="first-attempt", Body=context.aws_request_id.encode())
+        raise RuntimeError("fails the first time")
+    s3.put_object(Bucket="durable-bucket", Key="done", Body=context.aws_request_id.encode())
+'''
+
+
+def test_acknowledged_event_survives_a_restart(tmp_path):
+    """A 202 for an Event invocation is a promise: with --data-dir, an event waiting for its
+    retry when fogbank stops runs when it starts again."""
+    import time
+    # The retry would come after ten minutes: only the restart can bring it sooner.
+    server = Server(data_dir=tmp_path / "data", env={"FOGBANK_LAMBDA_RETRY_DELAY_MS": "600000"})
+    try:
+        lam = make_client(server, "lambda", read_timeout=60)
+        s3 = make_client(server)
+        s3.create_bucket(Bucket="durable-bucket")
+        create_function(lam, "once", {"app.py": ONCE}, Timeout=30)
+        assert lam.invoke(FunctionName="once", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                first = s3.get_object(Bucket="durable-bucket", Key="first-attempt")["Body"].read()
+                break
+            except ClientError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the first attempt never ran")
+        server.stop()
+        server.start()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                done = s3.get_object(Bucket="durable-bucket", Key="done")["Body"].read()
+                break
+            except ClientError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("the event was lost across the restart:\n" + server.logs()[-3000:])
+        assert done == first  # the same request id: the same event, retried
+    finally:
+        server.cleanup()
