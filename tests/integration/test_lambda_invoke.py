@@ -299,3 +299,10 @@ def test_provided_runtime_cpp_function(lam, tmp_path):
         status, err, out, _ = invoke_json(lam, "cpp", {"i": i, "text": "héllo"})
         assert (status, err) == (200, None)
         assert out["echo"] == {"i": i, "text": "héllo"} and len(out["requestId"]) == 36
+
+
+def test_result_that_is_not_json_is_a_marshal_error(lam):
+    create_function(lam, "unmarshal", {"app.py": "def handler(e, c):\n    return {1, 2}\n"})
+    status, err, out, _ = invoke_json(lam, "unmarshal")
+    assert err == "Unhandled" and out["errorType"] == "Runtime.MarshalError"
+    assert out["errorMessage"].startswith("Unable to marshal response:")
