@@ -22,6 +22,7 @@
 #include "services/apigateway/apigateway_service.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
 #include "services/iam/iam_service.hpp"
+#include "services/iam/sts_service.hpp"
 #include "services/lambda/lambda_service.hpp"
 #include "services/rekognition/rekognition_service.hpp"
 #include "services/s3/s3_service.hpp"
@@ -92,6 +93,7 @@ int serve(fogbank::Config cfg) {
     router.add(std::make_unique<fogbank::lambda::LambdaRuntimeService>(lambda_backend));
     router.add(std::make_unique<fogbank::lambda::FunctionUrlService>(lambda_backend));
     router.add(std::make_unique<fogbank::iam::IamService>(db));
+    router.add(std::make_unique<fogbank::iam::StsService>(cfg));
     auto apigateway = std::make_unique<fogbank::apigateway::ApiGatewayService>(db, lambda_backend);
     router.add(std::make_unique<fogbank::apigateway::ExecuteApiService>(*apigateway));
     router.add(std::move(apigateway));

@@ -45,8 +45,8 @@ def test_unknown_target_and_unserved_service(server):
             "SignedHeaders=host;x-amz-date, Signature=00")
     r, data = raw(server, "POST", "/", body=b"{}", headers={"Authorization": auth, "X-Amz-Date": "20260101T000000Z"})
     assert r.status == 400 and json.loads(data)["__type"] == "UnrecognizedServiceException"
-    auth = auth.replace("/kinesis/", "/sts/")
-    r, data = raw(server, "POST", "/", body=b"Action=GetCallerIdentity&Version=2011-06-15",
+    auth = auth.replace("/kinesis/", "/sns/")
+    r, data = raw(server, "POST", "/", body=b"Action=ListTopics&Version=2010-03-31",
                   headers={"Authorization": auth, "X-Amz-Date": "20260101T000000Z",
                            "Content-Type": "application/x-www-form-urlencoded"})
     assert r.status == 501 and json.loads(data)["__type"] == "ServiceNotAvailable"

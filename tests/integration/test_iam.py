@@ -99,3 +99,23 @@ def test_cli_role_setup_as_pipeline_scripts_write_it(server, tmp_path):
     assert arn == "arn:aws:iam::000000000000:role/lambda-role"
     p = run_cli(server, "iam", "get-role", "--role-name", "missing", check=False)
     assert p.returncode != 0 and "NoSuchEntity" in p.stderr
+
+
+def test_sts_caller_identity_and_assume_role(server):
+    sts = make_client(server, "sts")
+    assert sts.get_caller_identity()["Account"] == "000000000000"
+    # A 12-digit access key acts for that account.
+    other = make_client(server, "sts", access_key="123456789012")
+    assert other.get_caller_identity()["Account"] == "123456789012"
+    p = run_cli(server, "sts", "get-caller-identity", "--query", "Account", "--output", "text")
+    assert p.stdout.strip() == "000000000000"
+    creds = sts.assume_role(RoleArn="arn:aws:iam::210987654321:role/worker", RoleSessionName="s1")
+    assert creds["AssumedRoleUser"]["Arn"] == "arn:aws:sts::210987654321:assumed-role/worker/s1"
+    assumed = make_client(server, "sts", access_key=creds["Credentials"]["AccessKeyId"],
+                          secret=creds["Credentials"]["SecretAccessKey"])
+    assert assumed.get_caller_identity()["Account"] == "210987654321"
+    raw = make_client(server, "sts", parameter_validation=False)
+    with pytest.raises(ClientError) as e:
+        raw.assume_role(RoleArn="arn:aws:iam::210987654321:role/worker", RoleSessionName="s1",
+                        DurationSeconds=60)
+    assert error_of(e) == ("ValidationError", 400)

@@ -363,3 +363,20 @@ def test_event_source_mapping_errors(clients):
     with pytest.raises(ClientError) as e:
         lam.get_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000")
     assert error_of(e) == ("ResourceNotFoundException", 404)
+
+
+def test_batching_window_gathers_a_fuller_batch(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    create_table(ddb, "consumed", hash_key=("body", "S"))
+    url, arn = queue(sqs, "windowed")
+    create_function(lam, "windowed", {"app.py": CONSUMER}, Timeout=30)
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="windowed", BatchSize=20,
+                                    MaximumBatchingWindowInSeconds=2)
+    started = time.time()
+    for i in range(3):
+        sqs.send_message(QueueUrl=url, MessageBody=f"w-{i}")
+        time.sleep(0.2)
+    items = wait_for_items(ddb, "consumed", 3)
+    # One invocation with all three, after the window rather than at the first message.
+    assert {int(i["batch"]["N"]) for i in items} == {3}
+    assert time.time() - started >= 1.5
