@@ -126,15 +126,16 @@ void Sandboxes::dispatch(const std::string& key) {
         if (!sb->current) ++free;  // parked on /next or still starting
     }
     pool.idle.wake(pool.queue.size());
-    const auto& spec = pool.queue.front()->spec;
+    // A copy: a spawn that fails takes the front invocation out of the queue.
+    std::shared_ptr<const FunctionSpec> spec = pool.queue.front()->spec;
     int cap = spec->concurrency > 0
                   ? spec->concurrency
                   : static_cast<int>(cfg_.lambda_concurrency
                                          ? cfg_.lambda_concurrency
                                          : std::max(2u, 2 * std::thread::hardware_concurrency()));
     int wanted = static_cast<int>(pool.queue.size()) - free;
-    for (int i = 0; i < wanted && alive < cap; ++i, ++alive)
-        spawn(pool.queue.front()->spec);
+    for (int i = 0; i < wanted && alive < cap && !pool.queue.empty(); ++i, ++alive)
+        spawn(spec);
 }
 
 void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
@@ -423,6 +424,19 @@ void Sandboxes::supervise() {
                 if (!sb->current && sb->waiting && !sb->dying &&
                     now - sb->idle_since > std::chrono::seconds(cfg_.lambda_idle_seconds))
                     kill_sandbox(*sb);
+                // A runtime that never asks for work: Lambda gives init 10 s, then retries it
+                // within the invocation's own Timeout, and the caller sees that time out.
+                if (!sb->initialized && !sb->dying &&
+                    now - sb->spawned > std::chrono::seconds(10 + sb->spec->timeout_seconds)) {
+                    kill_sandbox(*sb);
+                    fail_front(
+                        sb->spec->pool,
+                        error_json("Sandbox.Timedout",
+                                   fmt::format("RequestId: {{id}} Error: Task timed out "
+                                               "after {:.2f} seconds",
+                                               static_cast<double>(sb->spec->timeout_seconds))),
+                        "Sandbox.Timedout");
+                }
 
                 int status = 0;
                 if (sb->pid > 0 && ::waitpid(sb->pid, &status, WNOHANG) == sb->pid) {

@@ -306,3 +306,12 @@ def test_result_that_is_not_json_is_a_marshal_error(lam):
     status, err, out, _ = invoke_json(lam, "unmarshal")
     assert err == "Unhandled" and out["errorType"] == "Runtime.MarshalError"
     assert out["errorMessage"].startswith("Unable to marshal response:")
+
+
+def test_runtime_that_never_asks_for_work_times_out(lam):
+    create_function(lam, "stuck", {"bootstrap": "#!/bin/sh\nexec sleep 600\n"}, runtime="provided.al2023",
+                    Timeout=1)
+    started = time.time()
+    status, err, out, _ = invoke_json(lam, "stuck")
+    assert 10 <= time.time() - started < 20  # Lambda's 10 s of init, then the 1 s Timeout
+    assert err == "Unhandled" and out["errorType"] == "Sandbox.Timedout"
