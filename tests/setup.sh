@@ -19,7 +19,10 @@ vision_pkgs=(libopencv-dev libdlib-dev libdlib-data libtesseract-dev tesseract-o
 # python3-opencv renders the text images the DetectText tests read; ffmpeg cuts video frames in
 # pipeline P4's Lambda function; curl drives a shell `provided` runtime and function URLs.
 test_pkgs=(python3-boto3 python3-pytest python3-opencv awscli curl ca-certificates ffmpeg)
-pkgs=("${build_pkgs[@]}" "${vision_pkgs[@]}")
+# Lambda: Python functions run on Debian's python3 with boto3 at hand, as AWS's Python runtime
+# has it; Node functions on node (installed with npm below when missing).
+lambda_pkgs=(python3 python3-boto3)
+pkgs=("${build_pkgs[@]}" "${vision_pkgs[@]}" "${lambda_pkgs[@]}")
 # npm fetches the models (and, for the tests, the AWS SDK for JavaScript).
 command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm)
 if [ "${1:-}" != "--server-only" ]; then
