@@ -94,8 +94,9 @@ void write_tags(pugi::xml_node parent, const json& tags) {
     }
 }
 
-void write_role(pugi::xml_node parent, const json& r, bool full) {
-    auto node = parent.append_child("Role");
+// <Role> in GetRole/CreateRole, <member> in ListRoles: the same fields.
+void write_role(pugi::xml_node parent, const json& r, bool full, const char* name = "Role") {
+    auto node = parent.append_child(name);
     add(node, "Path", r["Path"].get<std::string>());
     add(node, "RoleName", r["RoleName"].get<std::string>());
     add(node, "RoleId", r["RoleId"].get<std::string>());
@@ -302,13 +303,7 @@ void IamService::list_roles(const std::string& account, const Params& p, pugi::x
     std::string prefix = optional(p, "PathPrefix", "/");
     page(p, accounts_[account].roles, result, "Roles", [&](pugi::xml_node list, const json& r) {
         if (r["Path"].get<std::string>().rfind(prefix, 0) != 0) return false;
-        write_role(list.append_child("member"), r, false);
-        // <member><Role>…</Role></member> is not IAM's shape: members hold the role's fields.
-        auto m = list.last_child();
-        auto inner = m.child("Role");
-        for (auto c = inner.first_child(); c; c = inner.first_child())
-            m.append_move(c);
-        m.remove_child(inner);
+        write_role(list, r, false, "member");
         return true;
     });
 }

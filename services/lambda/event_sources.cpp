@@ -246,7 +246,6 @@ void Backend::schedule_poll(const std::string& uuid, std::chrono::milliseconds d
 // enabled: soon while there are messages, backing off to 200 ms while the queue is empty.
 void Backend::poll_mapping(const std::string& uuid) {
     json m;
-    std::shared_ptr<const FunctionSpec> spec;
     {
         std::lock_guard lock(mu_);
         auto it = mappings_.find(uuid);
@@ -261,9 +260,9 @@ void Backend::poll_mapping(const std::string& uuid) {
             schedule_poll(uuid, std::chrono::milliseconds(20));
             return;
         }
-        try {
-            spec = spec_for(resolve(m["account"], m["region"], m["FunctionArn"], ""));
-        } catch (const AwsError&) {
+        // A map lookup on every poll; the function's spec is built only for a batch to send.
+        std::string arn = m["FunctionArn"];
+        if (!functions_.count({m["account"], m["region"], arn.substr(arn.rfind(':') + 1)})) {
             schedule_poll(uuid, std::chrono::milliseconds(1000));  // function gone: messages wait
             return;
         }
@@ -313,8 +312,16 @@ void Backend::poll_mapping(const std::string& uuid) {
     bool partial = false;
     for (auto& t : m["FunctionResponseTypes"])
         partial = partial || t == "ReportBatchItemFailures";
+    std::shared_ptr<const FunctionSpec> spec;
     {
         std::lock_guard lock(mu_);
+        try {
+            spec = spec_for(resolve(m["account"], m["region"], m["FunctionArn"], ""));
+        } catch (const AwsError&) {
+            // Deleted since the check above: the batch waits for its visibility timeout.
+            schedule_poll(uuid, std::chrono::milliseconds(1000));
+            return;
+        }
         pollers_[uuid].in_flight++;
         pollers_[uuid].idle_polls = 0;
     }

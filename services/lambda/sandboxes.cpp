@@ -279,9 +279,11 @@ void Sandboxes::complete(Invocation& inv, std::string payload, std::string funct
     r.payload = std::move(payload);
     r.function_error = std::move(function_error);
     r.error_type = std::move(error_type);
-    long memory = 0;
+    // The sandbox running it, if any (a queued invocation can fail before one takes it).
+    Sandbox* runner = nullptr;
     for (auto& [id, sb] : sandboxes_)
-        if (sb->current.get() == &inv && sb->pid > 0) memory = peak_rss_mb(sb->pid);
+        if (sb->current.get() == &inv) runner = sb.get();
+    long memory = runner && runner->pid > 0 ? peak_rss_mb(runner->pid) : 0;
     std::string report = fmt::format(
         "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} "
         "MB\tMax Memory Used: {} MB\t",
@@ -293,12 +295,12 @@ void Sandboxes::complete(Invocation& inv, std::string payload, std::string funct
     inv.output.clear();
     inv.done = true;
     inv.waiters.wake_all();
-    for (auto& [id, sb] : sandboxes_) {
-        if (sb->current.get() != &inv) continue;
-        if (sb->retiring) kill_sandbox(*sb);
-        if (sb->dying) continue;
-        sb->current.reset();
-        sb->idle_since = Clock::now();
+    if (runner) {
+        if (runner->retiring) kill_sandbox(*runner);
+        if (!runner->dying) {
+            runner->current.reset();
+            runner->idle_since = Clock::now();
+        }
     }
     if (inv.on_done) {
         finished_.push_back(inv.shared_from_this());
