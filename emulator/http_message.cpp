@@ -1,5 +1,10 @@
 #include "emulator/http_message.hpp"
 
+#include <cctype>
+
+#include "emulator/crypto.hpp"
+#include "emulator/encoding.hpp"
+
 namespace fogbank {
 
 bool RequestHead::has_query(std::string_view name) const {
@@ -18,6 +23,49 @@ std::optional<std::string> RequestHead::header(std::string_view name) const {
     auto it = headers.find(name);
     if (it == headers.end()) return std::nullopt;
     return std::string(it->value());
+}
+
+RequestHead take_head(http::request<http::buffer_body>& h) {
+    RequestHead head;
+    head.method = h.method();
+    head.method_name = std::string(h.method_string());
+    head.target = std::string(h.target());
+    head.version = h.version();
+    head.keep_alive = h.keep_alive();
+    head.headers = std::move(static_cast<http::fields&>(h));
+    auto q = head.target.find('?');
+    head.raw_path = head.target.substr(0, q);
+    if (q != std::string::npos) head.raw_query = head.target.substr(q + 1);
+    // An undecodable path stays as sent; the service rejects it with its own error.
+    head.path = uri_decode(head.raw_path).value_or(head.raw_path);
+    head.query = parse_form(head.raw_query);
+    std::string host(head.headers[http::field::host]);
+    if (!host.empty() && host.front() == '[') {
+        host = host.substr(0, host.find(']') + 1);
+    } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
+        host.resize(colon);
+    }
+    head.host = to_lower(host);
+    // Same shape as AWS request ids; the client logs it, tests grep it.
+    head.request_id = random_hex(8);
+    for (auto& c : head.request_id)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return head;
+}
+
+std::string without_framing_fields(std::string_view head) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < head.size()) {
+        size_t eol = head.find("\r\n", pos);
+        size_t next = eol == std::string_view::npos ? head.size() : eol + 2;
+        std::string_view line = head.substr(pos, next - pos);
+        auto colon = line.find(':');
+        std::string name = colon == std::string_view::npos ? "" : to_lower(trim(line.substr(0, colon)));
+        if (name != "content-length" && name != "transfer-encoding") out += line;
+        pos = next;
+    }
+    return out;
 }
 
 }  // namespace fogbank

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/message.hpp>
 #include <boost/beast/http/verb.hpp>
 
 #include <cstdint>
@@ -45,6 +47,15 @@ struct RequestHead {
     std::optional<std::string> query_param(std::string_view name) const;
     std::optional<std::string> header(std::string_view name) const;
 };
+
+// Takes the header fields out of a parsed request head (the parser keeps its own framing state
+// for the body), so a request's headers are never copied; decodes the target, finds the host
+// and gives the request its id.
+RequestHead take_head(http::request<http::buffer_body>& h);
+
+// A raw request header without its Content-Length and Transfer-Encoding lines: what is left of
+// a request whose framing the parser refused, for a second parse that says who was asked.
+std::string without_framing_fields(std::string_view head);
 
 struct Request : RequestHead {
     RequestBody body;

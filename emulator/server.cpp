@@ -36,35 +36,14 @@ constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr size_t kChunk = 256 * 1024;
+constexpr size_t kHeadRead = 16 * 1024;  // per read while a request head arrives
 
-// Takes the header fields out of the parsed message (the parser keeps its own framing state
-// for the body), so a request's headers are never copied.
-RequestHead make_head(http::request<http::buffer_body>& h) {
-    RequestHead head;
-    head.method = h.method();
-    head.method_name = std::string(h.method_string());
-    head.target = std::string(h.target());
-    head.version = h.version();
-    head.keep_alive = h.keep_alive();
-    head.headers = std::move(static_cast<http::fields&>(h));
-    auto q = head.target.find('?');
-    head.raw_path = head.target.substr(0, q);
-    if (q != std::string::npos) head.raw_query = head.target.substr(q + 1);
-    // An undecodable path stays as sent; the service rejects it with its own error.
-    head.path = uri_decode(head.raw_path).value_or(head.raw_path);
-    head.query = parse_form(head.raw_query);
-    std::string host(head.headers[http::field::host]);
-    if (!host.empty() && host.front() == '[') {
-        host = host.substr(0, host.find(']') + 1);
-    } else if (auto colon = host.rfind(':'); colon != std::string::npos) {
-        host.resize(colon);
-    }
-    head.host = to_lower(host);
-    // Same shape as AWS request ids; the client logs it, tests grep it.
-    head.request_id = random_hex(8);
-    for (auto& c : head.request_id)
-        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return head;
+// The parser's refusals of what the client sent, as against the connection ending or stalling.
+bool is_framing_error(const beast::error_code& ec) {
+    return ec.category() == beast::http::make_error_code(http::error::bad_method).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message &&
+           ec != http::error::need_more && ec != http::error::need_buffer &&
+           ec != http::error::header_limit && ec != http::error::body_limit;
 }
 
 // Wakes a parked long poll by cancelling its timer on the connection's event loop. Posting (not
@@ -162,15 +141,17 @@ struct Server::Impl {
             // Size limits are per operation (BodyPlan), checked against Content-Length below.
             parser.body_limit(boost::none);
             stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
-            auto [ec, _] = co_await http::async_read_header(stream, buffer, parser, use_nothrow);
+            beast::error_code ec = co_await read_head(stream, buffer, parser);
             if (ec) {
                 if (ec == http::error::header_limit) {
                     Response res;
                     res.status = 431;
                     res.close = true;
                     co_await write_response(stream, res, http::verb::get, 11, false);
+                } else if (is_framing_error(ec)) {
+                    co_await answer_unreadable(stream, buffer);
                 }
-                break;  // eof, timeout, reset, garbage: nothing to answer
+                break;  // eof, timeout, reset: nothing to answer
             }
             ++in_flight;
             struct Done {
@@ -182,6 +163,68 @@ struct Server::Impl {
         }
     }
 
+    // Reads until the parser has the whole request head. Beast's async_read_header would do the
+    // same, but it consumes what the parser used even when the parser then fails, and the head
+    // of a refused request is what says which protocol its 400 must speak: here the buffer is
+    // consumed only once the head parsed, so a refused one is still there whole.
+    asio::awaitable<beast::error_code> read_head(beast::tcp_stream& stream,
+                                                 beast::flat_buffer& buffer,
+                                                 http::request_parser<http::buffer_body>& parser) {
+        for (;;) {
+            beast::error_code ec;
+            if (buffer.size() > 0) {
+                size_t used = parser.put(buffer.data(), ec);
+                if (ec && ec != http::error::need_more) co_return ec;  // the head stays whole
+                // Until the head is complete the parser takes nothing but blank lines before it.
+                buffer.consume(used);
+                if (!ec && parser.is_header_done()) co_return ec;
+            }
+            auto [rec, n] = co_await stream.async_read_some(buffer.prepare(kHeadRead), use_nothrow);
+            if (rec) co_return rec;
+            buffer.commit(n);
+        }
+    }
+
+    // A request the HTTP parser refused (a bad Content-Length, a malformed line or field): the
+    // answer is 400 and the connection closes, since where the next request starts is unknown.
+    // read_head leaves the refused head in `buffer`; without its framing fields it usually parses, which says which service was asked and so
+    // which protocol's error body the client can read. A request line that does not parse
+    // either gets the 400 with no body.
+    asio::awaitable<void> answer_unreadable(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+        auto bytes = buffer.data();
+        std::string_view raw(static_cast<const char*>(bytes.data()), bytes.size());
+        AwsError err("BadRequest", "An error occurred when parsing the HTTP request.", 400);
+        Response res;
+        res.status = 400;
+        http::verb method = http::verb::get;
+        unsigned version = 11;
+        if (auto end = raw.find("\r\n\r\n"); end != std::string_view::npos) {
+            std::string head = without_framing_fields(raw.substr(0, end + 4));
+            http::request_parser<http::buffer_body> p;
+            p.header_limit(cfg.header_limit);
+            beast::error_code pec;
+            p.put(asio::buffer(head), pec);
+            if (!pec && p.is_header_done()) {
+                try {
+                    Request req;
+                    static_cast<RequestHead&>(req) = take_head(p.get());
+                    Service& service = router.pick(req);
+                    req.service = std::string(service.name());
+                    res = service.error_response(err, req);
+                    res.headers.set("x-amz-request-id", req.request_id);
+                    method = req.method;
+                    version = req.version;
+                    spdlog::info("{} - 400 unreadable request: {} {}", req.service,
+                                 req.method_name, req.target);
+                } catch (const std::exception& e) {
+                    spdlog::warn("unreadable request: {}", e.what());
+                }
+            }
+        }
+        res.close = true;
+        co_await write_response(stream, res, method, version, false);
+    }
+
     // Reads the body, runs the handler, writes the response. Returns whether the connection
     // can carry another request.
     asio::awaitable<bool> serve_one(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -189,7 +232,7 @@ struct Server::Impl {
                                     std::vector<char>& chunk) {
         auto started = std::chrono::steady_clock::now();
         Request req;
-        static_cast<RequestHead&>(req) = make_head(parser.get());
+        static_cast<RequestHead&>(req) = take_head(parser.get());
         Service& service = router.pick(req);
         req.service = std::string(service.name());
         Response res;
@@ -348,6 +391,11 @@ struct Server::Impl {
             stream.expires_after(std::chrono::seconds(cfg.idle_timeout_seconds));
             auto [ec, _] = co_await http::async_read(stream, buffer, parser, use_nothrow);
             if (ec == http::error::need_buffer) ec = {};
+            // A bad chunk size or extension is the client's error and gets an answer; a peer
+            // that went away does not.
+            if (ec && is_framing_error(ec))
+                throw AwsError("BadRequest", "An error occurred when parsing the HTTP request.",
+                               400);
             if (ec) co_return false;
             sink.write(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
         }

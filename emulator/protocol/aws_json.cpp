@@ -1,5 +1,7 @@
 #include "emulator/protocol/aws_json.hpp"
 
+#include "emulator/json_limits.hpp"
+
 namespace fogbank::aws_json {
 
 std::string operation(const RequestHead& head) {
@@ -11,6 +13,11 @@ std::string operation(const RequestHead& head) {
 nlohmann::json parse(const Request& req) {
     const std::string text = req.body.text();
     if (text.empty()) return nlohmann::json::object();
+    if (json_depth(text) > kMaxJsonDepth)
+        throw AwsError("SerializationException",
+                       "The request is nested more than " + std::to_string(kMaxJsonDepth) +
+                           " levels deep",
+                       400);
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw AwsError("SerializationException",
@@ -31,7 +38,7 @@ void add_error_fields(nlohmann::json& body, const AwsError& err) {
     for (auto& [k, v] : err.fields())
         body[k] = v;
     for (auto& [k, v] : err.json_fields())
-        body[k] = nlohmann::json::parse(v, nullptr, false);
+        body[k] = nlohmann::json::parse(v, nullptr, false);  // our own text
 }
 
 Response error_response(const AwsError& err, const RequestHead& head, std::string_view ns,

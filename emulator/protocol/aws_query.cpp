@@ -1,6 +1,6 @@
 #include "emulator/protocol/aws_query.hpp"
 
-#include <sstream>
+#include "emulator/protocol/xml_text.hpp"
 
 #include "emulator/encoding.hpp"
 
@@ -38,11 +38,9 @@ ResultDocument::ResultDocument(std::string_view action, std::string_view ns,
 }
 
 Response ResultDocument::response() const {
-    std::ostringstream out;
-    doc.save(out, "", pugi::format_raw);
     Response res;
     res.headers.set("Content-Type", "text/xml");
-    res.body = out.str();
+    res.body = xml_text(doc);
     return res;
 }
 
@@ -59,12 +57,10 @@ Response error_response(const AwsError& err, std::string_view code, const Reques
     add(e, "Message", err.what());
     e.append_child("Detail");
     add(root, "RequestId", head.request_id);
-    std::ostringstream out;
-    doc.save(out, "", pugi::format_raw);
     Response res;
     res.status = err.status();
     res.headers.set("Content-Type", "text/xml");
-    res.body = out.str();
+    res.body = xml_text(doc);
     return res;
 }
 

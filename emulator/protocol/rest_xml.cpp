@@ -1,17 +1,8 @@
 #include "emulator/protocol/rest_xml.hpp"
 
-#include <sstream>
+#include "emulator/protocol/xml_text.hpp"
 
 namespace fogbank::rest_xml {
-
-namespace {
-struct StringWriter : pugi::xml_writer {
-    std::string out;
-    void write(const void* data, size_t size) override {
-        out.append(static_cast<const char*>(data), size);
-    }
-};
-}  // namespace
 
 Document::Document(const char* root_name, bool with_namespace) {
     auto decl = doc.append_child(pugi::node_declaration);
@@ -21,11 +12,7 @@ Document::Document(const char* root_name, bool with_namespace) {
     if (with_namespace) root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
 }
 
-std::string Document::str() const {
-    StringWriter w;
-    doc.save(w, "", pugi::format_raw, pugi::encoding_utf8);
-    return std::move(w.out);
-}
+std::string Document::str() const { return xml_text(doc); }
 
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text) {
     auto n = parent.append_child(name);
@@ -69,9 +56,32 @@ AwsError malformed() {
 }
 
 pugi::xml_document parse(std::string_view body) {
+    if (body.size() > kMaxXmlBody) throw malformed();
     pugi::xml_document doc;
-    auto ok = doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8);
+    // Whitespace-only text that is an element's only child is data (a DeleteObjects <Key> of
+    // one space); whitespace between elements is layout and is dropped.
+    auto ok = doc.load_buffer(body.data(), body.size(),
+                              pugi::parse_default | pugi::parse_ws_pcdata_single,
+                              pugi::encoding_utf8);
     if (!ok || !doc.document_element()) throw malformed();
+    // pugixml parses without recursion; the handlers that walk the tree bound their own loops,
+    // but no S3 document nests deeper than a handful of levels, so a deeper one is refused
+    // here, walked iteratively.
+    const pugi::xml_node root = doc.document_element();
+    size_t depth = 0;
+    for (pugi::xml_node n = root;;) {
+        if (n.first_child()) {
+            n = n.first_child();
+            if (++depth > kMaxXmlDepth) throw malformed();
+            continue;
+        }
+        while (n != root && !n.next_sibling()) {
+            n = n.parent();
+            --depth;
+        }
+        if (n == root) break;
+        n = n.next_sibling();
+    }
     return doc;
 }
 

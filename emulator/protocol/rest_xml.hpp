@@ -29,7 +29,12 @@ Response xml_response(const Document& doc, int status = 200);
 Response error_response(const AwsError& err, const RequestHead& head);
 
 AwsError malformed();
-// Parses a request body; a body that is not well-formed XML is MalformedXML.
+// S3's request documents are small; the largest (DeleteObjects: 1000 keys of 1 KiB, escaped)
+// stays under this. Elements nest a few levels deep in every S3 schema.
+inline constexpr size_t kMaxXmlBody = 20 * 1024 * 1024;
+inline constexpr size_t kMaxXmlDepth = 64;
+// Parses a request body; a body that is not well-formed XML, larger than kMaxXmlBody or nested
+// deeper than kMaxXmlDepth is MalformedXML.
 pugi::xml_document parse(std::string_view body);
 // Child text by element name (namespace prefixes ignored).
 std::string child_text(pugi::xml_node node, const char* name);

@@ -1,5 +1,6 @@
 #include "services/dynamodb/attribute_value.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "emulator/aws_error.hpp"
@@ -19,6 +20,30 @@ const std::set<std::string> kTypes = {"S", "N", "B", "BOOL", "NULL", "M", "L", "
 std::string set_name(const std::string& t) {
     return t == "SS" ? "string" : t == "NS" ? "number" : "binary";
 }
+
+AwsError too_deep() {
+    return validation(
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+        "levels beyond supported limit");
+}
+
+// The deepest level inside `v`, which sits at `level`; stops once past the limit.
+int deepest(const json& v, int level) {
+    if (level > kMaxNestingLevels || !v.is_object() || v.size() != 1) return level;
+    const std::string& t = v.begin().key();
+    const json& p = v.begin().value();
+    int out = level;
+    if (t == "L" && p.is_array()) {
+        for (auto& e : p)
+            if ((out = std::max(out, deepest(e, level + 1))) > kMaxNestingLevels) break;
+    } else if (t == "M" && p.is_object()) {
+        for (auto& [_, e] : p.items())
+            if ((out = std::max(out, deepest(e, level + 1))) > kMaxNestingLevels) break;
+    }
+    return out;
+}
+
+void validate_at(json& v, int level);
 
 size_t value_size(const json& v) {
     const std::string& t = v.begin().key();
@@ -51,7 +76,12 @@ size_t value_size(const json& v) {
 
 }  // namespace
 
-void validate_value(json& v) {
+void validate_value(json& v) { validate_at(v, 1); }
+
+namespace {
+
+void validate_at(json& v, int level) {
+    if (level > kMaxNestingLevels) throw too_deep();
     if (!v.is_object() || v.empty())
         throw validation(
             "Supplied AttributeValue is empty, must contain exactly one of the supported "
@@ -87,11 +117,11 @@ void validate_value(json& v) {
     } else if (t == "L") {
         if (!p.is_array()) throw validation("Supplied AttributeValue of type L must be a list");
         for (auto& e : p)
-            validate_value(e);
+            validate_at(e, level + 1);
     } else if (t == "M") {
         if (!p.is_object()) throw validation("Supplied AttributeValue of type M must be a map");
         for (auto& [_, e] : p.items())
-            validate_value(e);
+            validate_at(e, level + 1);
     } else {  // sets
         if (!p.is_array())
             throw validation("Supplied AttributeValue of type " + t + " must be a list");
@@ -120,6 +150,13 @@ void validate_value(json& v) {
             }
         }
     }
+}
+
+}  // namespace
+
+void check_nesting(const json& item) {
+    for (auto& [_, v] : item.items())
+        if (deepest(v, 1) > kMaxNestingLevels) throw too_deep();
 }
 
 void validate_item(json& item) {

@@ -91,7 +91,14 @@ Expressions parse_expressions(json& in) {
         if (!it->is_string())
             throw AwsError("SerializationException",
                            std::string("Unexpected value type in payload for ") + name, 400);
-        return it->get<std::string>();
+        const std::string& s = it->get_ref<const std::string&>();
+        // Checked before parsing, as DynamoDB does: the parser never sees more than 4 KB.
+        if (s.size() > kMaxExpressionSize)
+            throw validation(std::string("Invalid ") + name +
+                             ": Expression size has exceeded the maximum allowed size; "
+                             "expression size: " +
+                             std::to_string(s.size()));
+        return s;
     };
     bool any = false;
     if (auto t = text("KeyConditionExpression")) {

@@ -17,11 +17,35 @@ struct Token {
     size_t pos;
 };
 
+// DynamoDB's limits: 300 operators or functions per expression, document paths 32 levels deep.
+// Parentheses are free in DynamoDB's count; fogbank bounds how deep they nest (and so how deep
+// this recursive-descent parser and the evaluator recurse) at kMaxNesting.
+constexpr int kMaxOperators = 300;
+constexpr size_t kMaxPathDepth = 32;
+constexpr int kMaxNesting = 128;
+
 AwsError invalid(const char* which, const std::string& why) {
     return AwsError("ValidationException", std::string("Invalid ") + which + ": " + why, 400);
 }
 
 class Parser {
+    // One level of recursion (a parenthesis, NOT, or a SET function inside another), undone when
+    // the rule returns.
+    struct Nested {
+        Parser& p;
+        explicit Nested(Parser& parser) : p(parser) {
+            if (++p.nesting_ > kMaxNesting)
+                throw invalid(p.which_, "The expression has too many nested levels; nesting levels: " +
+                                            std::to_string(p.nesting_));
+        }
+        ~Nested() { --p.nesting_; }
+    };
+    void count_operator() {
+        if (++operators_ > kMaxOperators)
+            throw invalid(which_, "The expression contains too many operators; operator count: " +
+                                      std::to_string(operators_));
+    }
+
   public:
     Parser(std::string_view text, Placeholders& ph, const char* which)
         : text_(text), ph_(ph), which_(which) {
@@ -229,6 +253,10 @@ class Parser {
                 p.push_back({"", std::stoi(n.text)});
                 expect("]");
             } else {
+                if (p.size() > kMaxPathDepth)
+                    throw invalid(which_,
+                                  "The document path has too many nesting levels; nesting levels: " +
+                                      std::to_string(p.size()));
                 return p;
             }
         }
@@ -245,6 +273,7 @@ class Parser {
         if (is_call("size")) {
             next();
             next();
+            count_operator();
             Operand o;
             o.kind = Operand::Kind::size;
             o.path = path();
@@ -266,6 +295,8 @@ class Parser {
             if (!is_call(fname)) continue;
             next();
             next();
+            count_operator();
+            Nested nested(*this);
             Operand o;
             o.kind = kind;
             if (kind == Operand::Kind::if_not_exists) {
@@ -290,6 +321,7 @@ class Parser {
         Operand left = set_term();
         bool plus = accept("+");
         if (!plus && !accept("-")) return left;
+        count_operator();
         Operand o;
         o.kind = plus ? Operand::Kind::plus : Operand::Kind::minus;
         o.args.push_back(std::move(left));
@@ -301,6 +333,7 @@ class Parser {
     Condition or_expr() {
         Condition left = and_expr();
         while (accept_keyword("OR")) {
+            count_operator();
             Condition c;
             c.kind = Condition::Kind::or_;
             c.children.push_back(std::move(left));
@@ -312,6 +345,7 @@ class Parser {
     Condition and_expr() {
         Condition left = not_expr();
         while (accept_keyword("AND")) {
+            count_operator();
             Condition c;
             c.kind = Condition::Kind::and_;
             c.children.push_back(std::move(left));
@@ -320,17 +354,26 @@ class Parser {
         }
         return left;
     }
+    // NOT NOT ... NOT x: counted (each is an operator) without recursing, so a long chain meets
+    // the operator limit rather than the nesting bound.
     Condition not_expr() {
-        if (accept_keyword("NOT")) {
-            Condition c;
-            c.kind = Condition::Kind::not_;
-            c.children.push_back(not_expr());
-            return c;
+        size_t nots = 0;
+        while (accept_keyword("NOT")) {
+            count_operator();
+            ++nots;
         }
-        return primary();
+        Condition c = primary();
+        for (; nots > 0; --nots) {
+            Condition n;
+            n.kind = Condition::Kind::not_;
+            n.children.push_back(std::move(c));
+            c = std::move(n);
+        }
+        return c;
     }
     Condition primary() {
         if (accept("(")) {
+            Nested nested(*this);
             Condition c = or_expr();
             expect(")");
             return c;
@@ -345,6 +388,7 @@ class Parser {
             if (!is_call(fname)) continue;
             next();
             next();
+            count_operator();
             Condition c;
             c.kind = kind;
             Operand first;
@@ -365,14 +409,17 @@ class Parser {
         if (t.kind == Token::Kind::punct && (t.text == "=" || t.text == "<>" || t.text == "<" ||
                                              t.text == "<=" || t.text == ">" || t.text == ">=")) {
             c.kind = Condition::Kind::compare;
+            count_operator();
             c.op = next().text;
             c.operands.push_back(operand());
         } else if (accept_keyword("BETWEEN")) {
+            count_operator();
             c.kind = Condition::Kind::between;
             c.operands.push_back(operand());
             if (!accept_keyword("AND")) throw syntax(peek());
             c.operands.push_back(operand());
         } else if (accept_keyword("IN")) {
+            count_operator();
             c.kind = Condition::Kind::in;
             expect("(");
             do {
@@ -418,6 +465,8 @@ class Parser {
     const char* which_;
     std::vector<Token> tokens_;
     size_t pos_ = 0;
+    int nesting_ = 0;
+    int operators_ = 0;
 };
 
 std::string keys_of(const nlohmann::json* map, const std::set<std::string>& used) {

@@ -67,6 +67,7 @@ json apply_updates(const Table& t, const json* old, const json& key, const Expre
     json item = old ? *old : key;
     apply_update(item, ex.update, ex.values ? *ex.values : json());
     t.key_of_item(item);  // index key attributes keep their declared types
+    check_nesting(item);
     check_size(item);
     return item;
 }

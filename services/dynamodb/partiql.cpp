@@ -83,6 +83,21 @@ std::vector<Token> lex(std::string_view s) {
 }
 
 class Parser {
+    // A literal's [ and { nest as far as an item may (the literal is level 1, so its 31st
+    // container holds values at level 32); deeper is DynamoDB's nesting error, given before
+    // this parser recurses further.
+    struct Nested {
+        int& depth;
+        explicit Nested(int& d) : depth(d) {
+            if (++depth >= kMaxNestingLevels)
+                throw AwsError("ValidationException",
+                               "Nesting Levels have exceeded supported limits: Attributes in the "
+                               "item have nested levels beyond supported limit",
+                               400);
+        }
+        ~Nested() { --depth; }
+    };
+
   public:
     Parser(std::string_view text, const json& params, Statement& st)
         : tokens_(lex(text)), params_(params), st_(st) {}
@@ -240,6 +255,7 @@ class Parser {
                 if (t.text == "-" && peek().kind == Token::Kind::number)
                     return {{"N", "-" + next().text}};
                 if (t.text == "{") {
+                    Nested nested(literal_depth_);
                     json m = json::object();
                     if (!accept("}")) {
                         do {
@@ -254,6 +270,7 @@ class Parser {
                     return {{"M", m}};
                 }
                 if (t.text == "[") {
+                    Nested nested(literal_depth_);
                     json l = json::array();
                     if (!accept("]")) {
                         do {
@@ -401,6 +418,7 @@ class Parser {
     const json& params_;
     size_t next_param_ = 0;
     Statement& st_;
+    int literal_depth_ = 0;
 };
 
 }  // namespace
@@ -415,6 +433,12 @@ std::string Statement::name_placeholder(const std::string& name) {
 
 Statement parse(std::string_view text, const json& parameters) {
     if (trim(text).empty()) throw malformed("Statement is empty");
+    if (text.size() > kMaxStatementSize)
+        throw AwsError("ValidationException",
+                       "1 validation error detected: Value at 'statement' failed to satisfy "
+                       "constraint: Member must have length less than or equal to " +
+                           std::to_string(kMaxStatementSize),
+                       400);
     Statement st;
     Parser(text, parameters, st).statement();
     return st;

@@ -28,6 +28,8 @@ struct Statement {
     std::string name_placeholder(const std::string& name);
 };
 
+// ExecuteStatement's limit on a statement's length.
+constexpr size_t kMaxStatementSize = 8192;
 // ValidationException, worded as DynamoDB words PartiQL errors, for anything it cannot parse.
 // `parameters` are the request's Parameters, bound to the statement's ? in order.
 Statement parse(std::string_view text, const json& parameters);

@@ -3,6 +3,7 @@
 // conditional PutItem, UPDATE and DELETE as conditional writes on the key the WHERE names).
 #include <cctype>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
 #include "services/dynamodb/backend.hpp"
 #include "services/dynamodb/partiql.hpp"
@@ -118,7 +119,7 @@ json Backend::run_statement(const Caller& caller, Statement& st, const json& in)
             if (in.contains(k)) req[k] = in[k];
         if (auto t = in.find("NextToken"); t != in.end() && t->is_string()) {
             auto decoded = base64_decode(t->get<std::string>());
-            json start = decoded ? json::parse(*decoded, nullptr, false) : json();
+            json start = decoded ? fogbank::parse_json(*decoded) : json();
             if (!start.is_object()) throw validation("Invalid NextToken");
             req["ExclusiveStartKey"] = start;
         }

@@ -1,5 +1,6 @@
 #include <regex>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "emulator/protocol/aws_query.hpp"
@@ -52,7 +53,7 @@ std::string checked_path(const Params& p) {
 }
 
 std::string checked_policy(const std::string& document) {
-    auto j = json::parse(document, nullptr, false);
+    auto j = fogbank::parse_json(document);
     if (j.is_discarded() || !j.is_object())
         throw AwsError("MalformedPolicyDocument", "This policy contains invalid Json", 400);
     if (!j.contains("Statement"))

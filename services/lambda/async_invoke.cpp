@@ -5,6 +5,7 @@
 // failing that, to the function's dead-letter queue.
 #include <spdlog/spdlog.h>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "services/lambda/backend.hpp"
@@ -18,7 +19,7 @@ int64_t wall_ms() {
 }
 
 json as_json(const std::string& text) {
-    auto j = json::parse(text, nullptr, false);
+    auto j = fogbank::parse_json(text);
     return j.is_discarded() ? json(text) : j;
 }
 

@@ -6,6 +6,7 @@
 #include <zip.h>
 
 #include <fstream>
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -144,9 +145,13 @@ void CodeStore::unpack(std::string_view zip, const fs::path& dir) {
         if (!f) throw unzip_error();
         int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
         if (fd < 0) throw unzip_error();
+        // The sizes above are what the archive declares; what inflates is counted too, so an
+        // entry that lies about its size cannot fill the disk.
+        uint64_t written = 0;
         for (;;) {
             zip_int64_t got = zip_fread(f.get(), buf.data(), buf.size());
-            if (got < 0) {
+            if (got < 0 || (written += static_cast<uint64_t>(std::max<zip_int64_t>(got, 0))) >
+                               st.size) {
                 ::close(fd);
                 throw unzip_error();
             }

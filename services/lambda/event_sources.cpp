@@ -9,6 +9,7 @@
 
 #include <set>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "services/lambda/backend.hpp"
@@ -347,7 +348,7 @@ void Backend::batch_done(const std::string& uuid, const std::string& source,
     if (partial) {
         // {"batchItemFailures": [{"itemIdentifier": messageId}, ...]}; an answer that names no
         // message of the batch fails the whole batch, as Lambda treats it.
-        auto out = json::parse(inv.result.payload, nullptr, false);
+        auto out = fogbank::parse_json(inv.result.payload);
         std::set<std::string> ids;
         for (auto& msg : batch)
             ids.insert(msg.value("MessageId", ""));

@@ -3,6 +3,7 @@
 #include <map>
 #include <vector>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 
@@ -148,7 +149,7 @@ json url_event(const Request& req, const HttpOrigin& origin) {
 
 Response url_response(const InvocationResult& r) {
     if (!r.function_error.empty()) return json_message(502, "Message", "Internal Server Error");
-    auto out = json::parse(r.payload, nullptr, false);
+    auto out = fogbank::parse_json(r.payload);
     if (out.is_discarded()) return json_message(502, "Message", "Internal Server Error");
     // A result without statusCode is the body itself.
     if (!out.is_object() || !out.contains("statusCode")) {
@@ -206,7 +207,7 @@ json proxy_event(const Request& req, const HttpOrigin& origin, const ProxyRoute&
 
 Response proxy_response(const InvocationResult& r) {
     if (!r.function_error.empty()) return json_message(502, "message", "Internal server error");
-    auto out = json::parse(r.payload, nullptr, false);
+    auto out = fogbank::parse_json(r.payload);
     if (out.is_discarded() || !out.is_object() || !out.contains("statusCode") ||
         !out["statusCode"].is_number_integer())
         return json_message(502, "message", "Internal server error");

@@ -1,5 +1,6 @@
 // Invoke: RequestResponse waits for the sandbox's answer as a long poll (no thread waits with
 // it); Event queues the invocation (async_invoke.cpp) and answers 202; DryRun only checks.
+#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
 #include "services/lambda/backend.hpp"
 
@@ -36,7 +37,7 @@ Response Backend::invoke(Call& c) {
                            " bytes for the InvokeFunction operation",
                        413);
     if (!payload.empty()) {
-        auto parsed = json::parse(payload, nullptr, false);
+        auto parsed = fogbank::parse_json(payload);
         if (parsed.is_discarded())
             throw AwsError("InvalidRequestContentException",
                            "Could not parse request body into json: Could not parse payload into "
@@ -46,7 +47,7 @@ Response Backend::invoke(Call& c) {
     std::string client_context;
     if (auto cc = c.req.header("X-Amz-Client-Context"); cc && !cc->empty()) {
         auto decoded = base64_decode(*cc);
-        if (!decoded || json::parse(*decoded, nullptr, false).is_discarded())
+        if (!decoded || fogbank::parse_json(*decoded).is_discarded())
             throw AwsError("InvalidRequestContentException",
                            "Client context must be a valid Base64-encoded JSON object.", 400);
         client_context = *decoded;

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "services/lambda/sandboxes.hpp"
@@ -122,7 +123,7 @@ Response Sandboxes::runtime_api(Request& req) {
     if (rest == "init/error") {
         req.operation = "Runtime.InitError";
         std::string body = req.body.text();
-        auto parsed = json::parse(body, nullptr, false);
+        auto parsed = fogbank::parse_json(body);
         std::string type = req.header("Lambda-Runtime-Function-Error-Type")
                                .value_or(parsed.is_object() ? parsed.value("errorType", "") : "");
         std::lock_guard lock(mu_);
@@ -169,7 +170,7 @@ Response Sandboxes::runtime_api(Request& req) {
         }
         complete(*inv, std::move(body), "", "");
     } else {
-        auto parsed = json::parse(body, nullptr, false);
+        auto parsed = fogbank::parse_json(body);
         std::string type = req.header("Lambda-Runtime-Function-Error-Type")
                                .value_or(parsed.is_object() ? parsed.value("errorType", "") : "");
         complete(*inv, body.empty() ? "{}" : std::move(body), "Unhandled", type);

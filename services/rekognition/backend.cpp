@@ -5,6 +5,7 @@
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "emulator/http_message.hpp"
+#include "emulator/image_header.hpp"
 #include "models/vision/image.hpp"
 #include "services/rekognition/validation.hpp"
 
@@ -14,6 +15,9 @@ namespace {
 
 constexpr size_t kMaxBytesImage = 5 * 1024 * 1024;  // Image.Bytes
 constexpr size_t kMaxS3Image = 15 * 1024 * 1024;    // Image.S3Object
+// Rekognition's largest image: 10,000 pixels a side. Checked in the header before decoding, so
+// that a small file claiming huge dimensions never allocates them.
+constexpr uint32_t kMaxDimension = 10000;
 
 AwsError too_large() {
     return AwsError("ImageTooLargeException", "Image size is too large.", 400);
@@ -104,6 +108,10 @@ InputImage Backend::image(const json& in, const char* member) {
         bytes = read_object(s3_, *bucket, *key);
         out.s3_key = *key;
     }
+    auto header = read_image_header(bytes);
+    if (!header)
+        throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
+    if (header->width > kMaxDimension || header->height > kMaxDimension) throw too_large();
     out.sha256 = sha256_hex(bytes);
     out.bgr = vision::decode_image(bytes);
     if (out.bgr.empty())

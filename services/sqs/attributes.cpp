@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/aws_error.hpp"
 
 namespace fogbank::sqs {
@@ -50,7 +51,7 @@ std::string one_of(const std::string& name, const std::string& value,
 
 std::string redrive_policy(const std::string& value) {
     if (value.empty()) return value;  // removes the policy
-    auto j = nlohmann::json::parse(value, nullptr, false);
+    auto j = fogbank::parse_json(value);
     auto bad = [](const std::string& why) {
         return AwsError("InvalidParameterValue",
                         "Value for parameter RedrivePolicy is invalid. Reason: " + why, 400);
@@ -81,7 +82,7 @@ std::string redrive_policy(const std::string& value) {
 
 std::string redrive_allow_policy(const std::string& value) {
     if (value.empty()) return value;
-    auto j = nlohmann::json::parse(value, nullptr, false);
+    auto j = fogbank::parse_json(value);
     auto bad = [](const std::string& why) {
         return AwsError("InvalidParameterValue",
                         "Value for parameter RedriveAllowPolicy is invalid. Reason: " + why, 400);

@@ -1,6 +1,7 @@
 // Queue lifecycle and configuration: CreateQueue ... ListDeadLetterSourceQueues.
 #include <cctype>
 
+#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
 #include "services/sqs/attributes.hpp"
 #include "services/sqs/backend.hpp"
@@ -369,7 +370,7 @@ json Backend::add_permission(const Caller& caller, const json& in) {
     };
     json accounts = list("AWSAccountIds"), actions = list("Actions");
     json policy = q->attributes.count("Policy")
-                      ? json::parse(q->attributes["Policy"], nullptr, false)
+                      ? fogbank::parse_json(q->attributes["Policy"])
                       : json::object();
     if (!policy.is_object()) policy = json::object();
     if (!policy.contains("Statement") || !policy["Statement"].is_array())
@@ -400,7 +401,7 @@ json Backend::remove_permission(const Caller& caller, const json& in) {
     auto q = queue_by_url(caller, in);
     const std::string& label = required_string(in, "Label");
     json policy = q->attributes.count("Policy")
-                      ? json::parse(q->attributes["Policy"], nullptr, false)
+                      ? fogbank::parse_json(q->attributes["Policy"])
                       : json::object();
     bool found = false;
     if (policy.is_object() && policy.contains("Statement") && policy["Statement"].is_array()) {

@@ -106,6 +106,18 @@ def _fresh_state(request):
     yield
 
 
+def raw(server, method, path, body=None, headers=None):
+    """One request over a fresh connection, for what the wire itself is under test:
+    (response, body bytes)."""
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r, data
+
+
 def error_of(excinfo):
     """(code, HTTP status) of a botocore ClientError caught by pytest.raises."""
     e = excinfo.value.response

@@ -11,16 +11,7 @@ import time
 
 import pytest
 
-from conftest import Server, make_client
-
-
-def raw(server, method, path, body=None, headers=None):
-    c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-    c.request(method, path, body=body, headers=headers or {})
-    r = c.getresponse()
-    data = r.read()
-    c.close()
-    return r, data
+from conftest import Server, make_client, raw
 
 
 def test_health_and_reset(server, s3):
