@@ -31,6 +31,9 @@ std::vector<std::pair<std::string, std::string>> parse_form(std::string_view s,
 // XML 1.0 cannot carry most control characters even escaped; S3 returns such keys only with
 // encoding-type=url. This tells whether a string is safe to put in XML as text.
 bool xml_safe(std::string_view s);
+// Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates or code points
+// past U+10FFFF.
+bool valid_utf8(std::string_view s);
 
 using Clock = std::chrono::system_clock;
 using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;

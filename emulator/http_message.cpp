@@ -61,7 +61,8 @@ std::string without_framing_fields(std::string_view head) {
         size_t next = eol == std::string_view::npos ? head.size() : eol + 2;
         std::string_view line = head.substr(pos, next - pos);
         auto colon = line.find(':');
-        std::string name = colon == std::string_view::npos ? "" : to_lower(trim(line.substr(0, colon)));
+        std::string name =
+            colon == std::string_view::npos ? "" : to_lower(trim(line.substr(0, colon)));
         if (name != "content-length" && name != "transfer-encoding") out += line;
         pos = next;
     }

@@ -3,8 +3,8 @@
 // Services never touch sockets; the server turns a Response into bytes.
 #pragma once
 
-#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/fields.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/verb.hpp>
 

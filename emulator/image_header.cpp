@@ -8,7 +8,9 @@ uint32_t be16(std::string_view b, size_t at) {
     return static_cast<uint32_t>(static_cast<unsigned char>(b[at])) << 8 |
            static_cast<unsigned char>(b[at + 1]);
 }
-uint32_t be32(std::string_view b, size_t at) { return be16(b, at) << 16 | be16(b, at + 2); }
+uint32_t be32(std::string_view b, size_t at) {
+    return be16(b, at) << 16 | be16(b, at + 2);
+}
 
 std::optional<ImageHeader> png(std::string_view b) {
     // Signature (8), then the first chunk, which must be IHDR: length (4), type (4), width (4),
@@ -37,8 +39,8 @@ std::optional<ImageHeader> jpeg(std::string_view b) {
         if (i + 2 > b.size()) return std::nullopt;
         uint32_t length = be16(b, i);
         if (length < 2) return std::nullopt;
-        bool frame = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 &&
-                     marker != 0xCC;
+        bool frame =
+            marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
         if (frame) {
             // length (2), precision (1), height (2), width (2)
             if (length < 7 || i + 7 > b.size()) return std::nullopt;

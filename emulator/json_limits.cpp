@@ -37,7 +37,8 @@ size_t json_depth(std::string_view text, size_t limit) {
 }
 
 nlohmann::json parse_json(std::string_view text, size_t max_depth) {
-    if (json_depth(text, max_depth) > max_depth) return nlohmann::json(nlohmann::json::value_t::discarded);
+    if (json_depth(text, max_depth) > max_depth)
+        return nlohmann::json(nlohmann::json::value_t::discarded);
     return nlohmann::json::parse(text, nullptr, false);
 }
 

@@ -66,7 +66,12 @@ std::unique_ptr<Service> make_unavailable_service(std::string name) {
     return std::make_unique<UnavailableService>(std::move(name));
 }
 
-Router::Router(const Config& cfg) : cfg_(cfg) {
+Router::~Router() {
+    while (!services_.empty())
+        services_.pop_back();
+}
+
+Router::Router(const Config&) {
     for (auto& k : kKnown)
         unavailable_.emplace(std::string(k.scope), make_unavailable_service(std::string(k.scope)));
     for (auto name : {"unknown-target", "unknown-scope"})

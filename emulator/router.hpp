@@ -16,6 +16,9 @@ namespace fogbank {
 class Router {
   public:
     explicit Router(const Config& cfg);
+    // Services go in the reverse of the order they were added: one added later may use an
+    // earlier one through its hooks (Lambda's event sources poll SQS), and must stop first.
+    ~Router();
     void add(std::unique_ptr<Service> service);
     Service& pick(const RequestHead& head) const;
     std::vector<Service*> services() const;
@@ -24,7 +27,6 @@ class Router {
     Service* find(std::string_view name) const;
     Service& named_or_unavailable(std::string_view name) const;
 
-    const Config& cfg_;
     std::vector<std::unique_ptr<Service>> services_;
     std::map<std::string, std::unique_ptr<Service>, std::less<>> unavailable_;
 };

@@ -187,9 +187,9 @@ struct Server::Impl {
 
     // A request the HTTP parser refused (a bad Content-Length, a malformed line or field): the
     // answer is 400 and the connection closes, since where the next request starts is unknown.
-    // read_head leaves the refused head in `buffer`; without its framing fields it usually parses, which says which service was asked and so
-    // which protocol's error body the client can read. A request line that does not parse
-    // either gets the 400 with no body.
+    // read_head leaves the refused head in `buffer`; without its framing fields it usually parses,
+    // which says which service was asked and so which protocol's error body the client can read. A
+    // request line that does not parse either gets the 400 with no body.
     asio::awaitable<void> answer_unreadable(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
         auto bytes = buffer.data();
         std::string_view raw(static_cast<const char*>(bytes.data()), bytes.size());
@@ -214,8 +214,8 @@ struct Server::Impl {
                     res.headers.set("x-amz-request-id", req.request_id);
                     method = req.method;
                     version = req.version;
-                    spdlog::info("{} - 400 unreadable request: {} {}", req.service,
-                                 req.method_name, req.target);
+                    spdlog::info("{} - 400 unreadable request: {} {}", req.service, req.method_name,
+                                 req.target);
                 } catch (const std::exception& e) {
                     spdlog::warn("unreadable request: {}", e.what());
                 }

@@ -3,7 +3,8 @@
 # integration tests and the reference pipelines, which start the real fogbank binary and drive
 # it with the AWS CLI, boto3 and the AWS SDK for JavaScript v3.
 # Under the asan preset (clang, ASan+UBSan) the libFuzzer targets run too, FUZZ_SECONDS each
-# (default 20), and the crash-safety soak runs in the release pass.
+# (default 20), and the kill -9 soak (tests/integration/test_crash_safety.py) runs 8 cycles
+# instead of the release pass's 20 (FOGBANK_SOAK_CYCLES overrides both).
 # Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ if [ "$preset" = asan ]; then
   # Leaks fail the run: the server fixture checks the exit status after SIGTERM.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export FOGBANK_SOAK_CYCLES=${FOGBANK_SOAK_CYCLES:-8}
 fi
 start=$SECONDS
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration

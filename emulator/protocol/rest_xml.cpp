@@ -1,5 +1,6 @@
 #include "emulator/protocol/rest_xml.hpp"
 
+#include "emulator/encoding.hpp"
 #include "emulator/protocol/xml_text.hpp"
 
 namespace fogbank::rest_xml {
@@ -12,7 +13,9 @@ Document::Document(const char* root_name, bool with_namespace) {
     if (with_namespace) root.append_attribute("xmlns") = std::string(kS3Namespace).c_str();
 }
 
-std::string Document::str() const { return xml_text(doc); }
+std::string Document::str() const {
+    return xml_text(doc);
+}
 
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text) {
     auto n = parent.append_child(name);
@@ -56,13 +59,14 @@ AwsError malformed() {
 }
 
 pugi::xml_document parse(std::string_view body) {
-    if (body.size() > kMaxXmlBody) throw malformed();
+    // An XML document is UTF-8 text; pugixml would pass other bytes through to the handlers.
+    if (body.size() > kMaxXmlBody || !valid_utf8(body)) throw malformed();
     pugi::xml_document doc;
     // Whitespace-only text that is an element's only child is data (a DeleteObjects <Key> of
     // one space); whitespace between elements is layout and is dropped.
-    auto ok = doc.load_buffer(body.data(), body.size(),
-                              pugi::parse_default | pugi::parse_ws_pcdata_single,
-                              pugi::encoding_utf8);
+    auto ok =
+        doc.load_buffer(body.data(), body.size(),
+                        pugi::parse_default | pugi::parse_ws_pcdata_single, pugi::encoding_utf8);
     if (!ok || !doc.document_element()) throw malformed();
     // pugixml parses without recursion; the handlers that walk the tree bound their own loops,
     // but no S3 document nests deeper than a handful of levels, so a deeper one is refused

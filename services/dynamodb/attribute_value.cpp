@@ -21,6 +21,16 @@ std::string set_name(const std::string& t) {
     return t == "SS" ? "string" : t == "NS" ? "number" : "binary";
 }
 
+// DynamoDB's limit on an attribute name, at the top level or as a map key.
+constexpr size_t kMaxNameBytes = 65535;
+
+void check_name_size(const std::string& name) {
+    if (name.size() > kMaxNameBytes)
+        throw validation(
+            "One or more parameter values were invalid: Attribute name is too large, must be "
+            "less than 65536 bytes");
+}
+
 AwsError too_deep() {
     return validation(
         "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
@@ -76,7 +86,9 @@ size_t value_size(const json& v) {
 
 }  // namespace
 
-void validate_value(json& v) { validate_at(v, 1); }
+void validate_value(json& v) {
+    validate_at(v, 1);
+}
 
 namespace {
 
@@ -120,8 +132,10 @@ void validate_at(json& v, int level) {
             validate_at(e, level + 1);
     } else if (t == "M") {
         if (!p.is_object()) throw validation("Supplied AttributeValue of type M must be a map");
-        for (auto& [_, e] : p.items())
+        for (auto& [k, e] : p.items()) {
+            check_name_size(k);
             validate_at(e, level + 1);
+        }
     } else {  // sets
         if (!p.is_array())
             throw validation("Supplied AttributeValue of type " + t + " must be a list");
@@ -166,6 +180,7 @@ void validate_item(json& item) {
         if (name.empty())
             throw validation(
                 "One or more parameter values were invalid: An attribute name can not be empty");
+        check_name_size(name);
         validate_value(v);
     }
 }

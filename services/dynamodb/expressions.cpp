@@ -35,8 +35,9 @@ class Parser {
         Parser& p;
         explicit Nested(Parser& parser) : p(parser) {
             if (++p.nesting_ > kMaxNesting)
-                throw invalid(p.which_, "The expression has too many nested levels; nesting levels: " +
-                                            std::to_string(p.nesting_));
+                throw invalid(p.which_,
+                              "The expression has too many nested levels; nesting levels: " +
+                                  std::to_string(p.nesting_));
         }
         ~Nested() { --p.nesting_; }
     };
@@ -254,9 +255,9 @@ class Parser {
                 expect("]");
             } else {
                 if (p.size() > kMaxPathDepth)
-                    throw invalid(which_,
-                                  "The document path has too many nesting levels; nesting levels: " +
-                                      std::to_string(p.size()));
+                    throw invalid(
+                        which_, "The document path has too many nesting levels; nesting levels: " +
+                                    std::to_string(p.size()));
                 return p;
             }
         }

@@ -3,8 +3,8 @@
 // conditional PutItem, UPDATE and DELETE as conditional writes on the key the WHERE names).
 #include <cctype>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/dynamodb/backend.hpp"
 #include "services/dynamodb/partiql.hpp"
 

@@ -215,13 +215,13 @@ void check_tag_limit(const Tags& tags) {
 
 // `current` with `add` applied (a key given again takes its new value).
 Tags merged_tags(Tags current, const Tags& add) {
-    for (auto& [k, v] : add) {
-        auto it =
-            std::find_if(current.begin(), current.end(), [&](auto& p) { return p.first == k; });
+    for (auto& tag : add) {
+        auto it = std::find_if(current.begin(), current.end(),
+                               [&](auto& p) { return p.first == tag.first; });
         if (it != current.end())
-            it->second = v;
+            it->second = tag.second;
         else
-            current.emplace_back(k, v);
+            current.emplace_back(tag);
     }
     check_tag_limit(current);
     return current;

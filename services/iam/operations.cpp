@@ -1,8 +1,8 @@
 #include <regex>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "emulator/protocol/aws_query.hpp"
 #include "services/iam/iam_service.hpp"
 

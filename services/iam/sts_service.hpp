@@ -10,15 +10,12 @@ namespace fogbank::iam {
 
 class StsService : public Service {
   public:
-    explicit StsService(const Config& cfg) : cfg_(cfg) {}
+    explicit StsService(const Config&) {}
     std::string_view name() const override { return "sts"; }
     Response handle(Request& req) override;
     bool quick(const RequestHead&) const override { return true; }
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override {}
-
-  private:
-    const Config& cfg_;
 };
 
 }  // namespace fogbank::iam

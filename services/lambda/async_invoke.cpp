@@ -5,9 +5,9 @@
 // failing that, to the function's dead-letter queue.
 #include <spdlog/spdlog.h>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/lambda/backend.hpp"
 
 namespace fogbank::lambda {

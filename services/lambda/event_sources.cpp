@@ -9,9 +9,9 @@
 
 #include <set>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/lambda/backend.hpp"
 
 namespace fogbank::lambda {

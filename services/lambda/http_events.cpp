@@ -3,9 +3,9 @@
 #include <map>
 #include <vector>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 
 namespace fogbank::lambda {
 

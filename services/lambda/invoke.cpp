@@ -1,7 +1,7 @@
 // Invoke: RequestResponse waits for the sandbox's answer as a long poll (no thread waits with
 // it); Event queues the invocation (async_invoke.cpp) and answers 202; DryRun only checks.
-#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/lambda/backend.hpp"
 
 namespace fogbank::lambda {

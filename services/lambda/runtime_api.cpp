@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/lambda/sandboxes.hpp"
 
 namespace fogbank::lambda {

@@ -6,8 +6,8 @@
 #include <optional>
 #include <set>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/aws_error.hpp"
+#include "emulator/json_limits.hpp"
 
 namespace fogbank::sqs {
 

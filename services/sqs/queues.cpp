@@ -1,8 +1,8 @@
 // Queue lifecycle and configuration: CreateQueue ... ListDeadLetterSourceQueues.
 #include <cctype>
 
-#include "emulator/json_limits.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/json_limits.hpp"
 #include "services/sqs/attributes.hpp"
 #include "services/sqs/backend.hpp"
 
@@ -369,9 +369,8 @@ json Backend::add_permission(const Caller& caller, const json& in) {
         return *it;
     };
     json accounts = list("AWSAccountIds"), actions = list("Actions");
-    json policy = q->attributes.count("Policy")
-                      ? fogbank::parse_json(q->attributes["Policy"])
-                      : json::object();
+    json policy = q->attributes.count("Policy") ? fogbank::parse_json(q->attributes["Policy"])
+                                                : json::object();
     if (!policy.is_object()) policy = json::object();
     if (!policy.contains("Statement") || !policy["Statement"].is_array())
         policy["Statement"] = json::array();
@@ -400,9 +399,8 @@ json Backend::add_permission(const Caller& caller, const json& in) {
 json Backend::remove_permission(const Caller& caller, const json& in) {
     auto q = queue_by_url(caller, in);
     const std::string& label = required_string(in, "Label");
-    json policy = q->attributes.count("Policy")
-                      ? fogbank::parse_json(q->attributes["Policy"])
-                      : json::object();
+    json policy = q->attributes.count("Policy") ? fogbank::parse_json(q->attributes["Policy"])
+                                                : json::object();
     bool found = false;
     if (policy.is_object() && policy.contains("Statement") && policy["Statement"].is_array()) {
         json kept = json::array();

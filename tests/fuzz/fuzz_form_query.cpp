@@ -14,7 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         total += k.size() + v.size();
     fuzz::check(total <= in.size(), "decoding never grows the text");
     for (bool plus : {false, true})
-        if (auto d = uri_decode(in, plus)) fuzz::check(d->size() <= in.size(), "uri_decode shrinks");
+        if (auto d = uri_decode(in, plus))
+            fuzz::check(d->size() <= in.size(), "uri_decode shrinks");
     // Round trip: whatever decodes, encodes back to something that decodes to the same bytes.
     std::string enc = uri_encode(in);
     auto back = uri_decode(enc);

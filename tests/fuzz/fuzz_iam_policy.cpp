@@ -13,9 +13,10 @@ struct World {
     Database db{""};
     iam::IamService iam{db};
     Response call(const std::string& form) {
-        auto req = fuzz::request_for(
-            iam, "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n",
-            form);
+        auto req = fuzz::request_for(iam,
+                                     "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: "
+                                     "application/x-www-form-urlencoded\r\n",
+                                     form);
         if (!req) return {};
         return fuzz::handle(iam, *req);
     }

@@ -53,15 +53,34 @@ struct World {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     World& w = fuzz::world<World>(512);
     if (size == 0) return 0;
-    static const char* const dynamodb_ops[] = {
-        "PutItem",  "GetItem",        "UpdateItem",        "DeleteItem",         "Query",
-        "Scan",     "BatchWriteItem", "BatchGetItem",      "TransactWriteItems", "TransactGetItems",
-        "ExecuteStatement", "BatchExecuteStatement", "CreateTable", "UpdateTable",
-        "DescribeTable", "ListTables", "TagResource", "UpdateTimeToLive"};
-    static const char* const sqs_ops[] = {
-        "SendMessage",    "SendMessageBatch",       "ReceiveMessage", "DeleteMessageBatch",
-        "ChangeMessageVisibilityBatch", "SetQueueAttributes", "GetQueueAttributes",
-        "CreateQueue",    "TagQueue",               "ListQueues"};
+    static const char* const dynamodb_ops[] = {"PutItem",
+                                               "GetItem",
+                                               "UpdateItem",
+                                               "DeleteItem",
+                                               "Query",
+                                               "Scan",
+                                               "BatchWriteItem",
+                                               "BatchGetItem",
+                                               "TransactWriteItems",
+                                               "TransactGetItems",
+                                               "ExecuteStatement",
+                                               "BatchExecuteStatement",
+                                               "CreateTable",
+                                               "UpdateTable",
+                                               "DescribeTable",
+                                               "ListTables",
+                                               "TagResource",
+                                               "UpdateTimeToLive"};
+    static const char* const sqs_ops[] = {"SendMessage",
+                                          "SendMessageBatch",
+                                          "ReceiveMessage",
+                                          "DeleteMessageBatch",
+                                          "ChangeMessageVisibilityBatch",
+                                          "SetQueueAttributes",
+                                          "GetQueueAttributes",
+                                          "CreateQueue",
+                                          "TagQueue",
+                                          "ListQueues"};
     constexpr unsigned n_ddb = sizeof dynamodb_ops / sizeof *dynamodb_ops;
     constexpr unsigned n_sqs = sizeof sqs_ops / sizeof *sqs_ops;
     std::string_view body = fuzz::bytes(data + 1, size - 1);

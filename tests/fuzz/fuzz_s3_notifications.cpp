@@ -21,7 +21,8 @@ struct World {
                                       [](const std::string&, const std::string&) {},
                                       [](const std::string&) { return true; },
                                       [](const std::string&, const std::string&) {}});
-        auto req = fuzz::request_for(s3, "PUT /fuzz HTTP/1.1\r\nHost: localhost\r\n", "", blobs.spool_dir());
+        auto req = fuzz::request_for(s3, "PUT /fuzz HTTP/1.1\r\nHost: localhost\r\n", "",
+                                     blobs.spool_dir());
         fuzz::handle(s3, *req);
     }
 };
@@ -37,8 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!put) return 0;
     Response res = fuzz::handle(w.s3, *put);
     if (res.status == 200) {
-        auto get = fuzz::request_for(
-            w.s3, "GET /fuzz?notification HTTP/1.1\r\nHost: localhost\r\n", "");
+        auto get =
+            fuzz::request_for(w.s3, "GET /fuzz?notification HTTP/1.1\r\nHost: localhost\r\n", "");
         Response back = fuzz::handle(w.s3, *get);
         fuzz::check(back.status == 200, "a stored configuration reads back");
     }

@@ -50,10 +50,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (c != '\r') headers += c == '\n' ? std::string("\r\n") : std::string(1, c);
     if (!headers.empty() && headers.back() != '\n') headers += "\r\n";
     static const char* const targets[] = {
-        "PUT /fuzz?tagging",   "PUT /fuzz/a?tagging",  "PUT /fuzz?cors",
-        "PUT /fuzz?acl",       "PUT /fuzz/a?acl",      "PUT /fuzz?versioning",
-        "PUT /fuzz2",          "POST /fuzz?delete",    "POST /fuzz/big?uploadId=",
-        "OPTIONS /fuzz/a",     "GET /fuzz/a",          "GET /fuzz?list-type=2&prefix=a"};
+        "PUT /fuzz?tagging", "PUT /fuzz/a?tagging", "PUT /fuzz?cors",
+        "PUT /fuzz?acl",     "PUT /fuzz/a?acl",     "PUT /fuzz?versioning",
+        "PUT /fuzz2",        "POST /fuzz?delete",   "POST /fuzz/big?uploadId=",
+        "OPTIONS /fuzz/a",   "GET /fuzz/a",         "GET /fuzz?list-type=2&prefix=a"};
     std::string target = targets[data[0] % (sizeof targets / sizeof *targets)];
     if (target.back() == '=') target += w.upload_id;
     w.call(target + " HTTP/1.1\r\n" + headers, parts[1]);

@@ -82,7 +82,7 @@ class Load:
 
     def run(self, worker):
         s3, sqs, ddb, lam = (client(self.srv, s) for s in ("s3", "sqs", "dynamodb", "lambda"))
-        queue = sqs.get_queue_url(QueueName="soak")["QueueUrl"]
+        queue = self.srv.url + "/000000000000/soak"
         rng = random.Random(self.rng.random())
         n = 0
         while not self.stop.is_set():

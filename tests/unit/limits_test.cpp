@@ -91,6 +91,17 @@ TEST(DynamoLimits, ItemNestingIs32Levels) {
     EXPECT_THROW(dynamodb::validate_item(item), AwsError);
 }
 
+TEST(DynamoLimits, AttributeNamesAreAtMost65535Bytes) {
+    json ok = {{std::string(65535, 'a'), {{"S", "x"}}}};
+    EXPECT_NO_THROW(dynamodb::validate_item(ok));
+    json big = {{std::string(65536, 'a'), {{"S", "x"}}}};
+    EXPECT_EQ(error_of([&] { dynamodb::validate_item(big); }),
+              "ValidationException: One or more parameter values were invalid: Attribute name is "
+              "too large, must be less than 65536 bytes");
+    json nested = {{"m", {{"M", {{std::string(65536, 'k'), {{"N", "1"}}}}}}}};
+    EXPECT_THROW(dynamodb::validate_item(nested), AwsError);
+}
+
 TEST(DynamoLimits, ExpressionsBoundOperatorsNestingAndPaths) {
     json values = {{":v", {{"N", "1"}}}};
     auto cond = [&](const std::string& text) {
@@ -121,7 +132,8 @@ TEST(DynamoLimits, ExpressionsBoundOperatorsNestingAndPaths) {
               "nesting levels; nesting levels: 33");
     // Nested SET functions are bounded too.
     json lists = {{":l", {{"L", json::array()}}}};
-    std::string nested_calls = "SET a = " + repeat("list_append(", 200) + ":l" + repeat(", :l)", 200);
+    std::string nested_calls =
+        "SET a = " + repeat("list_append(", 200) + ":l" + repeat(", :l)", 200);
     EXPECT_EQ(error_of([&] {
                   dynamodb::expr::Placeholders ph{nullptr, &lists};
                   dynamodb::expr::parse_update(nested_calls, ph);
@@ -159,6 +171,13 @@ TEST(XmlLimits, DepthAndSizeAreMalformedXml) {
     EXPECT_NO_THROW(rest_xml::parse(wide));
     std::string huge = "<a>" + std::string(rest_xml::kMaxXmlBody, 'x') + "</a>";
     EXPECT_EQ(error_of([&] { rest_xml::parse(huge); }).substr(0, 13), "MalformedXML:");
+}
+
+TEST(XmlLimits, BodiesMustBeUtf8) {
+    EXPECT_NO_THROW(rest_xml::parse("<Tagging><Value>caf\xC3\xA9 \xF0\x9F\x93\xB7</Value></Tagging>"));
+    for (const char* bad : {"<a>\xAB</a>", "<a>\xC0\xAF</a>", "<a>\xED\xA0\x80</a>",
+                            "<a>\xF4\x90\x80\x80</a>", "<a>\xE2\x82</a>"})
+        EXPECT_EQ(error_of([&] { rest_xml::parse(bad); }).substr(0, 13), "MalformedXML:") << bad;
 }
 
 TEST(XmlLimits, WhitespaceOnlyTextIsData) {
@@ -211,5 +230,6 @@ TEST(HttpFraming, FramingFieldsAreStrippedForTheSecondParse) {
     std::string head =
         "PUT /b/k HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\ntransfer-encoding : chunked\r\n"
         "X-Amz-Target: T\r\n\r\n";
-    EXPECT_EQ(without_framing_fields(head), "PUT /b/k HTTP/1.1\r\nHost: x\r\nX-Amz-Target: T\r\n\r\n");
+    EXPECT_EQ(without_framing_fields(head),
+              "PUT /b/k HTTP/1.1\r\nHost: x\r\nX-Amz-Target: T\r\n\r\n");
 }
