@@ -11,7 +11,7 @@ import zlib
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_table, error_of, make_client, raw
+from conftest import ROLE, create_table, error_of, make_client, raw
 
 DEEP = 20000
 AUTH = ("AWS4-HMAC-SHA256 Credential=test/20261201/us-east-1/{service}/aws4_request, "
@@ -238,4 +238,40 @@ def test_images_claiming_huge_dimensions_are_refused(server, s3, rek, table):
     r, data = raw(server, "GET", "/_fogbank/health")
     assert r.status == 200
     s3.delete_object(Bucket="keep", Key="huge.png")
+    alive_with_state(server, s3)
+
+
+def test_xml_that_is_not_utf8_is_malformed(server, s3):
+    # Found by fuzzing: a tag value that is not UTF-8 used to end in a 500.
+    s3.create_bucket(Bucket="keep")
+    body = b"<Tagging><TagSet><Tag><Key>k</Key><Value>v\xc9v</Value></Tag></TagSet></Tagging>"
+    r, data = raw(server, "PUT", "/keep?tagging", body=body, headers={
+        "Authorization": AUTH.format(service="s3"), "X-Amz-Date": "20261201T000000Z",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD"})
+    assert r.status == 400 and b"<Code>MalformedXML</Code>" in data
+    alive_with_state(server, s3)
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(server, s3, table):
+    # The head alone says 17 MB: the 413 comes back without the server waiting for a byte.
+    head = (b"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 17000000\r\n"
+            b"X-Amz-Target: DynamoDB_20120810.PutItem\r\n\r\n")
+    out = send_raw(server, head)
+    assert out.startswith(b"HTTP/1.1 413")
+    alive_with_state(server, s3)
+
+
+def test_a_lambda_package_that_unzips_too_large_is_refused(server, s3, lam):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("app.py", "def handler(e, c):\n    return 1\n")
+        z.writestr("zeros.bin", b"\0" * (251 * 1024 * 1024))  # a few hundred KB zipped
+    with pytest.raises(ClientError) as e:
+        lam.create_function(FunctionName="bomb", Runtime="python3.12", Role=ROLE, Handler="app.handler",
+                            Code={"ZipFile": buf.getvalue()})
+    assert error_of(e) == ("InvalidParameterValueException", 400)
+    assert "Unzipped size must be smaller than 262144000 bytes" in str(e.value)
+    s3.create_bucket(Bucket="keep")
     alive_with_state(server, s3)
