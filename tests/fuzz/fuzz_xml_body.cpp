@@ -2,31 +2,16 @@
 // CreateBucket configuration, DeleteObjects and CompleteMultipartUpload, on an in-memory store
 // holding a bucket, an object and an open multipart upload. The input's first byte picks the
 // operation; the text up to the first NUL adds header lines; the rest is the body.
-#include <nlohmann/json.hpp>
-
-#include "emulator/blob_store.hpp"
-#include "emulator/config.hpp"
-#include "emulator/database.hpp"
 #include "emulator/protocol/rest_xml.hpp"
-#include "services/s3/s3_service.hpp"
-#include "tests/fuzz/fuzz_support.hpp"
+#include "tests/fuzz/s3_world.hpp"
 
 using namespace fogbank;
 
 namespace {
 
-struct World {
-    Config cfg;
-    Database db{""};
-    BlobStore blobs{{}};
-    s3::S3Service s3{cfg, db, blobs};
+struct World : fuzz::S3World {
     std::string upload_id;
 
-    Response call(const std::string& head, std::string_view body) {
-        auto req = fuzz::request_for(s3, head + "Host: localhost\r\n", body, blobs.spool_dir());
-        if (!req) return {};
-        return fuzz::handle(s3, *req);
-    }
     void setup() {
         s3.reset();
         call("PUT /fuzz HTTP/1.1\r\n", "");
