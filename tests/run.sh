@@ -3,7 +3,7 @@
 # integration tests and the reference pipelines, which start the real fogbank binary and drive
 # it with the AWS CLI, boto3 and the AWS SDK for JavaScript v3.
 # Under the asan preset (clang, ASan+UBSan) the libFuzzer targets run too, FUZZ_SECONDS each
-# (default 20), and the kill -9 soak (tests/integration/test_crash_safety.py) runs 8 cycles
+# (default 15), and the kill -9 soak (tests/integration/test_crash_safety.py) runs 8 cycles
 # instead of the release pass's 20 (FOGBANK_SOAK_CYCLES overrides both).
 # Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
@@ -21,7 +21,7 @@ echo "run: build ($preset) took $((SECONDS - start)) s"
 ctest --preset "$preset"
 if [ "$preset" = asan ]; then
   start=$SECONDS
-  bash tests/fuzz/run.sh "build/$preset" "${FUZZ_SECONDS:-20}"
+  bash tests/fuzz/run.sh "build/$preset" "${FUZZ_SECONDS:-15}"
   echo "run: fuzzing took $((SECONDS - start)) s"
 fi
 
