@@ -1,5 +1,8 @@
 #include "emulator/http_message.hpp"
 
+#include <boost/asio/buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+
 #include <cctype>
 
 #include "emulator/crypto.hpp"
@@ -67,6 +70,22 @@ std::string without_framing_fields(std::string_view head) {
         pos = next;
     }
     return out;
+}
+
+std::optional<RequestHead> head_without_framing(std::string_view raw, uint32_t header_limit) {
+    auto end = raw.find("\r\n\r\n");
+    if (end == std::string_view::npos) return std::nullopt;
+    std::string head = without_framing_fields(raw.substr(0, end + 4));
+    http::request_parser<http::buffer_body> p;
+    p.header_limit(header_limit);
+    boost::beast::error_code ec;
+    p.put(boost::asio::buffer(head), ec);
+    if (ec || !p.is_header_done()) return std::nullopt;
+    return take_head(p.get());
+}
+
+AwsError bad_request() {
+    return AwsError("BadRequest", "An error occurred when parsing the HTTP request.", 400);
 }
 
 }  // namespace fogbank

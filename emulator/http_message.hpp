@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/aws_error.hpp"
 #include "emulator/long_poll.hpp"
 #include "emulator/request_body.hpp"
 
@@ -56,6 +57,12 @@ RequestHead take_head(http::request<http::buffer_body>& h);
 // A raw request header without its Content-Length and Transfer-Encoding lines: what is left of
 // a request whose framing the parser refused, for a second parse that says who was asked.
 std::string without_framing_fields(std::string_view head);
+// That second parse: the head of `raw` (which starts with a request the parser refused) without
+// its framing fields; nullopt when even that does not parse.
+std::optional<RequestHead> head_without_framing(std::string_view raw, uint32_t header_limit);
+
+// The answer to a request whose framing the parser refused.
+AwsError bad_request();
 
 struct Request : RequestHead {
     RequestBody body;

@@ -1,5 +1,7 @@
 #include "emulator/json_limits.hpp"
 
+#include "emulator/aws_error.hpp"
+
 namespace fogbank {
 
 size_t json_depth(std::string_view text, size_t limit) {
@@ -34,6 +36,14 @@ size_t json_depth(std::string_view text, size_t limit) {
         }
     }
     return deepest;
+}
+
+void check_request_depth(std::string_view text, const std::string& code) {
+    if (json_depth(text) > kMaxJsonDepth)
+        throw AwsError(
+            code,
+            "The request is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep",
+            400);
 }
 
 nlohmann::json parse_json(std::string_view text, size_t max_depth) {

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace fogbank {
@@ -19,6 +20,9 @@ inline constexpr size_t kMaxJsonDepth = 256;
 // The deepest nesting of arrays and objects in `text` (strings skipped, escapes honoured),
 // stopping early once `limit` is exceeded. Malformed text is the parser's to reject.
 size_t json_depth(std::string_view text, size_t limit = kMaxJsonDepth);
+
+// A request body's JSON nests no deeper than kMaxJsonDepth, or AwsError(code) says it does.
+void check_request_depth(std::string_view text, const std::string& code);
 
 // nlohmann::json::parse without exceptions, discarded (is_discarded()) when the text is not
 // JSON or nests deeper than `max_depth`.

@@ -193,33 +193,25 @@ struct Server::Impl {
     asio::awaitable<void> answer_unreadable(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
         auto bytes = buffer.data();
         std::string_view raw(static_cast<const char*>(bytes.data()), bytes.size());
-        AwsError err("BadRequest", "An error occurred when parsing the HTTP request.", 400);
         Response res;
         res.status = 400;
         http::verb method = http::verb::get;
         unsigned version = 11;
-        if (auto end = raw.find("\r\n\r\n"); end != std::string_view::npos) {
-            std::string head = without_framing_fields(raw.substr(0, end + 4));
-            http::request_parser<http::buffer_body> p;
-            p.header_limit(cfg.header_limit);
-            beast::error_code pec;
-            p.put(asio::buffer(head), pec);
-            if (!pec && p.is_header_done()) {
-                try {
-                    Request req;
-                    static_cast<RequestHead&>(req) = take_head(p.get());
-                    Service& service = router.pick(req);
-                    req.service = std::string(service.name());
-                    res = service.error_response(err, req);
-                    res.headers.set("x-amz-request-id", req.request_id);
-                    method = req.method;
-                    version = req.version;
-                    spdlog::info("{} - 400 unreadable request: {} {}", req.service, req.method_name,
-                                 req.target);
-                } catch (const std::exception& e) {
-                    spdlog::warn("unreadable request: {}", e.what());
-                }
+        try {
+            if (auto head = head_without_framing(raw, cfg.header_limit)) {
+                Request req;
+                static_cast<RequestHead&>(req) = std::move(*head);
+                Service& service = router.pick(req);
+                req.service = std::string(service.name());
+                res = service.error_response(bad_request(), req);
+                res.headers.set("x-amz-request-id", req.request_id);
+                method = req.method;
+                version = req.version;
+                spdlog::info("{} - 400 unreadable request: {} {}", req.service, req.method_name,
+                             req.target);
             }
+        } catch (const std::exception& e) {
+            spdlog::warn("unreadable request: {}", e.what());
         }
         res.close = true;
         co_await write_response(stream, res, method, version, false);
@@ -393,9 +385,7 @@ struct Server::Impl {
             if (ec == http::error::need_buffer) ec = {};
             // A bad chunk size or extension is the client's error and gets an answer; a peer
             // that went away does not.
-            if (ec && is_framing_error(ec))
-                throw AwsError("BadRequest", "An error occurred when parsing the HTTP request.",
-                               400);
+            if (ec && is_framing_error(ec)) throw bad_request();
             if (ec) co_return false;
             sink.write(std::string_view(chunk.data(), chunk.size() - parser.get().body().size));
         }

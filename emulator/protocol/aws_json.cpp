@@ -13,11 +13,7 @@ std::string operation(const RequestHead& head) {
 nlohmann::json parse(const Request& req) {
     const std::string text = req.body.text();
     if (text.empty()) return nlohmann::json::object();
-    if (json_depth(text) > kMaxJsonDepth)
-        throw AwsError(
-            "SerializationException",
-            "The request is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep",
-            400);
+    check_request_depth(text, "SerializationException");
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw AwsError("SerializationException",

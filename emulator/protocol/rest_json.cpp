@@ -51,11 +51,7 @@ bool match(std::string_view pattern, std::string_view path, PathParams& params) 
 nlohmann::json parse(const Request& req, std::string_view bad_body_code) {
     const std::string text = req.body.text();
     if (text.empty()) return nlohmann::json::object();
-    if (json_depth(text) > kMaxJsonDepth)
-        throw AwsError(std::string(bad_body_code),
-                       "The request body is nested more than " + std::to_string(kMaxJsonDepth) +
-                           " levels deep",
-                       400);
+    check_request_depth(text, std::string(bad_body_code));
     auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         throw AwsError(std::string(bad_body_code), "The request body is not a JSON object", 400);

@@ -5,7 +5,6 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -150,8 +149,8 @@ void CodeStore::unpack(std::string_view zip, const fs::path& dir) {
         uint64_t written = 0;
         for (;;) {
             zip_int64_t got = zip_fread(f.get(), buf.data(), buf.size());
-            if (got < 0 ||
-                (written += static_cast<uint64_t>(std::max<zip_int64_t>(got, 0))) > st.size) {
+            if (got > 0) written += static_cast<uint64_t>(got);
+            if (got < 0 || written > st.size) {
                 ::close(fd);
                 throw unzip_error();
             }
