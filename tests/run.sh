@@ -5,6 +5,9 @@
 # Under the asan preset (clang, ASan+UBSan) the libFuzzer targets run too, FUZZ_SECONDS each
 # (default 15), and the kill -9 soak (tests/integration/test_crash_safety.py) runs 8 cycles
 # instead of the release pass's 20 (FOGBANK_SOAK_CYCLES overrides both).
+# The integration tests run in FOGBANK_TEST_WORKERS pytest-xdist processes (default 4: most of a
+# test's time is spent waiting on a client process or the server, so 4 fit on 2 cores), each with
+# its own fogbank; 1 runs them in one process.
 # Usage: tests/run.sh [--preset release|asan]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,7 +36,8 @@ if [ "$preset" = asan ]; then
   export FOGBANK_SOAK_CYCLES=${FOGBANK_SOAK_CYCLES:-8}
 fi
 start=$SECONDS
-/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+workers=${FOGBANK_TEST_WORKERS:-4}
+/usr/bin/python3 -m pytest -q -p no:cacheprovider -n "$workers" tests/integration
 echo "run: integration tests ($preset) took $((SECONDS - start)) s"
 # The reference pipelines (../shared/PIPELINES.md) end to end; a separate run, since their
 # conftest re-exports the integration fixtures under the same module name.

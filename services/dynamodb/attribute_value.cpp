@@ -5,15 +5,12 @@
 
 #include "emulator/aws_error.hpp"
 #include "emulator/encoding.hpp"
+#include "services/dynamodb/errors.hpp"
 #include "services/dynamodb/number.hpp"
 
 namespace fogbank::dynamodb {
 
 namespace {
-
-AwsError validation(const std::string& message) {
-    return AwsError("ValidationException", message, 400);
-}
 
 const std::set<std::string> kTypes = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"};
 

@@ -8,10 +8,6 @@
 
 namespace fogbank::dynamodb {
 
-AwsError validation(const std::string& message) {
-    return AwsError("ValidationException", message, 400);
-}
-
 AwsError constraint(const std::string& value, const std::string& field, const std::string& why) {
     return validation("1 validation error detected: Value " + value + " at '" + field +
                       "' failed to satisfy constraint: " + why);

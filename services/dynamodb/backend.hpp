@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "emulator/aws_error.hpp"
+#include "services/dynamodb/errors.hpp"
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "services/dynamodb/expressions.hpp"
@@ -124,7 +125,6 @@ class Backend {
 };
 
 // Input checks shared by the operations.
-AwsError validation(const std::string& message);
 // "1 validation error detected: Value 'v' at 'field' failed to satisfy constraint: why"
 AwsError constraint(const std::string& value, const std::string& field, const std::string& why);
 const std::string& required_string(const json& in, const char* name, const char* field);

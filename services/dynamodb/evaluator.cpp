@@ -4,6 +4,7 @@
 
 #include "emulator/aws_error.hpp"
 #include "emulator/encoding.hpp"
+#include "services/dynamodb/errors.hpp"
 #include "services/dynamodb/number.hpp"
 
 namespace fogbank::dynamodb {
@@ -14,10 +15,6 @@ using expr::Condition;
 using expr::Operand;
 using expr::Path;
 using expr::UpdateAction;
-
-AwsError validation(const std::string& message) {
-    return AwsError("ValidationException", message, 400);
-}
 
 // The type tag of an AttributeValue ("S", "N", "M", ...), or "" if it is not one.
 std::string type_of(const json& v) {

@@ -4,14 +4,11 @@
 #include <cctype>
 
 #include "emulator/aws_error.hpp"
+#include "services/dynamodb/errors.hpp"
 
 namespace fogbank::dynamodb {
 
 namespace {
-
-AwsError validation(const std::string& message) {
-    return AwsError("ValidationException", message, 400);
-}
 
 constexpr int kMaxDigits = 38;
 // 1E-130 = 0.1E-129 is the smallest magnitude; 9.99..E+125 = 0.999..E+126 the largest.

@@ -4,15 +4,12 @@
 
 #include "emulator/aws_error.hpp"
 #include "services/dynamodb/attribute_value.hpp"
+#include "services/dynamodb/errors.hpp"
 #include "services/dynamodb/number.hpp"
 
 namespace fogbank::dynamodb {
 
 namespace {
-
-AwsError validation(const std::string& message) {
-    return AwsError("ValidationException", message, 400);
-}
 
 // DynamoDB's limits on key values, in bytes as they are stored.
 constexpr size_t kMaxHashKey = 2048;

@@ -71,10 +71,10 @@ std::string render(const Condition& c) {
 }
 
 const json kNames = {{"#n", "name"}, {"#s", "status"}, {"#d", "a.b"}};
-const json kValues = {{":a", {{"S", "x"}}}, {":b", {{"N", "1"}}}, {":c", {{"N", "2"}}}};
+const json kPlaceholderValues = {{":a", {{"S", "x"}}}, {":b", {{"N", "1"}}}, {":c", {{"N", "2"}}}};
 
 std::string condition(const std::string& text) {
-    Placeholders ph{&kNames, &kValues};
+    Placeholders ph{&kNames, &kPlaceholderValues};
     try {
         return render(parse_condition(text, ph, "ConditionExpression"));
     } catch (const fogbank::AwsError& e) {
@@ -83,7 +83,7 @@ std::string condition(const std::string& text) {
 }
 
 std::string update(const std::string& text) {
-    Placeholders ph{&kNames, &kValues};
+    Placeholders ph{&kNames, &kPlaceholderValues};
     try {
         std::string out;
         for (auto& a : parse_update(text, ph)) {
@@ -227,7 +227,7 @@ TEST(DynamoExpressions, Updates) {
 }
 
 TEST(DynamoExpressions, ProjectionsAndUnusedPlaceholders) {
-    Placeholders ph{&kNames, &kValues};
+    Placeholders ph{&kNames, &kPlaceholderValues};
     auto paths = parse_projection("a, #n.b[1], c", ph);
     ASSERT_EQ(paths.size(), 3u);
     EXPECT_EQ(to_string(paths[1]), "name.b[1]");
