@@ -1,5 +1,6 @@
 // DetectLabels' detector: a CenterNet ONNX network run by OpenCV's DNN module, its heatmap and
-// box-size outputs decoded here (3x3 peak pick, top-k, boxes, per-class NMS).
+// box-size outputs decoded here (3x3 peak pick, top-k, boxes), over two views of the image
+// (letterboxed, and zoomed out for objects that fill the frame), merged by NMS.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -24,6 +25,11 @@ class ObjectDetector {
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
 
   private:
+    // Appends the detections of one view: the image centred on a canvas `zoom` times its longer
+    // side; boxes spanning less than `min_size` of the image both ways dropped.
+    void detect_view(const cv::Mat& bgr, float zoom, float min_size, float min_score,
+                     std::vector<Detection>& out);
+
     OnnxModel model_;
 };
 

@@ -72,11 +72,11 @@ def test_instances_counted(rek):
 
 def test_min_confidence_max_labels_and_filters(rek):
     everything = detect(rek, "dog.jpg", MinConfidence=0)["Labels"]
-    strict = detect(rek, "dog.jpg", MinConfidence=95)["Labels"]
+    strict = detect(rek, "dog.jpg", MinConfidence=90)["Labels"]
     assert strict and len(strict) < len(everything)
-    assert all(label["Confidence"] >= 95 for label in strict)
+    assert all(label["Confidence"] >= 90 for label in strict)
     for label in strict:
-        assert all(i["Confidence"] >= 95 for i in label["Instances"])
+        assert all(i["Confidence"] >= 90 for i in label["Instances"])
     assert len(detect(rek, "dog.jpg", MaxLabels=2)["Labels"]) == 2
     only = detect(rek, "dog.jpg", Settings={"GeneralLabels": {"LabelInclusionFilters": ["Dog"]}})
     assert [label["Name"] for label in only["Labels"]] == ["Dog"]
