@@ -21,6 +21,7 @@ Usage: bench/vision_eval.py [--repeat N]   (after `cmake --build --preset releas
   so that the service's overhead over the bare model reads as a ratio.
 """
 import argparse
+import os
 import pathlib
 import statistics
 import sys
@@ -145,7 +146,7 @@ def main():
     ap.add_argument("--repeat", type=int, default=5, help="timed calls per image")
     args = ap.parse_args()
     port = free_port()
-    target = Target("fogbank", port, [ROOT / "build" / "release" / "fogbank", "serve", "--port", str(port),
+    target = Target("fogbank", port, [os.environ.get("FOGBANK_BIN", ROOT / "build" / "release" / "fogbank"), "serve", "--port", str(port),
                                       "--log-level", "warn"], [])
     rek = boto3.client("rekognition", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                        aws_access_key_id="x", aws_secret_access_key="y",
