@@ -23,15 +23,10 @@ constexpr float kStride = 4.0f;
 // few metres away does, and the network misses it. Each view places the image, its aspect kept,
 // centred on a square canvas `zoom` times its longer side; a view's detections spanning less
 // than `min_size` of the image's width and of its height are left to the views that see them
-// larger. Measured
-// on the car photos and the object fixtures (bench/vision_eval.py): the plain letterboxed view
-// alone finds a car on 88 % of the car photos at a peak of 0.3, with the wide view 91 %, with
-// no loss on the fixtures once one box keeps one name.
-struct View {
-    float zoom;
-    float min_size;
-};
-constexpr View kViews[] = {{1.0f, 0.0f}, {1.8f, 0.3f}};
+// larger. Measured on the car photos and the object fixtures (bench/vision_eval.py): the plain
+// letterboxed view alone finds a car on 88 % of the car photos at a peak of 0.3, with the wide
+// view 91 %, with no loss on the fixtures once one box keeps one name.
+constexpr ObjectDetector::View kViews[] = {{1.0f, 0.0f}, {1.8f, 0.3f}};
 
 float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
     float inter = (a & b).area();
@@ -55,12 +50,12 @@ struct Sighting {
 
 ObjectDetector::ObjectDetector(const ModelSpec& spec) : model_(spec, "centernet") {}
 
-void ObjectDetector::detect_view(const cv::Mat& bgr, float zoom, float min_size, float min_score,
+void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min_score,
                                  std::vector<Detection>& out) {
     const ModelSpec& spec = model_.spec();
     // The canvas, scaled straight to the network's input: the image lands at (ox, oy).
-    const float side = static_cast<float>(std::max(bgr.cols, bgr.rows)) * zoom;
-    const float scale = static_cast<float>(spec.width) / side;
+    const float side = static_cast<float>(std::max(bgr.cols, bgr.rows)) * view.zoom;
+    const float scale = static_cast<float>(std::min(spec.width, spec.height)) / side;
     const int w_in = std::max(1, static_cast<int>(bgr.cols * scale + 0.5f));
     const int h_in = std::max(1, static_cast<int>(bgr.rows * scale + 0.5f));
     const int ox = (spec.width - w_in) / 2, oy = (spec.height - h_in) / 2;
@@ -116,7 +111,7 @@ void ObjectDetector::detect_view(const cv::Mat& bgr, float zoom, float min_size,
         float x2 = std::clamp(cx + wp[2 * plane + cell], 0.0f, iw);
         float y2 = std::clamp(cy + wp[3 * plane + cell], 0.0f, ih);
         if (x2 <= x1 || y2 <= y1) continue;
-        if (std::max((x2 - x1) / iw, (y2 - y1) / ih) < min_size) continue;
+        if (std::max((x2 - x1) / iw, (y2 - y1) / ih) < view.min_size) continue;
         out.push_back({p.c, p.score, spec.calibrate(p.score),
                        cv::Rect2f(x1 / iw, y1 / ih, (x2 - x1) / iw, (y2 - y1) / ih)});
     }
@@ -126,7 +121,7 @@ std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_scor
     constexpr size_t kViewCount = std::size(kViews);
     std::vector<Detection> all[kViewCount];
     for (size_t v = 0; v < kViewCount; ++v) {
-        detect_view(bgr, kViews[v].zoom, kViews[v].min_size, min_score, all[v]);
+        detect_view(bgr, kViews[v], min_score, all[v]);
         std::sort(all[v].begin(), all[v].end(), before);
     }
     std::vector<Detection> pooled;

@@ -24,10 +24,16 @@ class ObjectDetector {
     // Detections above `min_score`, most confident first.
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
 
+    // The image centred on a square canvas `zoom` times its longer side; the view's boxes
+    // spanning less than `min_size` of the image both ways are dropped.
+    struct View {
+        float zoom;
+        float min_size;
+    };
+
   private:
-    // Appends the detections of one view: the image centred on a canvas `zoom` times its longer
-    // side; boxes spanning less than `min_size` of the image both ways dropped.
-    void detect_view(const cv::Mat& bgr, float zoom, float min_size, float min_score,
+    // Appends the detections of one view.
+    void detect_view(const cv::Mat& bgr, const View& view, float min_score,
                      std::vector<Detection>& out);
 
     OnnxModel model_;
