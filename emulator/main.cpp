@@ -70,7 +70,7 @@ int serve(fogbank::Config cfg) {
                                   fogbank::sqs::send_to_arn(sqs_backend, arn, body);
                               },
                               [&sqs_backend](const std::string& arn) {
-                                  return fogbank::sqs::queue_exists(sqs_backend, arn);
+                                  return fogbank::sqs::queue_visibility_timeout(sqs_backend, arn);
                               },
                               [&sqs_backend](const std::string& arn, int max) {
                                   return fogbank::sqs::receive_from_arn(sqs_backend, arn, max);

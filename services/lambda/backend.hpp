@@ -82,7 +82,8 @@ class Backend {
     // How Lambda reaches other services (set by main): an SQS queue by ARN.
     struct Hooks {
         std::function<void(const std::string& queue_arn, const std::string& body)> send_to_queue;
-        std::function<bool(const std::string& queue_arn)> queue_exists;
+        // Its VisibilityTimeout in seconds; nothing when there is no such queue.
+        std::function<std::optional<int>(const std::string& queue_arn)> queue_visibility_timeout;
         std::function<json(const std::string& queue_arn, int max)> receive_from_queue;
         std::function<void(const std::string& queue_arn, const std::string& receipt_handle)>
             delete_from_queue;

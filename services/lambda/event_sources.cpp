@@ -77,6 +77,16 @@ json sqs_record(const json& m, const std::string& arn, const std::string& region
             {"awsRegion", region}};
 }
 
+// Lambda refuses a mapping whose queue would hand a batch out again while the function may
+// still be working on it.
+void check_fits_visibility(int visibility, const json& function_config) {
+    int timeout = function_config.value("Timeout", 3);
+    if (visibility < timeout)
+        throw invalid_parameter("Queue visibility timeout: " + std::to_string(visibility) +
+                                " seconds is less than Function timeout: " +
+                                std::to_string(timeout) + " seconds");
+}
+
 }  // namespace
 
 Response Backend::create_event_source_mapping(Call& c) {
@@ -106,7 +116,9 @@ Response Backend::create_event_source_mapping(Call& c) {
                            400);
     json scaling = in.value("ScalingConfig", json());
     if (scaling.is_object()) int_in(scaling, "MaximumConcurrency", 2, 1000, 2);
-    if (!hooks_.queue_exists || !hooks_.queue_exists(source))
+    std::optional<int> visibility =
+        hooks_.queue_visibility_timeout ? hooks_.queue_visibility_timeout(source) : std::nullopt;
+    if (!visibility)
         throw invalid_parameter(
             "Error occurred while ReceiveMessage. SQS Error Code: "
             "AWS.SimpleQueueService.NonExistentQueue. SQS Error Message: The specified queue "
@@ -122,6 +134,7 @@ Response Backend::create_event_source_mapping(Call& c) {
                            "satisfy constraint: Member must not be null",
                            400);
         auto fn = require(c);
+        check_fits_visibility(*visibility, fn->config);
         std::string function_arn = fn->config["FunctionArn"];
         for (auto& [uuid, existing] : mappings_)
             if (existing["EventSourceArn"] == source && existing["FunctionArn"] == function_arn)
@@ -187,6 +200,15 @@ Response Backend::update_event_source_mapping(Call& c) {
     const json& in = c.body;
     json m;
     bool start = false;
+    // Read before the lock: SQS is asked outside Lambda's mutex.
+    std::string source;
+    {
+        std::lock_guard lock(mu_);
+        source = mapping(c.params.at("UUID"))["EventSourceArn"];
+    }
+    std::optional<int> visibility;
+    if (in.contains("FunctionName") && hooks_.queue_visibility_timeout)
+        visibility = hooks_.queue_visibility_timeout(source);
     {
         std::lock_guard lock(mu_);
         json& stored = mapping(c.params.at("UUID"));
@@ -200,7 +222,9 @@ Response Backend::update_event_source_mapping(Call& c) {
                 "greater than 10");
         if (in.contains("FunctionName")) {
             c.params["FunctionName"] = in["FunctionName"];
-            m["FunctionArn"] = require(c)->config["FunctionArn"];
+            auto fn = require(c);
+            if (visibility) check_fits_visibility(*visibility, fn->config);
+            m["FunctionArn"] = fn->config["FunctionArn"];
         }
         if (in.contains("FunctionResponseTypes"))
             m["FunctionResponseTypes"] = in["FunctionResponseTypes"];

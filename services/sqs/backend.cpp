@@ -183,6 +183,19 @@ bool queue_exists(Backend& backend, const std::string& queue_arn) {
     }
 }
 
+std::optional<int> queue_visibility_timeout(Backend& backend, const std::string& queue_arn) {
+    auto q = queue_of_arn(queue_arn);
+    if (!q) return std::nullopt;
+    try {
+        json a = backend.call("GetQueueAttributes", q->first,
+                              {{"QueueUrl", q->second},
+                               {"AttributeNames", json::array({"VisibilityTimeout"})}});
+        return std::stoi(a.at("Attributes").at("VisibilityTimeout").get<std::string>());
+    } catch (const AwsError&) {
+        return std::nullopt;
+    }
+}
+
 json receive_from_arn(Backend& backend, const std::string& queue_arn, int max) {
     auto q = queue_of_arn(queue_arn);
     if (!q) throw AwsError("InvalidAddress", "Not a queue ARN: " + queue_arn, 400);

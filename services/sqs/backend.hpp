@@ -149,6 +149,8 @@ class Backend {
 // owner: how S3 notifications and Lambda destinations reach SQS. Throws AwsError.
 void send_to_arn(Backend& backend, const std::string& queue_arn, const std::string& body);
 bool queue_exists(Backend& backend, const std::string& queue_arn);
+// The queue's VisibilityTimeout in seconds; nothing when there is no such queue.
+std::optional<int> queue_visibility_timeout(Backend& backend, const std::string& queue_arn);
 // What a Lambda event source mapping polls with: up to `max` (1..10) messages with every
 // attribute, without waiting, and deletes by receipt handle. Throw AwsError (the queue is gone).
 json receive_from_arn(Backend& backend, const std::string& queue_arn, int max);

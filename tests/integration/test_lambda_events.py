@@ -301,17 +301,19 @@ def test_partial_batch_failures_go_to_the_dead_letter_queue(clients):
     create_table(ddb, "consumed", hash_key=("body", "S"))
     dlq_url, dlq_arn = queue(sqs, "work-dlq")
     url = sqs.create_queue(QueueName="work-main", Attributes={
-        "VisibilityTimeout": "1",
+        "VisibilityTimeout": "5",
         "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"})})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    create_function(lam, "partial", {"app.py": CONSUMER}, Timeout=30)
+    # Lambda wants the queue's visibility timeout at least the function's: a batch must not be
+    # handed out again while the first invocation may still be running.
+    create_function(lam, "partial", {"app.py": CONSUMER}, Timeout=5)
     lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="partial", BatchSize=10,
                                     FunctionResponseTypes=["ReportBatchItemFailures"])
     for body in ["good-1", "bad-1", "good-2", "bad-2"]:
         sqs.send_message(QueueUrl=url, MessageBody=body)
     wait_for_items(ddb, "consumed", 2)
     # The failed two are received again after their visibility timeout, then moved to the DLQ.
-    dead = receive_bodies_raw(sqs, dlq_url, 2, timeout=20)
+    dead = receive_bodies_raw(sqs, dlq_url, 2, timeout=40)
     assert sorted(dead) == ["bad-1", "bad-2"]
     wait_until(lambda: queue_counts(sqs, url) == (0, 0))
     assert sorted(i["body"]["S"] for i in ddb.scan(TableName="consumed")["Items"]) == ["good-1", "good-2"]
@@ -356,10 +358,23 @@ def test_event_source_mapping_errors(clients):
         with pytest.raises(ClientError) as e:
             raw.create_event_source_mapping(**kwargs)
         assert error_of(e) == expected, kwargs
-    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="target", Enabled=False)
+    # The queue's visibility timeout (2 s) must cover the function's timeout (3 s by default).
+    quick = sqs.create_queue(QueueName="esm-quick", Attributes={"VisibilityTimeout": "2"})["QueueUrl"]
+    quick_arn = sqs.get_queue_attributes(QueueUrl=quick, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(EventSourceArn=quick_arn, FunctionName="target")
+    assert error_of(e) == ("InvalidParameterValueException", 400)
+    assert e.value.response["Error"]["Message"] == \
+        "Queue visibility timeout: 2 seconds is less than Function timeout: 3 seconds"
+    mapping = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="target", Enabled=False)
     with pytest.raises(ClientError) as e:
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="target")
     assert error_of(e) == ("ResourceConflictException", 409)
+    create_function(lam, "slow-target", {"app.py": CONSUMER}, Timeout=31)
+    with pytest.raises(ClientError) as e:
+        lam.update_event_source_mapping(UUID=mapping["UUID"], FunctionName="slow-target")
+    assert error_of(e) == ("InvalidParameterValueException", 400)
+    assert lam.get_event_source_mapping(UUID=mapping["UUID"])["FunctionArn"].endswith(":target")
     with pytest.raises(ClientError) as e:
         lam.get_event_source_mapping(UUID="00000000-0000-0000-0000-000000000000")
     assert error_of(e) == ("ResourceNotFoundException", 404)
