@@ -82,9 +82,9 @@ json sqs_record(const json& m, const std::string& arn, const std::string& region
 void check_fits_visibility(int visibility, const json& function_config) {
     int timeout = function_config.value("Timeout", 3);
     if (visibility < timeout)
-        throw invalid_parameter("Queue visibility timeout: " + std::to_string(visibility) +
-                                " seconds is less than Function timeout: " +
-                                std::to_string(timeout) + " seconds");
+        throw invalid_parameter(
+            "Queue visibility timeout: " + std::to_string(visibility) +
+            " seconds is less than Function timeout: " + std::to_string(timeout) + " seconds");
 }
 
 }  // namespace

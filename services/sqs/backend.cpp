@@ -187,9 +187,9 @@ std::optional<int> queue_visibility_timeout(Backend& backend, const std::string&
     auto q = queue_of_arn(queue_arn);
     if (!q) return std::nullopt;
     try {
-        json a = backend.call("GetQueueAttributes", q->first,
-                              {{"QueueUrl", q->second},
-                               {"AttributeNames", json::array({"VisibilityTimeout"})}});
+        json a = backend.call(
+            "GetQueueAttributes", q->first,
+            {{"QueueUrl", q->second}, {"AttributeNames", json::array({"VisibilityTimeout"})}});
         return std::stoi(a.at("Attributes").at("VisibilityTimeout").get<std::string>());
     } catch (const AwsError&) {
         return std::nullopt;
