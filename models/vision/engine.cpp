@@ -65,9 +65,16 @@ AgeGender Engine::face_attributes(const cv::Mat& bgr, const Face& face) {
 
 std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
     auto& detector = load(text_detector_, "text_detection");
-    auto& reader = load(text_reader_, "text_recognition");
+    auto& recognizer = load(line_recognizer_, "text_recognition");
+    auto& long_lines = load(text_reader_, "text_recognition_long");
     Slot slot(slots_);
-    return reader.read(bgr, detector.detect(bgr));
+    std::vector<TextLine> lines;
+    for (const TextRegion& region : detector.detect(bgr)) {
+        auto line = recognizer.fits(region) ? recognizer.read(bgr, region)
+                                            : long_lines.read_line(bgr, region);
+        if (line) lines.push_back(std::move(*line));
+    }
+    return join_rows(std::move(lines));
 }
 
 std::map<std::string, std::string> Engine::status() const {
@@ -80,7 +87,8 @@ std::map<std::string, std::string> Engine::status() const {
     if (embedder_) out["face_embedding"] = "loaded";
     if (attributes_) out["face_attributes"] = "loaded";
     if (text_detector_) out["text_detection"] = "loaded";
-    if (text_reader_) out["text_recognition"] = "loaded";
+    if (line_recognizer_) out["text_recognition"] = "loaded";
+    if (text_reader_) out["text_recognition_long"] = "loaded";
     for (const auto& [name, err] : errors_)
         out[name] = err;
     return out;

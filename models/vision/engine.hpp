@@ -15,6 +15,7 @@
 #include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/face_embedder.hpp"
+#include "models/vision/line_recognizer.hpp"
 #include "models/vision/manifest.hpp"
 #include "models/vision/object_detector.hpp"
 #include "models/vision/text_detector.hpp"
@@ -54,6 +55,7 @@ class Engine {
     std::unique_ptr<FaceEmbedder> embedder_;
     std::unique_ptr<FaceAttributes> attributes_;
     std::unique_ptr<TextDetector> text_detector_;
+    std::unique_ptr<LineRecognizer> line_recognizer_;
     std::unique_ptr<TextReader> text_reader_;
 };
 

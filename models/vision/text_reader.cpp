@@ -22,10 +22,12 @@ cv::Rect2f bounds(const std::array<cv::Point2f, 4>& q) {
     return cv::boundingRect(pts);
 }
 
+}  // namespace
+
 // The detector splits a line at wide gaps ("fogbank   2026"); Rekognition reports one LINE
 // for words on one baseline. Regions that overlap vertically by more than half and lie less
 // than ~one text height apart are joined (their words keep their own boxes).
-std::vector<TextLine> merge_rows(std::vector<TextLine> lines) {
+std::vector<TextLine> join_rows(std::vector<TextLine> lines) {
     std::vector<TextLine> out;
     for (auto& line : lines) {
         if (!out.empty()) {
@@ -54,8 +56,6 @@ std::vector<TextLine> merge_rows(std::vector<TextLine> lines) {
     return out;
 }
 
-}  // namespace
-
 struct TextReader::Impl {
     std::mutex mu;  // a TessBaseAPI reads one image at a time
     tesseract::TessBaseAPI api;
@@ -78,72 +78,67 @@ TextReader::~TextReader() {
     impl_->api.End();
 }
 
-std::vector<TextLine> TextReader::read(const cv::Mat& bgr, const std::vector<TextRegion>& regions) {
-    std::vector<TextLine> lines;
+std::optional<TextLine> TextReader::read_line(const cv::Mat& bgr, const TextRegion& region) {
     std::lock_guard lock(impl_->mu);
-    for (const TextRegion& region : regions) {
-        const auto& q = region.quad;
-        float w = static_cast<float>(cv::norm(q[1] - q[0]));
-        float h = static_cast<float>(cv::norm(q[3] - q[0]));
-        if (w < 4 || h < 4) continue;
-        float k = std::clamp(kLineHeight / h, 0.25f, kMaxUpscale);
-        int cw = std::max(1, static_cast<int>(std::lround(w * k)));
-        int ch = std::max(1, static_cast<int>(std::lround(h * k)));
-        cv::Point2f dst[4] = {{0, 0},
-                              {static_cast<float>(cw), 0},
-                              {static_cast<float>(cw), static_cast<float>(ch)},
-                              {0, static_cast<float>(ch)}};
-        cv::Mat warp = cv::getPerspectiveTransform(q.data(), dst);
-        cv::Mat unwarp = warp.inv();
-        cv::Mat crop, gray, padded;
-        cv::warpPerspective(bgr, crop, warp, cv::Size(cw, ch), cv::INTER_CUBIC,
-                            cv::BORDER_REPLICATE);
-        cv::cvtColor(crop, gray, cv::COLOR_BGR2GRAY);
-        // Otsu's binarisation, dark text on white: Tesseract reads a clean two-tone line far
-        // better than a photo's gradients, and light-on-dark text (signs) is flipped.
-        cv::Mat binary;
-        cv::threshold(gray, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
-        if (static_cast<size_t>(cv::countNonZero(binary)) < binary.total() / 2)
-            cv::bitwise_not(binary, binary);
-        cv::copyMakeBorder(binary, padded, kBorder, kBorder, kBorder, kBorder, cv::BORDER_CONSTANT,
-                           cv::Scalar(255));
+    const auto& q = region.quad;
+    float w = static_cast<float>(cv::norm(q[1] - q[0]));
+    float h = static_cast<float>(cv::norm(q[3] - q[0]));
+    if (w < 4 || h < 4) return std::nullopt;
+    float k = std::clamp(kLineHeight / h, 0.25f, kMaxUpscale);
+    int cw = std::max(1, static_cast<int>(std::lround(w * k)));
+    int ch = std::max(1, static_cast<int>(std::lround(h * k)));
+    cv::Point2f dst[4] = {{0, 0},
+                          {static_cast<float>(cw), 0},
+                          {static_cast<float>(cw), static_cast<float>(ch)},
+                          {0, static_cast<float>(ch)}};
+    cv::Mat warp = cv::getPerspectiveTransform(q.data(), dst);
+    cv::Mat unwarp = warp.inv();
+    cv::Mat crop, gray, padded;
+    cv::warpPerspective(bgr, crop, warp, cv::Size(cw, ch), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    cv::cvtColor(crop, gray, cv::COLOR_BGR2GRAY);
+    // Otsu's binarisation, dark text on white: Tesseract reads a clean two-tone line far
+    // better than a photo's gradients, and light-on-dark text (signs) is flipped.
+    cv::Mat binary;
+    cv::threshold(gray, binary, 0, 255, cv::THRESH_BINARY | cv::THRESH_OTSU);
+    if (static_cast<size_t>(cv::countNonZero(binary)) < binary.total() / 2)
+        cv::bitwise_not(binary, binary);
+    cv::copyMakeBorder(binary, padded, kBorder, kBorder, kBorder, kBorder, cv::BORDER_CONSTANT,
+                       cv::Scalar(255));
 
-        auto& api = impl_->api;
-        api.SetImage(padded.data, padded.cols, padded.rows, 1, static_cast<int>(padded.step));
-        api.SetSourceResolution(300);
-        if (api.Recognize(nullptr) != 0) continue;
-        std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
-        if (!it) continue;
-        TextLine line;
-        line.quad = q;
-        float sum = 0;
-        do {
-            std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_WORD));
-            if (!text) continue;
-            std::string word(text.get());
-            while (!word.empty() && std::isspace(static_cast<unsigned char>(word.back())))
-                word.pop_back();
-            float conf = it->Confidence(tesseract::RIL_WORD);
-            if (word.empty() || conf < kMinWordConfidence) continue;
-            int l, t, r, b;
-            it->BoundingBox(tesseract::RIL_WORD, &l, &t, &r, &b);
-            std::vector<cv::Point2f> corners = {
-                {static_cast<float>(l - kBorder), static_cast<float>(t - kBorder)},
-                {static_cast<float>(r - kBorder), static_cast<float>(t - kBorder)},
-                {static_cast<float>(r - kBorder), static_cast<float>(b - kBorder)},
-                {static_cast<float>(l - kBorder), static_cast<float>(b - kBorder)}};
-            std::vector<cv::Point2f> mapped;
-            cv::perspectiveTransform(corners, mapped, unwarp);
-            Word wd{word, conf, {mapped[0], mapped[1], mapped[2], mapped[3]}};
-            line.text += (line.text.empty() ? "" : " ") + word;
-            sum += conf;
-            line.words.push_back(std::move(wd));
-        } while (it->Next(tesseract::RIL_WORD));
-        if (line.words.empty()) continue;
-        line.confidence = sum / static_cast<float>(line.words.size());
-        lines.push_back(std::move(line));
-    }
-    return merge_rows(std::move(lines));
+    auto& api = impl_->api;
+    api.SetImage(padded.data, padded.cols, padded.rows, 1, static_cast<int>(padded.step));
+    api.SetSourceResolution(300);
+    if (api.Recognize(nullptr) != 0) return std::nullopt;
+    std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
+    if (!it) return std::nullopt;
+    TextLine line;
+    line.quad = q;
+    float sum = 0;
+    do {
+        std::unique_ptr<char[]> text(it->GetUTF8Text(tesseract::RIL_WORD));
+        if (!text) continue;
+        std::string word(text.get());
+        while (!word.empty() && std::isspace(static_cast<unsigned char>(word.back())))
+            word.pop_back();
+        float conf = it->Confidence(tesseract::RIL_WORD);
+        if (word.empty() || conf < kMinWordConfidence) continue;
+        int l, t, r, b;
+        it->BoundingBox(tesseract::RIL_WORD, &l, &t, &r, &b);
+        std::vector<cv::Point2f> corners = {
+            {static_cast<float>(l - kBorder), static_cast<float>(t - kBorder)},
+            {static_cast<float>(r - kBorder), static_cast<float>(t - kBorder)},
+            {static_cast<float>(r - kBorder), static_cast<float>(b - kBorder)},
+            {static_cast<float>(l - kBorder), static_cast<float>(b - kBorder)}};
+        std::vector<cv::Point2f> mapped;
+        cv::perspectiveTransform(corners, mapped, unwarp);
+        Word wd{word, conf, {mapped[0], mapped[1], mapped[2], mapped[3]}};
+        line.text += (line.text.empty() ? "" : " ") + word;
+        sum += conf;
+        line.words.push_back(std::move(wd));
+    } while (it->Next(tesseract::RIL_WORD));
+    if (line.words.empty()) return std::nullopt;
+    line.confidence = sum / static_cast<float>(line.words.size());
+    return line;
 }
 
 }  // namespace fogbank::vision

@@ -1,6 +1,8 @@
-// What the text says: each detected region is cut out with a perspective warp (so slanted
-// text reads level), scaled to a line height Tesseract reads well, and read by Tesseract 5's
-// LSTM as one line; its words keep their boxes, mapped back onto the photo.
+// Reading a line with Tesseract: the detected region is cut out with a perspective warp (so
+// slanted text reads level), scaled to a line height Tesseract reads well, and read by
+// Tesseract 5's LSTM as one line; its words keep their boxes, mapped back onto the photo.
+// fogbank reads most lines with PaddleOCR's recogniser (line_recognizer.hpp); Tesseract reads
+// the lines too long for that network's fixed input.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -8,6 +10,7 @@
 #include <array>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +21,7 @@ namespace fogbank::vision {
 
 struct Word {
     std::string text;
-    float confidence = 0;  // Tesseract's, 0..100
+    float confidence = 0;  // 0..100
     std::array<cv::Point2f, 4> quad;
 };
 
@@ -29,12 +32,17 @@ struct TextLine {
     std::vector<Word> words;
 };
 
+// Lines read from regions the detector split on one baseline, joined as Rekognition reports
+// them: one LINE per row of words.
+std::vector<TextLine> join_rows(std::vector<TextLine> lines);
+
 class TextReader {
   public:
     // `spec.file` is a Tesseract traineddata file; its stem names the language.
     explicit TextReader(const ModelSpec& spec);
     ~TextReader();
-    std::vector<TextLine> read(const cv::Mat& bgr, const std::vector<TextRegion>& regions);
+    // Nothing when no word was read with confidence.
+    std::optional<TextLine> read_line(const cv::Mat& bgr, const TextRegion& region);
 
   private:
     struct Impl;

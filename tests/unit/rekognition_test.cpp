@@ -8,6 +8,7 @@
 
 #include "emulator/aws_error.hpp"
 #include "emulator/database.hpp"
+#include "models/vision/line_recognizer.hpp"
 #include "models/vision/manifest.hpp"
 #include "services/rekognition/collections.hpp"
 #include "services/rekognition/label_taxonomy.hpp"
@@ -85,6 +86,34 @@ models:
     EXPECT_THROW(vision::check_model_file(m.model("absent")), std::runtime_error);
     EXPECT_THROW(m.model("nope"), std::runtime_error);
     EXPECT_THROW(vision::Manifest::load(dir / "missing.yaml", dir), std::runtime_error);
+}
+
+// The recogniser's classes after conversion: 0 is CTC's blank, k > 0 is chr(31 + k).
+TEST(LineRecognizer, GreedyCtcDecodingCollapsesRepeatsAndDropsBlanks) {
+    auto klass = [](char c) { return c - 31; };
+    // Steps: A A blank A B B space C, each step certain of its class but for one.
+    std::vector<int> steps = {klass('A'), klass('A'), 0,          klass('A'),
+                              klass('B'), klass('B'), klass(' '), klass('C')};
+    cv::Mat p(static_cast<int>(steps.size()), 96, CV_32F, cv::Scalar(0.0f));
+    for (int t = 0; t < p.rows; ++t)
+        p.at<float>(t, steps[static_cast<size_t>(t)]) = 0.9f;
+    p.at<float>(7, klass('C')) = 0.6f;
+    p.at<float>(7, klass('G')) = 0.3f;  // a runner-up never wins
+    auto chars = vision::LineRecognizer::decode(p);
+    std::string text;
+    for (const auto& c : chars)
+        text += c.ch;
+    EXPECT_EQ(text, "AAB C");  // a blank between two A's keeps both; repeats collapse
+    ASSERT_EQ(chars.size(), 5u);
+    EXPECT_EQ(chars[0].first_step, 0);
+    EXPECT_EQ(chars[0].last_step, 1);
+    EXPECT_EQ(chars[2].first_step, 4);
+    EXPECT_EQ(chars[2].last_step, 5);
+    EXPECT_FLOAT_EQ(chars[4].confidence, 0.6f);
+    // All blank: nothing read.
+    cv::Mat blank(4, 96, CV_32F, cv::Scalar(0.0f));
+    blank.col(0).setTo(1.0f);
+    EXPECT_TRUE(vision::LineRecognizer::decode(blank).empty());
 }
 
 TEST(LabelTaxonomy, CocoClassesBecomeRekognitionLabels) {
