@@ -63,6 +63,12 @@ AgeGender Engine::face_attributes(const cv::Mat& bgr, const Face& face) {
     return m.estimate(bgr, face);
 }
 
+Emotions Engine::face_emotions(const cv::Mat& bgr, const Face& face) {
+    auto& m = load(emotions_, "face_emotions");
+    Slot slot(slots_);
+    return m.estimate(bgr, face);
+}
+
 std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
     auto& detector = load(text_detector_, "text_detection");
     auto& recognizer = load(line_recognizer_, "text_recognition");
@@ -86,6 +92,7 @@ std::map<std::string, std::string> Engine::status() const {
     if (faces_) out["face_landmarks"] = "loaded";
     if (embedder_) out["face_embedding"] = "loaded";
     if (attributes_) out["face_attributes"] = "loaded";
+    if (emotions_) out["face_emotions"] = "loaded";
     if (text_detector_) out["text_detection"] = "loaded";
     if (line_recognizer_) out["text_recognition"] = "loaded";
     if (text_reader_) out["text_recognition_long"] = "loaded";

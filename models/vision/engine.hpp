@@ -15,6 +15,7 @@
 #include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/face_embedder.hpp"
+#include "models/vision/face_emotions.hpp"
 #include "models/vision/line_recognizer.hpp"
 #include "models/vision/manifest.hpp"
 #include "models/vision/object_detector.hpp"
@@ -35,6 +36,7 @@ class Engine {
     std::vector<Face> detect_faces(const cv::Mat& bgr);
     Descriptor embed_face(const cv::Mat& bgr, const Face& face);
     AgeGender face_attributes(const cv::Mat& bgr, const Face& face);
+    Emotions face_emotions(const cv::Mat& bgr, const Face& face);
     std::vector<TextLine> detect_text(const cv::Mat& bgr);
 
     const Manifest& manifest() const { return manifest_; }
@@ -54,6 +56,7 @@ class Engine {
     std::unique_ptr<FaceDetector> faces_;
     std::unique_ptr<FaceEmbedder> embedder_;
     std::unique_ptr<FaceAttributes> attributes_;
+    std::unique_ptr<FaceEmotions> emotions_;
     std::unique_ptr<TextDetector> text_detector_;
     std::unique_ptr<LineRecognizer> line_recognizer_;
     std::unique_ptr<TextReader> text_reader_;

@@ -2,6 +2,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace fogbank::vision {
@@ -47,6 +49,20 @@ std::vector<LineRecognizer::Char> LineRecognizer::decode(const cv::Mat& probabil
         previous = best;
     }
     return out;
+}
+
+void LineRecognizer::settle_zeros(std::string& word) {
+    int letters = 0, digits = 0, zeros = 0, ohs = 0;
+    for (char c : word) {
+        if (c == '0') ++zeros;
+        if (c == 'O') ++ohs;
+        if (std::isdigit(static_cast<unsigned char>(c))) ++digits;
+        if (std::isalpha(static_cast<unsigned char>(c))) ++letters;
+    }
+    if (zeros > 0 && digits == zeros && letters > 0)
+        std::replace(word.begin(), word.end(), '0', 'O');
+    else if (ohs > 0 && letters == ohs && digits > 0)
+        std::replace(word.begin(), word.end(), 'O', '0');
 }
 
 std::optional<TextLine> LineRecognizer::read(const cv::Mat& bgr, const TextRegion& region) {
@@ -123,6 +139,7 @@ std::optional<TextLine> LineRecognizer::read(const cv::Mat& bgr, const TextRegio
             word_sum += chars[j].confidence;
             ++j;
         }
+        settle_zeros(text);
         float conf = 100.0f * word_sum / static_cast<float>(j - i);
         line.words.push_back({text, conf, word_quad(chars[i].first_step, chars[j - 1].last_step)});
         line.text += (line.text.empty() ? "" : " ") + text;

@@ -31,6 +31,11 @@ class LineRecognizer {
         int first_step, last_step;
     };
     static std::vector<Char> decode(const cv::Mat& probabilities);
+    // The network reads each character alone, and a round O and a zero look alike in many
+    // fonts; a word settles which it is: a zero in a word with no other digit is the letter O
+    // ("H0URS"), an O in a word with no other letter the digit ("2O41"). A word that mixes
+    // letters and digits (a plate, "A0-9034") is left as read. Exposed for unit tests.
+    static void settle_zeros(std::string& word);
 
   private:
     OnnxModel model_;

@@ -13,6 +13,7 @@
 #include "emulator/database.hpp"
 #include "models/vision/engine.hpp"
 #include "services/rekognition/collections.hpp"
+#include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/overrides.hpp"
 #include "services/s3/store.hpp"
 
@@ -67,9 +68,8 @@ class Backend {
 
     CollectionKey collection_key(const Caller& c, const json& in);
     CollectionRecord existing_collection(const CollectionKey& k);
-    // The age and gender estimate when Attributes ALL asks for it.
-    std::optional<vision::AgeGender> attributes_if(bool all, const cv::Mat& bgr,
-                                                   const vision::Face& f);
+    // The attribute networks' estimates when Attributes ALL asks for them.
+    std::optional<FaceEstimates> attributes_if(bool all, const cv::Mat& bgr, const vision::Face& f);
     // Rekognition's 0-100 similarity for a descriptor distance (the manifest's calibration).
     float similarity(float distance) const;
     // FaceMatchThreshold and MaxFaces, read before any image is analysed.

@@ -3,6 +3,7 @@
 #include <opencv2/calib3d.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "services/rekognition/validation.hpp"
@@ -193,13 +194,41 @@ bool wants_all(const json& in, const char* member) {
     return all;
 }
 
+json emotions(const vision::Emotions& e) {
+    using vision::Expression;
+    static const std::pair<Expression, const char*> kTypes[] = {
+        {Expression::kHappy, "HAPPY"},        {Expression::kSad, "SAD"},
+        {Expression::kAngry, "ANGRY"},        {Expression::kDisgust, "DISGUSTED"},
+        {Expression::kSurprise, "SURPRISED"}, {Expression::kNeutral, "CALM"},
+        {Expression::kFear, "FEAR"}};
+    std::vector<std::pair<float, const char*>> ranked;
+    for (const auto& [expression, type] : kTypes)
+        ranked.emplace_back(e.of(expression), type);
+    // Most likely first; ties in Rekognition's type order (stable), so answers never vary.
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    json out = json::array();
+    for (const auto& [p, type] : ranked)
+        out.push_back(
+            {{"Type", type}, {"Confidence", wire_float(100.0 * std::clamp(p, 0.0f, 1.0f))}});
+    return out;
+}
+
+json smile(const vision::Emotions& e) {
+    float happy = std::clamp(e.of(vision::Expression::kHappy), 0.0f, 1.0f);
+    bool smiling = happy >= 0.5f;
+    return {{"Value", smiling},
+            {"Confidence", wire_float(100.0 * (smiling ? happy : 1.0f - happy))}};
+}
+
 json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& m,
-                 const std::optional<vision::AgeGender>& all) {
+                 const std::optional<FaceEstimates>& estimates) {
     json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
-              {"Landmarks", landmarks(f, bgr.size(), all.has_value())}};
+              {"Landmarks", landmarks(f, bgr.size(), estimates.has_value())}};
     d.update(quality_and_pose(m));
     d["Confidence"] = wire_float(face_confidence(f));
-    if (all) {
+    if (estimates) {
+        const vision::AgeGender* all = &estimates->age_gender;
         d["AgeRange"] = {{"Low", all->age_low}, {"High", all->age_high}};
         bool male = all->male >= 0.5f;
         d["Gender"] = {{"Value", male ? "Male" : "Female"},
@@ -209,6 +238,8 @@ json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& 
         // Inner lip gap over mouth width.
         float mar = dist(f.landmarks[62], f.landmarks[66]) / dist(f.landmarks[60], f.landmarks[64]);
         d["MouthOpen"] = boolean(mar, 0.15f, 0.05f);
+        d["Smile"] = smile(estimates->emotions);
+        d["Emotions"] = emotions(estimates->emotions);
     }
     return d;
 }

@@ -12,6 +12,7 @@
 
 #include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
+#include "models/vision/face_emotions.hpp"
 
 namespace fogbank::rekognition {
 
@@ -32,10 +33,23 @@ FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f);
 // more than DEFAULT; each value must be one Rekognition knows (ValidationException).
 bool wants_all(const nlohmann::json& in, const char* member);
 
-// With `all` (carrying the face's estimated age and gender): every landmark and every
-// attribute fogbank measures; without, Rekognition's DEFAULT set. `m` is measure(bgr, f).
+// What the attribute networks estimate of one face, for Attributes ALL.
+struct FaceEstimates {
+    vision::AgeGender age_gender;
+    vision::Emotions emotions;
+};
+
+// Rekognition's Emotions from the expression network's probabilities: every type the network
+// measures (FER-2013 has no CONFUSED), most likely first, Confidence = probability x 100;
+// neutral is Rekognition's CALM.
+nlohmann::json emotions(const vision::Emotions& e);
+// Smile: {Value, Confidence} from the probability of a happy expression.
+nlohmann::json smile(const vision::Emotions& e);
+
+// With `all` (carrying the face's estimates): every landmark and every attribute fogbank
+// measures; without, Rekognition's DEFAULT set. `m` is measure(bgr, f).
 nlohmann::json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& m,
-                           const std::optional<vision::AgeGender>& all);
+                           const std::optional<FaceEstimates>& all);
 // CompareFaces' ComparedFace: BoundingBox, Confidence, Landmarks, Pose, Quality.
 nlohmann::json compared_face(const cv::Mat& bgr, const vision::Face& f);
 

@@ -28,10 +28,10 @@ json Backend::detect_faces(const Caller& caller, const json& in) {
     return {{"FaceDetails", details}};
 }
 
-std::optional<vision::AgeGender> Backend::attributes_if(bool all, const cv::Mat& bgr,
-                                                        const vision::Face& f) {
+std::optional<FaceEstimates> Backend::attributes_if(bool all, const cv::Mat& bgr,
+                                                    const vision::Face& f) {
     if (!all) return std::nullopt;
-    return engine_.face_attributes(bgr, f);
+    return FaceEstimates{engine_.face_attributes(bgr, f), engine_.face_emotions(bgr, f)};
 }
 
 float Backend::similarity(float distance) const {

@@ -40,10 +40,12 @@ def source_files(model, tmp):
 
 def reference(kind, model_file, image_rgb, tmp):
     h, w = image_rgb.shape[:2]
+    channels = image_rgb.shape[2] if image_rgb.ndim == 3 else 1
     inp = tmp / "input.bin"
     image_rgb.astype(np.float32).tofile(inp)
     p = subprocess.run([node(), "reference_models.mjs", kind, str(model_file), str(inp), str(h), str(w),
-                        str(tmp / "out-")], cwd=NODE_DIR, capture_output=True, text=True, timeout=600)
+                        str(tmp / "out-"), str(channels)], cwd=NODE_DIR, capture_output=True, text=True,
+                       timeout=600)
     assert p.returncode == 0, p.stderr[-3000:]
     return {f.name[4:-4]: np.fromfile(f, np.float32) for f in tmp.glob("out-*.bin")}
 
@@ -95,3 +97,16 @@ def test_faceres_matches_tfjs(tmp_path):
     ours = converted("face_attributes", image, ["gender_pred", "age_pred"])
     for name in ["gender_pred", "age_pred"]:
         assert_close(ours[name].ravel(), theirs[name], name)
+
+
+def test_emotion_matches_tfjs(tmp_path):
+    face = cv2.imread(str(FIXTURES / "faces/train/obama/obama.jpg"), cv2.IMREAD_GRAYSCALE)
+    grey = cv2.resize(face, (64, 64), interpolation=cv2.INTER_AREA).astype(np.float32) * (2 / 255) - 1
+    theirs = reference("emotion", source_files("face_emotions", tmp_path), grey, tmp_path)
+    net = cv2.dnn.readNetFromONNX(str(MODELS_DIR / MANIFEST["models"]["face_emotions"]["file"]))
+    net.setInput(grey[None, None])
+    ours = net.forward()
+    name = next(iter(theirs))
+    assert theirs[name].shape == (7,)
+    assert_close(ours.ravel(), theirs[name], "emotions")
+    assert abs(float(theirs[name].sum()) - 1) < 1e-3

@@ -12,6 +12,11 @@ def test_faces_text_and_collection_commands(server, tmp_path):
     obama = file("faces/train/obama/obama.jpg", "obama.jpg")
     faces = cli_json(server, "rekognition", "detect-faces", "--image-bytes", pair, "--attributes", "ALL")
     assert len(faces["FaceDetails"]) == 2
+    for face in faces["FaceDetails"]:
+        assert isinstance(face["Smile"]["Value"], bool) and face["Emotions"][0]["Confidence"] > 0
+    smiling = cli_json(server, "rekognition", "detect-faces", "--attributes", "ALL",
+                       "--image-bytes", file("faces/test/alex_lacamoire1.jpg", "alex.jpg"))["FaceDetails"][0]
+    assert smiling["Smile"]["Value"] is True and smiling["Emotions"][0]["Type"] == "HAPPY"
     compared = cli_json(server, "rekognition", "compare-faces", "--source-image-bytes", obama,
                         "--target-image-bytes", pair)
     assert len(compared["FaceMatches"]) == 1 and len(compared["UnmatchedFaces"]) == 1

@@ -57,6 +57,36 @@ def test_all_attributes(rek):
     assert 10 <= face["AgeRange"]["Low"] < face["AgeRange"]["High"] <= 90
 
 
+EMOTION_TYPES = {"HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM", "FEAR"}
+
+
+def test_smile_and_emotions_on_smiling_and_unsmiling_faces(rek):
+    # Looked at by eye: two broad smiles, two closed mouths with no smile.
+    for photo, smiling in [("faces/test/alex_lacamoire1.jpg", True), ("faces/test/obama_small.jpg", True),
+                           ("faces/test/obama1.jpg", False), ("faces/test/johnsnow_test1.jpg", False)]:
+        face = rek.detect_faces(Image=image(photo), Attributes=["ALL"])["FaceDetails"][0]
+        assert face["Smile"]["Value"] is smiling and face["Smile"]["Confidence"] > 80, (photo, face["Smile"])
+        emotions = face["Emotions"]
+        assert {e["Type"] for e in emotions} <= EMOTION_TYPES and len(emotions) >= 7
+        confidences = [e["Confidence"] for e in emotions]
+        assert confidences == sorted(confidences, reverse=True), photo
+        assert 99 <= sum(confidences) <= 101  # one distribution over the expressions
+        assert (emotions[0]["Type"] == "HAPPY") is smiling, (photo, emotions[:2])
+    # DEFAULT attributes carry neither.
+    plain = rek.detect_faces(Image=image("faces/test/obama_small.jpg"))["FaceDetails"][0]
+    assert "Smile" not in plain and "Emotions" not in plain
+    # A named attribute asks for the full detail, as it does for the others.
+    named = rek.detect_faces(Image=image("faces/test/obama_small.jpg"), Attributes=["EMOTIONS"])["FaceDetails"][0]
+    assert named["Emotions"][0]["Type"] == "HAPPY" and named["Smile"]["Value"] is True
+
+
+def test_index_faces_face_detail_has_emotions(rek):
+    rek.create_collection(CollectionId="moods")
+    r = rek.index_faces(CollectionId="moods", Image=image("faces/test/alex_lacamoire1.jpg"), DetectionAttributes=["ALL"])
+    detail = r["FaceRecords"][0]["FaceDetail"]
+    assert detail["Smile"]["Value"] is True and detail["Emotions"][0]["Type"] == "HAPPY"
+
+
 def test_gender_of_each_known_person(rek):
     for photo, gender in [("faces/train/rose_leslie/img1.jpg", "Female"),
                           ("faces/train/rose_leslie/img2.jpg", "Female"),

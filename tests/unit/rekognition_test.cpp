@@ -11,6 +11,7 @@
 #include "models/vision/line_recognizer.hpp"
 #include "models/vision/manifest.hpp"
 #include "services/rekognition/collections.hpp"
+#include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/label_taxonomy.hpp"
 #include "services/rekognition/overrides.hpp"
 #include "services/rekognition/validation.hpp"
@@ -110,10 +111,47 @@ TEST(LineRecognizer, GreedyCtcDecodingCollapsesRepeatsAndDropsBlanks) {
     EXPECT_EQ(chars[2].first_step, 4);
     EXPECT_EQ(chars[2].last_step, 5);
     EXPECT_FLOAT_EQ(chars[4].confidence, 0.6f);
+    auto settled = [](std::string w) {
+        vision::LineRecognizer::settle_zeros(w);
+        return w;
+    };
+    EXPECT_EQ(settled("H0URS"), "HOURS");
+    EXPECT_EQ(settled("INV0ICE"), "INVOICE");
+    EXPECT_EQ(settled("2O41"), "2041");
+    EXPECT_EQ(settled("99.95"), "99.95");
+    EXPECT_EQ(settled("AY0-9034"), "AY0-9034");  // letters and other digits: as read
+    EXPECT_EQ(settled("NZO.6276"), "NZO.6276");
+    EXPECT_EQ(settled("OPEN"), "OPEN");
     // All blank: nothing read.
     cv::Mat blank(4, 96, CV_32F, cv::Scalar(0.0f));
     blank.col(0).setTo(1.0f);
     EXPECT_TRUE(vision::LineRecognizer::decode(blank).empty());
+}
+
+// FER-2013's seven expressions as Rekognition's emotion types, most likely first.
+TEST(FaceDetail, EmotionsAndSmileFromExpressionProbabilities) {
+    vision::Emotions e;
+    // angry, disgust, fear, happy, sad, surprise, neutral
+    e.p = {0.02f, 0.01f, 0.02f, 0.80f, 0.05f, 0.0f, 0.10f};
+    json out = emotions(e);
+    ASSERT_EQ(out.size(), 7u);  // no CONFUSED: the network has no such class
+    std::vector<std::string> types;
+    for (const auto& x : out)
+        types.push_back(x["Type"]);
+    EXPECT_EQ(types, (std::vector<std::string>{"HAPPY", "CALM", "SAD", "ANGRY", "FEAR", "DISGUSTED",
+                                               "SURPRISED"}));
+    EXPECT_NEAR(out[0]["Confidence"].get<double>(), 80.0, 1e-3);
+    EXPECT_NEAR(out[1]["Confidence"].get<double>(), 10.0, 1e-3);
+    for (size_t i = 1; i < out.size(); ++i)
+        EXPECT_GE(out[i - 1]["Confidence"].get<double>(), out[i]["Confidence"].get<double>());
+    json s = smile(e);
+    EXPECT_EQ(s["Value"], true);
+    EXPECT_NEAR(s["Confidence"].get<double>(), 80.0, 1e-3);
+    e.p = {0.1f, 0.0f, 0.0f, 0.3f, 0.0f, 0.0f, 0.6f};
+    s = smile(e);
+    EXPECT_EQ(s["Value"], false);
+    EXPECT_NEAR(s["Confidence"].get<double>(), 70.0, 1e-3);
+    EXPECT_EQ(emotions(e)[0]["Type"], "CALM");
 }
 
 TEST(LabelTaxonomy, CocoClassesBecomeRekognitionLabels) {

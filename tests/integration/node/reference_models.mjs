@@ -3,15 +3,16 @@
 // tensor, and writes the outputs, so that test_model_conversion.py can compare them with the
 // converted ONNX run by OpenCV.
 //
-// node reference_models.mjs <centernet|faceres|face-recognition> <model file> <input.bin> <H> <W> <out prefix>
-//   input.bin: float32 [1, H, W, 3] RGB. Each output goes to <out prefix><name>.bin (float32, NHWC).
+// node reference_models.mjs <centernet|faceres|emotion|face-recognition> <model file> <input.bin> <H> <W> <out prefix> [C]
+//   input.bin: float32 [1, H, W, C] (C = 3, RGB, unless given). Each output goes to
+//   <out prefix><name>.bin (float32, NHWC).
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfc from "@tensorflow/tfjs-converter";
 
-const [kind, modelFile, inputFile, h, w, outPrefix] = process.argv.slice(2);
+const [kind, modelFile, inputFile, h, w, outPrefix, c = "3"] = process.argv.slice(2);
 await tf.setBackend("cpu");
 
 function shards(manifest, dir) {
@@ -22,19 +23,20 @@ function shards(manifest, dir) {
 
 const raw = readFileSync(inputFile);
 const input = tf.tensor4d(new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4),
-                          [1, Number(h), Number(w), 3]);
+                          [1, Number(h), Number(w), Number(c)]);
 const outputs = {};
 
-if (kind === "centernet" || kind === "faceres") {
+if (kind === "centernet" || kind === "faceres" || kind === "emotion") {
   const json = JSON.parse(readFileSync(modelFile));
   const model = await tfc.loadGraphModel(tf.io.fromMemory({
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
     weightData: shards(json.weightsManifest, dirname(modelFile)),
   }));
-  const names = kind === "centernet" ? ["tower_0/keypoints", "tower_0/wh"]
-                                     : ["gender_pred/Sigmoid", "age_pred/Softmax"];
-  const res = model.execute(input, names);
+  const names = { centernet: ["tower_0/keypoints", "tower_0/wh"],
+                  faceres: ["gender_pred/Sigmoid", "age_pred/Softmax"],
+                  emotion: ["StatefulPartitionedCall/model_1/predictions/Softmax"] }[kind];
+  const res = [model.execute(input, names)].flat();
   names.forEach((n, i) => { outputs[n.split("/")[kind === "centernet" ? 1 : 0]] = res[i]; });
 } else if (kind === "face-recognition") {
   // face-api's FaceRecognitionNet, written with TF.js ops as its source writes it.

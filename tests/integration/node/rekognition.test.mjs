@@ -65,6 +65,12 @@ test("DetectFaces, CompareFaces and DetectText", async () => {
     Image: { Bytes: fixture("faces/test/kit_with_rose.jpg") }, Attributes: ["ALL"] }));
   assert.equal(faces.FaceDetails.length, 2);
   assert.equal(faces.FaceDetails[0].Landmarks.length, 30);
+  // Rose Leslie (on the left) smiles; Kit Harington does not.
+  const [rose, kit] = [...faces.FaceDetails].sort((a, b) => a.BoundingBox.Left - b.BoundingBox.Left);
+  assert.equal(rose.Smile.Value, true);
+  assert.equal(rose.Emotions[0].Type, "HAPPY");
+  assert.equal(kit.Smile.Value, false);
+  assert.notEqual(kit.Emotions[0].Type, "HAPPY");
   const cmp = await rek.send(new CompareFacesCommand({
     SourceImage: { Bytes: fixture("faces/train/rose_leslie/img1.jpg") },
     TargetImage: { Bytes: fixture("faces/test/kit_with_rose.jpg") } }));
