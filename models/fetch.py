@@ -23,7 +23,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from convert import face_recognition_net, graph_model, paddle_det, paddle_rec  # noqa: E402
+from convert import face_recognition_net, graph_model, nsfwjs, paddle_det, paddle_rec  # noqa: E402
 
 
 def sha256_file(path):
@@ -84,6 +84,8 @@ def convert(source, work):
         return face_recognition_net.convert(entry)
     if kind == "paddle-det":
         return paddle_det.convert(entry)
+    if kind == "nsfwjs":
+        return nsfwjs.convert(entry)
     if kind == "paddle-rec":
         return paddle_rec.convert(entry, os.path.join(work, source["dictionary"]))
     fail(f"unknown converter {kind}")

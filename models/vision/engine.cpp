@@ -69,6 +69,12 @@ Emotions Engine::face_emotions(const cv::Mat& bgr, const Face& face) {
     return m.estimate(bgr, face);
 }
 
+ContentScores Engine::classify_content(const cv::Mat& bgr) {
+    auto& m = load(content_, "moderation");
+    Slot slot(slots_);
+    return m.classify(bgr);
+}
+
 std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
     auto& detector = load(text_detector_, "text_detection");
     auto& recognizer = load(line_recognizer_, "text_recognition");
@@ -93,6 +99,7 @@ std::map<std::string, std::string> Engine::status() const {
     if (embedder_) out["face_embedding"] = "loaded";
     if (attributes_) out["face_attributes"] = "loaded";
     if (emotions_) out["face_emotions"] = "loaded";
+    if (content_) out["moderation"] = "loaded";
     if (text_detector_) out["text_detection"] = "loaded";
     if (line_recognizer_) out["text_recognition"] = "loaded";
     if (text_reader_) out["text_recognition_long"] = "loaded";

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "models/vision/content_classifier.hpp"
 #include "models/vision/face_attributes.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/face_embedder.hpp"
@@ -37,6 +38,7 @@ class Engine {
     Descriptor embed_face(const cv::Mat& bgr, const Face& face);
     AgeGender face_attributes(const cv::Mat& bgr, const Face& face);
     Emotions face_emotions(const cv::Mat& bgr, const Face& face);
+    ContentScores classify_content(const cv::Mat& bgr);
     std::vector<TextLine> detect_text(const cv::Mat& bgr);
 
     const Manifest& manifest() const { return manifest_; }
@@ -57,6 +59,7 @@ class Engine {
     std::unique_ptr<FaceEmbedder> embedder_;
     std::unique_ptr<FaceAttributes> attributes_;
     std::unique_ptr<FaceEmotions> emotions_;
+    std::unique_ptr<ContentClassifier> content_;
     std::unique_ptr<TextDetector> text_detector_;
     std::unique_ptr<LineRecognizer> line_recognizer_;
     std::unique_ptr<TextReader> text_reader_;

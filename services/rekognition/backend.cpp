@@ -44,6 +44,7 @@ Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, vision::Engine&
     if (!cfg.vision_overrides.empty()) overrides_ = Overrides::load(cfg.vision_overrides);
     handlers_ = {
         {"DetectLabels", &Backend::detect_labels},
+        {"DetectModerationLabels", &Backend::detect_moderation_labels},
         {"DetectFaces", &Backend::detect_faces},
         {"DetectText", &Backend::detect_text},
         {"CompareFaces", &Backend::compare_faces},

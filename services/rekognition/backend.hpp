@@ -53,6 +53,7 @@ class Backend {
     using Handler = json (Backend::*)(const Caller&, const json&);
 
     json detect_labels(const Caller&, const json&);
+    json detect_moderation_labels(const Caller&, const json&);
     json detect_faces(const Caller&, const json&);
     json detect_text(const Caller&, const json&);
     json compare_faces(const Caller&, const json&);

@@ -110,3 +110,13 @@ def test_emotion_matches_tfjs(tmp_path):
     assert theirs[name].shape == (7,)
     assert_close(ours.ravel(), theirs[name], "emotions")
     assert abs(float(theirs[name].sum()) - 1) < 1e-3
+
+
+def test_nsfwjs_matches_tfjs_layers(tmp_path):
+    image = rgb("objects/person.jpg", (224, 224)).astype(np.float32) / 255
+    theirs = reference("nsfwjs", source_files("moderation", tmp_path), image, tmp_path)
+    ours = converted("moderation", image, ["probabilities"])
+    assert theirs["probabilities"].shape == (5,)
+    assert_close(ours["probabilities"].ravel(), theirs["probabilities"], "probabilities")
+    # And the classes say something: a street photo of a person is neutral (class 2).
+    assert int(np.argmax(theirs["probabilities"])) == 2

@@ -13,6 +13,7 @@
 #include "services/rekognition/collections.hpp"
 #include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/label_taxonomy.hpp"
+#include "services/rekognition/moderation.hpp"
 #include "services/rekognition/overrides.hpp"
 #include "services/rekognition/validation.hpp"
 
@@ -152,6 +153,34 @@ TEST(FaceDetail, EmotionsAndSmileFromExpressionProbabilities) {
     EXPECT_EQ(s["Value"], false);
     EXPECT_NEAR(s["Confidence"].get<double>(), 70.0, 1e-3);
     EXPECT_EQ(emotions(e)[0]["Type"], "CALM");
+}
+
+// nsfwjs's five classes as Rekognition's top-level moderation categories.
+TEST(Moderation, ClassifierProbabilitiesBecomeTopLevelLabels) {
+    vision::ContentScores s;
+    // drawing, hentai, neutral, porn, sexy
+    s.p = {0.05f, 0.10f, 0.05f, 0.60f, 0.20f};
+    json out = moderation_answer(s, 0);
+    EXPECT_EQ(out["ModerationModelVersion"], "7.0");
+    ASSERT_EQ(out["ModerationLabels"].size(), 2u);
+    const json& first = out["ModerationLabels"][0];
+    EXPECT_EQ(first["Name"], "Explicit");  // porn and hentai together
+    EXPECT_NEAR(first["Confidence"].get<double>(), 70.0, 1e-3);
+    EXPECT_EQ(first["ParentName"], "");
+    EXPECT_EQ(first["TaxonomyLevel"], 1);
+    EXPECT_EQ(out["ModerationLabels"][1]["Name"], "Swimwear or Underwear");
+    EXPECT_NEAR(out["ModerationLabels"][1]["Confidence"].get<double>(), 20.0, 1e-3);
+    ASSERT_EQ(out["ContentTypes"].size(), 1u);
+    EXPECT_EQ(out["ContentTypes"][0]["Name"], "Illustrated");
+    EXPECT_NEAR(out["ContentTypes"][0]["Confidence"].get<double>(), 15.0, 1e-3);
+    // MinConfidence keeps only what reaches it; a neutral photo answers nothing at 50.
+    EXPECT_EQ(moderation_answer(s, 50)["ModerationLabels"].size(), 1u);
+    EXPECT_TRUE(moderation_answer(s, 50)["ContentTypes"].empty());
+    s.p = {0.01f, 0.0f, 0.97f, 0.01f, 0.01f};
+    json safe = moderation_answer(s, 50);
+    EXPECT_TRUE(safe["ModerationLabels"].empty());
+    EXPECT_TRUE(safe["ContentTypes"].empty());
+    EXPECT_EQ(safe["ModerationModelVersion"], "7.0");
 }
 
 TEST(LabelTaxonomy, CocoClassesBecomeRekognitionLabels) {

@@ -3,7 +3,7 @@
 // tensor, and writes the outputs, so that test_model_conversion.py can compare them with the
 // converted ONNX run by OpenCV.
 //
-// node reference_models.mjs <centernet|faceres|emotion|face-recognition> <model file> <input.bin> <H> <W> <out prefix> [C]
+// node reference_models.mjs <centernet|faceres|emotion|nsfwjs|face-recognition> <model file> <input.bin> <H> <W> <out prefix> [C]
 //   input.bin: float32 [1, H, W, C] (C = 3, RGB, unless given). Each output goes to
 //   <out prefix><name>.bin (float32, NHWC).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -11,6 +11,8 @@ import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import * as tfc from "@tensorflow/tfjs-converter";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { createRequire } from "node:module";
 
 const [kind, modelFile, inputFile, h, w, outPrefix, c = "3"] = process.argv.slice(2);
 await tf.setBackend("cpu");
@@ -38,6 +40,19 @@ if (kind === "centernet" || kind === "faceres" || kind === "emotion") {
                   emotion: ["StatefulPartitionedCall/model_1/predictions/Softmax"] }[kind];
   const res = [model.execute(input, names)].flat();
   names.forEach((n, i) => { outputs[n.split("/")[kind === "centernet" ? 1 : 0]] = res[i]; });
+} else if (kind === "nsfwjs") {
+  // nsfwjs's bundled layers model: model.min.js exports the JSON, each shard module a base64
+  // string; loaded by TF.js's own layers API, as nsfwjs loads it.
+  const require = createRequire(import.meta.url);
+  const json = require(modelFile);
+  const shardBytes = json.weightsManifest.flatMap((g) => g.paths.map((p) =>
+    Buffer.from(require(join(dirname(modelFile), `${p}.min.js`)), "base64")));
+  const all = Buffer.concat(shardBytes);
+  const model = await tfl.loadLayersModel(tf.io.fromMemory({
+    modelTopology: json.modelTopology,
+    weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) }));
+  outputs.probabilities = model.predict(input);
 } else if (kind === "face-recognition") {
   // face-api's FaceRecognitionNet, written with TF.js ops as its source writes it.
   const manifest = JSON.parse(readFileSync(modelFile));

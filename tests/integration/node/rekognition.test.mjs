@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
   RekognitionClient, DetectLabelsCommand, DetectFacesCommand, DetectTextCommand,
-  CompareFacesCommand, CreateCollectionCommand, DescribeCollectionCommand,
+  CompareFacesCommand, DetectModerationLabelsCommand, CreateCollectionCommand, DescribeCollectionCommand,
   DeleteCollectionCommand, IndexFacesCommand, ListFacesCommand, DeleteFacesCommand,
   SearchFacesCommand, SearchFacesByImageCommand, paginateListCollections,
   InvalidImageFormatException, InvalidParameterException, ResourceNotFoundException,
@@ -58,6 +58,28 @@ test("DetectLabels from bytes and from S3 agree", async () => {
     ImageTooLargeException);
   await rejects(rek.send(new DetectLabelsCommand({
     Image: { S3Object: { Bucket: "photos", Name: "missing.jpg" } } })), InvalidS3ObjectException);
+});
+
+test("DetectModerationLabels on a safe photo", async () => {
+  const photo = { Bytes: fixture("objects/person.jpg") };
+  const plain = await rek.send(new DetectModerationLabelsCommand({ Image: photo }));
+  assert.deepEqual(plain.ModerationLabels, []);
+  assert.deepEqual(plain.ContentTypes, []);  // a photograph, not an illustration
+  assert.equal(plain.ModerationModelVersion, "7.0");
+  const all = await rek.send(new DetectModerationLabelsCommand({ Image: photo, MinConfidence: 0 }));
+  assert.deepEqual(all.ModerationLabels.map((l) => l.Name).sort(), ["Explicit", "Swimwear or Underwear"]);
+  for (const l of all.ModerationLabels) {
+    assert.equal(l.TaxonomyLevel, 1);
+    assert.equal(l.ParentName, "");
+    assert.ok(l.Confidence > 0 && l.Confidence < 50);
+  }
+  assert.equal(all.ContentTypes[0].Name, "Illustrated");
+  assert.ok(all.ContentTypes[0].Confidence < 50);
+  await rejects(rek.send(new DetectModerationLabelsCommand({ Image: { Bytes: Buffer.from("no image") } })),
+                InvalidImageFormatException);
+  // No custom moderation adapter exists here.
+  await rejects(rek.send(new DetectModerationLabelsCommand({ Image: photo,
+    ProjectVersion: "arn:aws:rekognition:us-east-1:000000000000:project/p/version/v/1" })), ResourceNotFoundException);
 });
 
 test("DetectFaces, CompareFaces and DetectText", async () => {

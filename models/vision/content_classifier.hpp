@@ -1,0 +1,31 @@
+// What kind of picture an image is, for DetectModerationLabels: nsfwjs's MobileNetV2 over the
+// whole image stretched to 224x224 (as nsfwjs feeds it), RGB scaled to 0..1. Its five classes,
+// in the network's order: drawing, hentai (explicit drawing), neutral, porn, sexy.
+#pragma once
+
+#include <opencv2/core.hpp>
+
+#include <array>
+
+#include "models/vision/onnx_model.hpp"
+
+namespace fogbank::vision {
+
+enum class Content { kDrawing, kHentai, kNeutral, kPorn, kSexy };
+constexpr size_t kContents = 5;
+
+struct ContentScores {
+    std::array<float, kContents> p{};  // probabilities by Content, summing to 1
+    float of(Content c) const { return p[static_cast<size_t>(c)]; }
+};
+
+class ContentClassifier {
+  public:
+    explicit ContentClassifier(const ModelSpec& spec);
+    ContentScores classify(const cv::Mat& bgr);
+
+  private:
+    OnnxModel model_;
+};
+
+}  // namespace fogbank::vision
