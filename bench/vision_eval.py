@@ -10,8 +10,12 @@ Usage: bench/vision_eval.py [--repeat N]   (after `cmake --build --preset releas
 - DetectLabels and DetectText on the street photos of ../shared/testdata/cars/ (one car each,
   its plate in X.txt): Car (or Vehicle) at 90 or more, another vehicle class at 90 or more, and
   the plate's letters and digits within the text found (case and punctuation ignored).
+  The same two operations from 4 clients at once (threads, a boto3 client each): latency only.
 - DetectFaces on tests/fixtures/faces/test and the object photos: faces found against faces
-  there (precision, recall).
+  there (precision, recall); with Attributes ALL, Smile and the top emotion on four test faces
+  labelled by eye (two broad smiles, two closed unsmiling mouths).
+- DetectModerationLabels on every fixture photo (all safe): the share answering no label at
+  the default MinConfidence 50.
 - Face identification: train/ indexed, each face of test/ (cut out of its photo) searched at
   FaceMatchThreshold 80: right, wrong, missed; and a face never indexed must match nobody.
 - DetectText on rendered lines in four fonts, three sizes, dark-on-light and light-on-dark:
@@ -21,6 +25,7 @@ Usage: bench/vision_eval.py [--repeat N]   (after `cmake --build --preset releas
   so that the service's overhead over the bare model reads as a ratio.
 """
 import argparse
+import concurrent.futures
 import os
 import pathlib
 import statistics
@@ -107,6 +112,26 @@ def normalised(text):
     return "".join(ch for ch in text.upper() if ch.isalnum())
 
 
+SMILES = {"alex_lacamoire1.jpg": True, "obama_small.jpg": True,  # faces/test, labelled by eye
+          "obama1.jpg": False, "johnsnow_test1.jpg": False}
+
+
+def concurrent_cars(client, latency, clients=4):
+    """DetectLabels and DetectText over the car photos from `clients` threads at once, each
+    with its own boto3 client: the latency a test suite running in parallel sees."""
+    photos = [p.read_bytes() for p in sorted(CARS.glob("*.jpg"))]
+    for op in ("detect_labels", "detect_text"):
+        def work(k):
+            rek, times = client(), []
+            for data in photos[k::clients]:
+                _, t = timed(lambda: getattr(rek, op)(Image={"Bytes": data}), 1)
+                times.extend(t)
+            return times
+        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+            name = {"detect_labels": "DetectLabels", "detect_text": "DetectText"}[op]
+            latency[f"{name} (cars, {clients} clients)"] = [t for ts in pool.map(work, range(clients)) for t in ts]
+
+
 def car_photos(rek, latency):
     """Rows for the car photos: Car at 90+, another vehicle at 90+, plate read."""
     photos = sorted(CARS.glob("*.jpg"))
@@ -148,9 +173,11 @@ def main():
     port = free_port()
     target = Target("fogbank", port, [os.environ.get("FOGBANK_BIN", ROOT / "build" / "release" / "fogbank"), "serve", "--port", str(port),
                                       "--log-level", "warn"], [])
-    rek = boto3.client("rekognition", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                       aws_access_key_id="x", aws_secret_access_key="y",
-                       config=Config(retries={"max_attempts": 1}))
+    def client():
+        return boto3.client("rekognition", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                            aws_access_key_id="x", aws_secret_access_key="y",
+                            config=Config(retries={"max_attempts": 1}))
+    rek = client()
     latency = {}
     rows = []
     try:
@@ -178,6 +205,28 @@ def main():
 
         if CARS.is_dir():
             rows.extend(car_photos(rek, latency))
+            concurrent_cars(client, latency)
+
+        flagged = []
+        safe = sorted((FIX / "objects").glob("*.jpg")) + sorted((FIX / "faces/test").glob("*.jpg"))
+        for photo in safe:
+            data = photo.read_bytes()
+            r, t = timed(lambda: rek.detect_moderation_labels(Image={"Bytes": data}), args.repeat)
+            latency.setdefault("DetectModerationLabels", []).extend(t)
+            if r["ModerationLabels"]:
+                flagged.append(photo.name)
+        rows.append((f"DetectModerationLabels: safe photos with no label at 50 ({len(safe)})", None,
+                     1 - len(flagged) / len(safe), f"flagged: {flagged or 'none'}"))
+
+        right = 0
+        for name, smiling in SMILES.items():
+            data = (FIX / "faces/test" / name).read_bytes()
+            r, t = timed(lambda: rek.detect_faces(Image={"Bytes": data}, Attributes=["ALL"]), args.repeat)
+            latency.setdefault("DetectFaces (ALL)", []).extend(t)
+            face = r["FaceDetails"][0]
+            right += face["Smile"]["Value"] == smiling and (face["Emotions"][0]["Type"] == "HAPPY") == smiling
+        rows.append((f"DetectFaces: Smile and top emotion ({len(SMILES)} faces labelled by eye)", None,
+                     right / len(SMILES), f"{right}/{len(SMILES)}"))
 
         tp = fp = fn = 0
         for name, count in FACES.items():
