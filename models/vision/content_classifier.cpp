@@ -12,12 +12,7 @@ ContentScores ContentClassifier::classify(const cv::Mat& bgr) {
     cv::resize(bgr, small, cv::Size(spec.width, spec.height), 0, 0,
                bgr.cols > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 255.0, cv::Size(), cv::Scalar(), true);
-    cv::Mat out = model_.run(blob).front();
-    ContentScores s;
-    const float* p = out.ptr<float>();
-    for (size_t i = 0; i < kContents && i < out.total(); ++i)
-        s.p[i] = p[i];
-    return s;
+    return ContentScores::from(model_.run(blob).front());
 }
 
 }  // namespace fogbank::vision

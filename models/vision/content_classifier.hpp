@@ -5,8 +5,7 @@
 
 #include <opencv2/core.hpp>
 
-#include <array>
-
+#include "models/vision/class_probabilities.hpp"
 #include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
@@ -14,10 +13,7 @@ namespace fogbank::vision {
 enum class Content { kDrawing, kHentai, kNeutral, kPorn, kSexy };
 constexpr size_t kContents = 5;
 
-struct ContentScores {
-    std::array<float, kContents> p{};  // probabilities by Content, summing to 1
-    float of(Content c) const { return p[static_cast<size_t>(c)]; }
-};
+using ContentScores = ClassProbabilities<Content, kContents>;
 
 class ContentClassifier {
   public:

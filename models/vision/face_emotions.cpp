@@ -2,6 +2,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+
 namespace fogbank::vision {
 
 namespace {
@@ -16,25 +18,22 @@ FaceEmotions::FaceEmotions(const ModelSpec& spec) : model_(spec, "fer-emotions")
 Emotions FaceEmotions::estimate(const cv::Mat& bgr, const Face& face) {
     const ModelSpec& spec = model_.spec();
     float cx = face.box.x + face.box.width / 2, cy = face.box.y + face.box.height / 2;
-    int side =
-        std::max(1, static_cast<int>(std::max(face.box.width, face.box.height) * kEmotionCropScale));
-    // Cut out at the photo's resolution (replicating the edge where the square leaves it),
-    // then shrunk with area averaging: a 64-pixel face sampled point-wise is aliased.
-    float half = static_cast<float>(side) / 2;
-    cv::Mat m = (cv::Mat_<double>(2, 3) << 1, 0, half - cx, 0, 1, half - cy);
+    const float side = std::max(face.box.width, face.box.height) * kEmotionCropScale;
+    // Cut out at up to four times the input's size (replicating the edge where the square
+    // leaves the photo), then shrunk with area averaging: a face sampled straight down to 64
+    // pixels is aliased, and one cut at a 10,000-pixel photo's resolution is 300 MB.
+    const int cut = std::clamp(static_cast<int>(side), 1, 4 * spec.width);
+    const float k = static_cast<float>(cut) / std::max(side, 1.0f);
+    const float half = static_cast<float>(cut) / 2;
+    cv::Mat m = (cv::Mat_<double>(2, 3) << k, 0, half - cx * k, 0, k, half - cy * k);
     cv::Mat crop, small, gray;
-    cv::warpAffine(bgr, crop, m, cv::Size(side, side), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::warpAffine(bgr, crop, m, cv::Size(cut, cut), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
     cv::resize(crop, small, cv::Size(spec.width, spec.height), 0, 0,
-               side > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
+               cut > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
     // Grey scaled to -1..1, as the network was trained.
     cv::Mat blob = cv::dnn::blobFromImage(gray, 2.0 / 255.0, cv::Size(), cv::Scalar(127.5));
-    cv::Mat out = model_.run(blob).front();
-    Emotions e;
-    const float* p = out.ptr<float>();
-    for (size_t i = 0; i < kExpressions && i < out.total(); ++i)
-        e.p[i] = p[i];
-    return e;
+    return Emotions::from(model_.run(blob).front());
 }
 
 }  // namespace fogbank::vision

@@ -5,8 +5,7 @@
 
 #include <opencv2/core.hpp>
 
-#include <array>
-
+#include "models/vision/class_probabilities.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/onnx_model.hpp"
 
@@ -15,10 +14,7 @@ namespace fogbank::vision {
 enum class Expression { kAngry, kDisgust, kFear, kHappy, kSad, kSurprise, kNeutral };
 constexpr size_t kExpressions = 7;
 
-struct Emotions {
-    std::array<float, kExpressions> p{};  // probabilities by Expression, summing to 1
-    float of(Expression e) const { return p[static_cast<size_t>(e)]; }
-};
+using Emotions = ClassProbabilities<Expression, kExpressions>;
 
 class FaceEmotions {
   public:

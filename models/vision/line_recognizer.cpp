@@ -20,6 +20,8 @@ constexpr float kMinLineConfidence = 0.5f;
 // the car photos' plates: 50 of 57 read with none, 53 with the vertical margin alone, 52-55
 // for margins around these (bench/README.md).
 constexpr float kMarginX = 0.15f, kMarginY = 0.1f;
+// The level cut-out is at most this many input heights high before it is scaled down.
+constexpr float kMaxCropHeights = 4.0f;
 
 }  // namespace
 
@@ -75,13 +77,16 @@ std::optional<TextLine> LineRecognizer::read(const cv::Mat& bgr, const TextRegio
     cv::Point2f uy = (region.quad[3] - region.quad[0]) * kMarginY;
     const std::array<cv::Point2f, 4> q = {region.quad[0] - ux - uy, region.quad[1] + ux - uy,
                                           region.quad[2] + ux + uy, region.quad[3] - ux + uy};
-    const float mx = kMarginX * h, my = kMarginY * h;  // in the crop's (the photo's) pixels
-    w += 2 * mx;
-    h += 2 * my;
-    // Cut out level at the region's own resolution, then scale to the input's height (area
-    // averaging when shrinking keeps thin strokes).
-    int cw = std::max(1, static_cast<int>(std::lround(w)));
-    int ch = std::max(1, static_cast<int>(std::lround(h)));
+    w += 2 * kMarginX * h;
+    const float h0 = h;
+    h += 2 * kMarginY * h;
+    // Cut out level at the region's own resolution, but never more than a few times the
+    // input's height (a region can be as large as a 10,000-pixel photo), then scaled to the
+    // input's height (area averaging when shrinking keeps thin strokes).
+    const float k = std::min(1.0f, kMaxCropHeights * static_cast<float>(in_h) / h);
+    const float mx = kMarginX * h0 * k, my = kMarginY * h0 * k;  // in the crop's pixels
+    int cw = std::max(1, static_cast<int>(std::lround(w * k)));
+    int ch = std::max(1, static_cast<int>(std::lround(h * k)));
     cv::Point2f dst[4] = {{0, 0},
                           {static_cast<float>(cw), 0},
                           {static_cast<float>(cw), static_cast<float>(ch)},
