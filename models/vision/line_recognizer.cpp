@@ -87,13 +87,8 @@ std::optional<TextLine> LineRecognizer::read(const cv::Mat& bgr, const TextRegio
     const float mx = kMarginX * h0 * k, my = kMarginY * h0 * k;  // in the crop's pixels
     int cw = std::max(1, static_cast<int>(std::lround(w * k)));
     int ch = std::max(1, static_cast<int>(std::lround(h * k)));
-    cv::Point2f dst[4] = {{0, 0},
-                          {static_cast<float>(cw), 0},
-                          {static_cast<float>(cw), static_cast<float>(ch)},
-                          {0, static_cast<float>(ch)}};
-    cv::Mat warp = cv::getPerspectiveTransform(q.data(), dst);
-    cv::Mat crop;
-    cv::warpPerspective(bgr, crop, warp, cv::Size(cw, ch), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+    cv::Mat warp;
+    cv::Mat crop = cut_level(bgr, q, cv::Size(cw, ch), cv::INTER_LINEAR, warp);
     int tw = std::clamp(static_cast<int>(std::ceil(static_cast<float>(in_h) * w / h)), 1, in_w);
     cv::Mat resized, rgb, f;
     cv::resize(crop, resized, cv::Size(tw, in_h), 0, 0,

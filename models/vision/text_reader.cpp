@@ -56,6 +56,16 @@ std::vector<TextLine> join_rows(std::vector<TextLine> lines) {
     return out;
 }
 
+cv::Mat cut_level(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& quad, cv::Size size,
+                  int interpolation, cv::Mat& warp) {
+    const float w = static_cast<float>(size.width), h = static_cast<float>(size.height);
+    const cv::Point2f dst[4] = {{0, 0}, {w, 0}, {w, h}, {0, h}};
+    warp = cv::getPerspectiveTransform(quad.data(), dst);
+    cv::Mat out;
+    cv::warpPerspective(bgr, out, warp, size, interpolation, cv::BORDER_REPLICATE);
+    return out;
+}
+
 struct TextReader::Impl {
     std::mutex mu;  // a TessBaseAPI reads one image at a time
     tesseract::TessBaseAPI api;
@@ -87,14 +97,10 @@ std::optional<TextLine> TextReader::read_line(const cv::Mat& bgr, const TextRegi
     float k = std::clamp(kLineHeight / h, 0.25f, kMaxUpscale);
     int cw = std::max(1, static_cast<int>(std::lround(w * k)));
     int ch = std::max(1, static_cast<int>(std::lround(h * k)));
-    cv::Point2f dst[4] = {{0, 0},
-                          {static_cast<float>(cw), 0},
-                          {static_cast<float>(cw), static_cast<float>(ch)},
-                          {0, static_cast<float>(ch)}};
-    cv::Mat warp = cv::getPerspectiveTransform(q.data(), dst);
+    cv::Mat warp;
+    cv::Mat crop = cut_level(bgr, q, cv::Size(cw, ch), cv::INTER_CUBIC, warp);
     cv::Mat unwarp = warp.inv();
-    cv::Mat crop, gray, padded;
-    cv::warpPerspective(bgr, crop, warp, cv::Size(cw, ch), cv::INTER_CUBIC, cv::BORDER_REPLICATE);
+    cv::Mat gray, padded;
     cv::cvtColor(crop, gray, cv::COLOR_BGR2GRAY);
     // Otsu's binarisation, dark text on white: Tesseract reads a clean two-tone line far
     // better than a photo's gradients, and light-on-dark text (signs) is flipped.

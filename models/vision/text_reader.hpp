@@ -32,6 +32,11 @@ struct TextLine {
     std::vector<Word> words;
 };
 
+// A quadrilateral of `bgr` cut out level into a rectangle of `size` (edges replicated);
+// `warp` is set to the photo-to-cut-out perspective transform.
+cv::Mat cut_level(const cv::Mat& bgr, const std::array<cv::Point2f, 4>& quad, cv::Size size,
+                  int interpolation, cv::Mat& warp);
+
 // Lines read from regions the detector split on one baseline, joined as Rekognition reports
 // them: one LINE per row of words.
 std::vector<TextLine> join_rows(std::vector<TextLine> lines);
