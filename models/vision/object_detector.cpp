@@ -62,8 +62,9 @@ void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min
     cv::Mat canvas(spec.height, spec.width, CV_8UC3, cv::Scalar::all(0));
     cv::Mat placed = canvas(cv::Rect(ox, oy, w_in, h_in));
     cv::resize(bgr, placed, placed.size(), 0, 0, cv::INTER_AREA);
-    cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0, cv::Size(spec.width, spec.height),
-                                          cv::Scalar(), /*swapRB=*/true, /*crop=*/false);
+    // Already at the input's size: blobFromImage only reorders to NCHW RGB.
+    cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0, cv::Size(), cv::Scalar(), /*swapRB=*/true,
+                                          /*crop=*/false);
     std::vector<cv::Mat> outs = model_.run(blob, {"keypoints", "wh"});
     const cv::Mat& heat = outs[0];  // [1, classes, H, W]
     const cv::Mat& wh = outs[1];    // [1, 4, H, W]: left, top, right, bottom distances

@@ -14,9 +14,9 @@
 #include <tuple>
 
 #include "emulator/aws_error.hpp"
-#include "services/dynamodb/errors.hpp"
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
+#include "services/dynamodb/errors.hpp"
 #include "services/dynamodb/expressions.hpp"
 #include "services/dynamodb/partiql.hpp"
 #include "services/dynamodb/store.hpp"

@@ -228,11 +228,11 @@ json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& 
     d.update(quality_and_pose(m));
     d["Confidence"] = wire_float(face_confidence(f));
     if (estimates) {
-        const vision::AgeGender* all = &estimates->age_gender;
-        d["AgeRange"] = {{"Low", all->age_low}, {"High", all->age_high}};
-        bool male = all->male >= 0.5f;
+        const vision::AgeGender& ag = estimates->age_gender;
+        d["AgeRange"] = {{"Low", ag.age_low}, {"High", ag.age_high}};
+        bool male = ag.male >= 0.5f;
         d["Gender"] = {{"Value", male ? "Male" : "Female"},
-                       {"Confidence", wire_float(100.0 * (male ? all->male : 1.0f - all->male))}};
+                       {"Confidence", wire_float(100.0 * (male ? ag.male : 1.0f - ag.male))}};
         float ear = (eye_ratio(f, 36) + eye_ratio(f, 42)) / 2.0f;
         d["EyesOpen"] = boolean(ear, 0.2f, 0.05f);
         // Inner lip gap over mouth width.

@@ -171,18 +171,6 @@ void send_to_arn(Backend& backend, const std::string& queue_arn, const std::stri
     backend.call("SendMessage", q->first, {{"QueueUrl", q->second}, {"MessageBody", body}});
 }
 
-bool queue_exists(Backend& backend, const std::string& queue_arn) {
-    auto q = queue_of_arn(queue_arn);
-    if (!q) return false;
-    try {
-        backend.call("GetQueueAttributes", q->first,
-                     {{"QueueUrl", q->second}, {"AttributeNames", json::array({"QueueArn"})}});
-        return true;
-    } catch (const AwsError&) {
-        return false;
-    }
-}
-
 std::optional<int> queue_visibility_timeout(Backend& backend, const std::string& queue_arn) {
     auto q = queue_of_arn(queue_arn);
     if (!q) return std::nullopt;
@@ -194,6 +182,10 @@ std::optional<int> queue_visibility_timeout(Backend& backend, const std::string&
     } catch (const AwsError&) {
         return std::nullopt;
     }
+}
+
+bool queue_exists(Backend& backend, const std::string& queue_arn) {
+    return queue_visibility_timeout(backend, queue_arn).has_value();
 }
 
 json receive_from_arn(Backend& backend, const std::string& queue_arn, int max) {
