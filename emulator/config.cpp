@@ -55,6 +55,10 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = lambda["idle_seconds"]) cfg.lambda_idle_seconds = n.as<unsigned>();
         if (auto n = lambda["retry_delay_ms"]) cfg.lambda_retry_delay_ms = n.as<unsigned>();
     }
+    if (auto ec2 = root["ec2"]) {
+        if (auto n = ec2["max_instances"]) cfg.ec2_max_instances = n.as<unsigned>();
+        if (auto n = ec2["stop_grace_ms"]) cfg.ec2_stop_grace_ms = n.as<unsigned>();
+    }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
             cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
@@ -84,6 +88,10 @@ void apply_environment(Config& cfg) {
         cfg.lambda_idle_seconds = static_cast<unsigned>(std::stoul(v));
     if (auto v = env("FOGBANK_LAMBDA_RETRY_DELAY_MS"))
         cfg.lambda_retry_delay_ms = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_EC2_MAX_INSTANCES"))
+        cfg.ec2_max_instances = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_EC2_STOP_GRACE_MS"))
+        cfg.ec2_stop_grace_ms = static_cast<unsigned>(std::stoul(v));
 }
 
 }  // namespace fogbank

@@ -49,6 +49,12 @@ struct Config {
     unsigned lambda_concurrency = 0;
     unsigned lambda_idle_seconds = 600;
     unsigned lambda_retry_delay_ms = 1000;
+
+    // EC2: how many instances may run (or be pending) at once per account and region
+    // (RunInstances beyond answers InstanceLimitExceeded), and how long StopInstances and
+    // TerminateInstances wait after SIGTERM before they SIGKILL an instance's processes.
+    unsigned ec2_max_instances = 32;
+    unsigned ec2_stop_grace_ms = 2000;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
@@ -57,7 +63,8 @@ void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION,
 // FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS,
 // FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
-// FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS.
+// FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS,
+// FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

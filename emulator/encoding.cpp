@@ -1,6 +1,5 @@
 #include "emulator/encoding.hpp"
 
-#include <atomic>
 
 #include <openssl/evp.h>
 
@@ -189,30 +188,6 @@ bool valid_utf8(std::string_view s) {
         i += n + 1;
     }
     return true;
-}
-
-namespace {
-std::atomic<int64_t> g_clock_offset_ms{0};
-}
-
-TimePoint wall_now_ms() {
-    return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
-}
-
-TimePoint now_ms() {
-    return wall_now_ms() + std::chrono::milliseconds(g_clock_offset_ms.load());
-}
-
-void advance_clock(std::chrono::milliseconds by) {
-    g_clock_offset_ms += by.count();
-}
-
-std::chrono::milliseconds clock_offset() {
-    return std::chrono::milliseconds(g_clock_offset_ms.load());
-}
-
-void reset_clock() {
-    g_clock_offset_ms = 0;
 }
 
 std::string format_iso8601_ms(TimePoint t) {

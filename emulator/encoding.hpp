@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "emulator/clock.hpp"
+
 namespace fogbank {
 
 std::string to_hex(std::string_view bytes);
@@ -35,17 +37,6 @@ bool xml_safe(std::string_view s);
 // past U+10FFFF.
 bool valid_utf8(std::string_view s);
 
-using Clock = std::chrono::system_clock;
-using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
-
-// The service clock: wall time plus an offset that POST /_fogbank/clock can advance, so tests
-// can watch retention periods and TTLs run out without waiting for them. Signatures are
-// checked against wall_now_ms(), since clients sign with the real time.
-TimePoint now_ms();
-TimePoint wall_now_ms();
-void advance_clock(std::chrono::milliseconds by);
-std::chrono::milliseconds clock_offset();
-void reset_clock();
 std::string format_iso8601_ms(TimePoint t);                    // 2026-11-22T05:51:14.000Z (S3 XML)
 std::string format_http_date(TimePoint t);                     // Sun, 22 Nov 2026 05:51:14 GMT
 std::string format_amz_date(TimePoint t);                      // 20261122T055114Z (SigV4)

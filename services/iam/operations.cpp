@@ -10,7 +10,7 @@ namespace fogbank::iam {
 
 namespace {
 
-constexpr std::string_view kNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
+constexpr std::string_view kIamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/";
 
 using aws_query::add;
 
@@ -237,7 +237,7 @@ Response IamService::handle(Request& req) {
     if (it == handlers().end())
         throw AwsError("InvalidAction",
                        "Could not find operation " + action + " for version 2010-05-08", 400);
-    aws_query::ResultDocument doc(action, kNamespace, req.request_id);
+    aws_query::ResultDocument doc(action, kIamNamespace, req.request_id);
     {
         std::lock_guard lock(mu_);
         (this->*(it->second))(req.account, p, doc.result);
@@ -248,7 +248,7 @@ Response IamService::handle(Request& req) {
 }
 
 Response IamService::error_response(const AwsError& err, const RequestHead& head) const {
-    return aws_query::error_response(err, err.code(), head, kNamespace);
+    return aws_query::error_response(err, err.code(), head, kIamNamespace);
 }
 
 json& IamService::role(const std::string& account, const Params& p) {

@@ -8,7 +8,7 @@ namespace fogbank::iam {
 
 namespace {
 
-constexpr std::string_view kNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
+constexpr std::string_view kStsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/";
 
 }  // namespace
 
@@ -16,7 +16,7 @@ Response StsService::handle(Request& req) {
     auto p = aws_query::params(req);
     std::string action = p.count("Action") ? p["Action"] : "";
     req.operation = action;
-    aws_query::ResultDocument doc(action, kNamespace, req.request_id);
+    aws_query::ResultDocument doc(action, kStsNamespace, req.request_id);
     using aws_query::add;
     if (action == "GetCallerIdentity") {
         add(doc.result, "UserId", req.access_key.empty() ? "AIDAFOGBANK" : req.access_key);
@@ -66,7 +66,7 @@ Response StsService::handle(Request& req) {
 }
 
 Response StsService::error_response(const AwsError& err, const RequestHead& head) const {
-    return aws_query::error_response(err, err.code(), head, kNamespace);
+    return aws_query::error_response(err, err.code(), head, kStsNamespace);
 }
 
 }  // namespace fogbank::iam

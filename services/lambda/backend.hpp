@@ -19,8 +19,8 @@
 #include "emulator/database.hpp"
 #include "emulator/http_message.hpp"
 #include "emulator/protocol/rest_json.hpp"
+#include "emulator/scheduler.hpp"
 #include "services/lambda/code.hpp"
-#include "services/lambda/delayed.hpp"
 #include "services/lambda/sandboxes.hpp"
 
 namespace fogbank::s3 {
@@ -211,7 +211,7 @@ class Backend {
     Hooks hooks_;
     Sandboxes sandboxes_;
     // After sandboxes_: destroyed first, so no retry starts once the sandboxes are gone.
-    Delayed delayed_;
+    Scheduler delayed_{"lambda"};
 };
 
 // arn:aws:lambda:<region>:<account>:function:<name>

@@ -3,22 +3,17 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <fstream>
 #include <thread>
 
 #include "emulator/authenticator.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
-
-extern char** environ;
 
 namespace fogbank::lambda {
 
@@ -32,15 +27,6 @@ constexpr size_t kMaxLogKeep = 64 * 1024;
 
 double ms_since(Clock::time_point t) {
     return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-// The peak resident set of a process, as REPORT's "Max Memory Used".
-long peak_rss_mb(pid_t pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(f, line))
-        if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;
-    return 0;
 }
 
 std::string error_json(const std::string& type, const std::string& message) {
@@ -201,58 +187,17 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
         set("AWS_SESSION_TOKEN", "fogbank");
     }
 
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("lambda: cannot create a pipe");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-    // Nothing of fogbank's (listening socket, database) leaks into a function.
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-    posix_spawn_file_actions_addchdir_np(&fa, spec->task_dir.c_str());
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // Its own session, so that a timeout kills the whole process group.
-    posix_spawnattr_setflags(&attr,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-
-    std::vector<std::string> env_strings;
-    for (auto& [k, v] : env)
-        env_strings.push_back(k + "=" + v);
-    std::vector<char*> argv_c, env_c;
-    for (auto& a : argv)
-        argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    for (auto& e : env_strings)
-        env_c.push_back(e.data());
-    env_c.push_back(nullptr);
-
-    pid_t pid = -1;
-    int rc = argv[0].find('/') == std::string::npos
-                 ? posix_spawnp(&pid, argv[0].c_str(), &fa, &attr, argv_c.data(), env_c.data())
-                 : posix_spawn(&pid, argv[0].c_str(), &fa, &attr, argv_c.data(), env_c.data());
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    ::close(out[1]);
-    if (rc != 0) {
-        ::close(out[0]);
-        std::string message =
-            "RequestId: {id} Error: Couldn't start " + argv[0] + ": " + std::strerror(rc);
-        spdlog::warn("lambda {}: cannot start {}: {}", spec->name, argv[0], std::strerror(rc));
+    try {
+        sb->proc = ChildProcess::spawn({argv, env, spec->task_dir});
+    } catch (const SpawnError& e) {
+        std::string message = "RequestId: {id} Error: Couldn't start " + argv[0] + ": " +
+                              std::strerror(e.error());
+        spdlog::warn("lambda {}: {}", spec->name, e.what());
         fail_front(spec->pool, error_json("Runtime.InvalidEntrypoint", message),
                    "Runtime.InvalidEntrypoint");
         return;
     }
-    ::fcntl(out[0], F_SETFL, ::fcntl(out[0], F_GETFL) | O_NONBLOCK);
-    sb->pid = pid;
-    sb->out_fd = out[0];
-    spdlog::debug("lambda {}: sandbox {} started (pid {})", spec->name, sb->id, pid);
+    spdlog::debug("lambda {}: sandbox {} started (pid {})", spec->name, sb->id, sb->proc.pid());
     sandboxes_[sb->id] = sb;
     wake_supervisor();  // it polls the new pipe
 }
@@ -283,7 +228,7 @@ void Sandboxes::complete(Invocation& inv, std::string payload, std::string funct
     Sandbox* runner = nullptr;
     for (auto& [id, sb] : sandboxes_)
         if (sb->current.get() == &inv) runner = sb.get();
-    long memory = runner && runner->pid > 0 ? peak_rss_mb(runner->pid) : 0;
+    long memory = runner ? runner->proc.peak_rss_mb() : 0;
     std::string report = fmt::format(
         "REPORT RequestId: {}\tDuration: {:.2f} ms\tBilled Duration: {} ms\tMemory Size: {} "
         "MB\tMax Memory Used: {} MB\t",
@@ -309,7 +254,7 @@ void Sandboxes::complete(Invocation& inv, std::string payload, std::string funct
 }
 
 void Sandboxes::kill_sandbox(Sandbox& sb) {
-    if (sb.pid > 0 && !sb.dying) ::kill(-sb.pid, SIGKILL);
+    if (!sb.dying) sb.proc.signal_group(SIGKILL);
     sb.dying = true;
     sb.waiting = false;
 }
@@ -329,12 +274,11 @@ void Sandboxes::retire(const std::string& key) {
 void Sandboxes::stop_all() {
     std::unique_lock lock(mu_);
     for (auto& [id, sb] : sandboxes_) {
-        if (sb->pid > 0) ::kill(-sb->pid, SIGKILL);
+        sb->proc.signal_group(SIGKILL);
         sb->dying = true;
     }
     for (auto& [id, sb] : sandboxes_) {
-        if (sb->pid > 0) ::waitpid(sb->pid, nullptr, 0);
-        if (sb->out_fd >= 0) ::close(sb->out_fd);
+        sb->proc.kill_and_wait();
         if (sb->current)
             complete(*sb->current, error_json("Runtime.ExitError", "Sandbox stopped"), "Unhandled",
                      "Runtime.ExitError");
@@ -355,25 +299,20 @@ std::shared_ptr<Sandboxes::Sandbox> Sandboxes::find(const std::string& id) {
 // Reads what the process printed so far: into the running invocation's log, or (during init)
 // kept for the first invocation. Complete lines also go to fogbank's own log.
 void Sandboxes::read_output(Sandbox& sb) {
-    if (sb.out_fd < 0) return;
-    char buf[16384];
-    for (;;) {
-        ssize_t n = ::read(sb.out_fd, buf, sizeof buf);
-        if (n <= 0) break;
-        std::string_view chunk(buf, static_cast<size_t>(n));
-        std::string& sink = sb.current ? sb.current->output : sb.pending_output;
-        sink.append(chunk);
-        if (sink.size() > kMaxLogKeep) sink.erase(0, sink.size() - kMaxLogKeep);
-        sb.line_buffer.append(chunk);
-        size_t nl;
-        while ((nl = sb.line_buffer.find('\n')) != std::string::npos) {
-            spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer.substr(0, nl));
-            sb.line_buffer.erase(0, nl + 1);
-        }
-        if (sb.line_buffer.size() > 8192) {
-            spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer);
-            sb.line_buffer.clear();
-        }
+    std::string chunk;
+    if (sb.proc.read_output(chunk) == 0) return;
+    std::string& sink = sb.current ? sb.current->output : sb.pending_output;
+    sink.append(chunk);
+    if (sink.size() > kMaxLogKeep) sink.erase(0, sink.size() - kMaxLogKeep);
+    sb.line_buffer.append(chunk);
+    size_t nl;
+    while ((nl = sb.line_buffer.find('\n')) != std::string::npos) {
+        spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer.substr(0, nl));
+        sb.line_buffer.erase(0, nl + 1);
+    }
+    if (sb.line_buffer.size() > 8192) {
+        spdlog::info("lambda {}: {}", sb.spec->name, sb.line_buffer);
+        sb.line_buffer.clear();
     }
 }
 
@@ -387,8 +326,8 @@ void Sandboxes::supervise() {
             std::lock_guard lock(mu_);
             if (stopping_) return;
             for (auto& [id, sb] : sandboxes_)
-                if (sb->out_fd >= 0) {
-                    fds.push_back(pollfd{sb->out_fd, POLLIN, 0});
+                if (sb->proc.output_fd() >= 0) {
+                    fds.push_back(pollfd{sb->proc.output_fd(), POLLIN, 0});
                     ids.push_back(id);
                 }
         }
@@ -440,14 +379,9 @@ void Sandboxes::supervise() {
                         "Sandbox.Timedout");
                 }
 
-                int status = 0;
-                if (sb->pid > 0 && ::waitpid(sb->pid, &status, WNOHANG) == sb->pid) {
+                if (auto status = sb->proc.poll_exit()) {
                     read_output(*sb);
-                    ::close(sb->out_fd);
-                    sb->out_fd = -1;
-                    std::string how = WIFEXITED(status)
-                                          ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                          : "signal: " + std::string(strsignal(WTERMSIG(status)));
+                    std::string how = describe_exit(*status);
                     if (!sb->dying)
                         spdlog::warn("lambda {}: sandbox {} exited ({})", sb->spec->name, id, how);
                     if (sb->current && !sb->current->done) {

@@ -28,6 +28,7 @@
 #include "emulator/config.hpp"
 #include "emulator/http_message.hpp"
 #include "emulator/long_poll.hpp"
+#include "emulator/process.hpp"
 
 namespace fogbank::lambda {
 
@@ -101,8 +102,7 @@ class Sandboxes {
     struct Sandbox {
         std::string id;
         std::shared_ptr<const FunctionSpec> spec;
-        pid_t pid = -1;
-        int out_fd = -1;
+        ChildProcess proc;
         bool dying = false;     // killed; reaped by the supervisor
         bool retiring = false;  // killed once its invocation is answered
         bool waiting = false;   // parked on /next

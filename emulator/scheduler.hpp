@@ -1,6 +1,7 @@
-// Work to run later on one thread of its own: async invocation retries after their back-off,
-// and event source pollers. Jobs run in time order, never on an I/O thread, and never with a
-// service lock held by the scheduler.
+// Work to run later on one thread of its own (Lambda's async retries after their back-off and
+// its event source pollers; EC2's stop grace periods). Jobs run in time order, never on an I/O
+// thread, and never with a service lock held by the scheduler. `name` prefixes what a failing
+// job logs.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -10,15 +11,16 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 
-namespace fogbank::lambda {
+namespace fogbank {
 
-class Delayed {
+class Scheduler {
   public:
     using Clock = std::chrono::steady_clock;
-    Delayed() : thread_([this] { run(); }) {}
-    ~Delayed() {
+    explicit Scheduler(std::string name) : name_(std::move(name)), thread_([this] { run(); }) {}
+    ~Scheduler() {
         {
             std::lock_guard lock(mu_);
             stopping_ = true;
@@ -26,8 +28,8 @@ class Delayed {
         cv_.notify_all();
         thread_.join();
     }
-    Delayed(const Delayed&) = delete;
-    Delayed& operator=(const Delayed&) = delete;
+    Scheduler(const Scheduler&) = delete;
+    Scheduler& operator=(const Scheduler&) = delete;
 
     void at(Clock::time_point when, std::function<void()> job) {
         {
@@ -66,12 +68,13 @@ class Delayed {
                 job();
             } catch (const std::exception& e) {
                 // A job's failure is its own; the scheduler goes on with the others.
-                spdlog::error("lambda: scheduled work failed: {}", e.what());
+                spdlog::error("{}: scheduled work failed: {}", name_, e.what());
             }
             lock.lock();
         }
     }
 
+    std::string name_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::multimap<Clock::time_point, std::function<void()>> jobs_;
@@ -79,4 +82,4 @@ class Delayed {
     std::thread thread_;
 };
 
-}  // namespace fogbank::lambda
+}  // namespace fogbank

@@ -1,0 +1,19 @@
+// The service clock: wall time plus an offset that POST /_fogbank/clock can advance, so tests
+// can watch retention periods, TTLs and schedules run out without waiting for them.
+// Signatures are checked against wall_now_ms(), since clients sign with the real time.
+#pragma once
+
+#include <chrono>
+
+namespace fogbank {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = std::chrono::time_point<Clock, std::chrono::milliseconds>;
+
+TimePoint now_ms();
+TimePoint wall_now_ms();
+void advance_clock(std::chrono::milliseconds by);
+std::chrono::milliseconds clock_offset();
+void reset_clock();
+
+}  // namespace fogbank
