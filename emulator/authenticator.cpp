@@ -40,6 +40,12 @@ std::string account_for(const Config& cfg, const std::string& access_key) {
     return cfg.default_account;
 }
 
+ProcessCredentials credentials_for(const Config& cfg, const std::string& account) {
+    for (auto& [ak, sk] : cfg.auth_keys)
+        if (account_for(cfg, ak) == account) return {ak, sk};
+    return {account, "fogbank"};
+}
+
 AuthState Authenticator::begin(RequestHead& head, const Service& service) const {
     AuthState st;
     auto amz_date = head.header("x-amz-date").value_or(head.header("date").value_or(""));

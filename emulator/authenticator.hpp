@@ -35,6 +35,14 @@ struct AuthState {
 // own account, else the default account.
 std::string account_for(const Config& cfg, const std::string& access_key);
 
+// Credentials for a process fogbank runs on an account's behalf (a Lambda sandbox, an EC2
+// instance): a configured key of that account, so that its calls land there and pass strict
+// signature checks; else the account id itself as the key, which names the account.
+struct ProcessCredentials {
+    std::string access_key, secret_key;
+};
+ProcessCredentials credentials_for(const Config& cfg, const std::string& account);
+
 class Authenticator {
   public:
     explicit Authenticator(const Config& cfg) : cfg_(cfg) {}

@@ -21,6 +21,7 @@
 #include "models/vision/engine.hpp"
 #include "services/apigateway/apigateway_service.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
+#include "services/ec2/ec2_service.hpp"
 #include "services/iam/iam_service.hpp"
 #include "services/iam/sts_service.hpp"
 #include "services/lambda/lambda_service.hpp"
@@ -97,6 +98,11 @@ int serve(fogbank::Config cfg) {
     auto apigateway = std::make_unique<fogbank::apigateway::ApiGatewayService>(db, lambda_backend);
     router.add(std::make_unique<fogbank::apigateway::ExecuteApiService>(*apigateway));
     router.add(std::move(apigateway));
+    // Instances' directories (UserData, console output) live beside Lambda's.
+    auto ec2 = std::make_unique<fogbank::ec2::Ec2Service>(cfg, db, lambda_dir.parent_path() / "ec2");
+    auto& ec2_instances = ec2->instances();
+    router.add(std::make_unique<fogbank::ec2::MetadataService>(ec2_instances));
+    router.add(std::move(ec2));
     router.add(std::make_unique<fogbank::AdminService>(router));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
@@ -105,6 +111,7 @@ int serve(fogbank::Config cfg) {
         cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty() ? "127.0.0.1" : cfg.host;
     if (reachable.find(':') != std::string::npos) reachable = "[" + reachable + "]";
     lambda_backend.set_endpoint(reachable + ":" + std::to_string(port));
+    ec2_instances.set_endpoint(reachable + ":" + std::to_string(port));
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION,

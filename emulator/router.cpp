@@ -24,6 +24,7 @@ constexpr KnownService kKnown[] = {
     {"iam", "", "iam."},
     {"sts", "AWSSecurityTokenServiceV20110615.", "sts."},
     {"apigateway", "", "apigateway."},
+    {"ec2", "", "ec2."},
     // Asked for by pipelines fogbank does not serve yet: answered with a clear error.
     {"sns", "", "sns."},
     {"logs", "Logs_20140328.", "logs."},
@@ -101,6 +102,9 @@ Service& Router::pick(const RequestHead& head) const {
     // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
     if (head.path.rfind("/_lambda/", 0) == 0)
         if (auto* runtime = find("lambda-runtime")) return *runtime;
+    // Instance metadata, as each EC2 instance reaches it (unsigned).
+    if (head.path.rfind("/_imds/", 0) == 0)
+        if (auto* imds = find("ec2-metadata")) return *imds;
     // API Gateway invoke URLs: /restapis/<api>/<stage>/_user_request_/<path>, unsigned.
     if (head.path.rfind("/restapis/", 0) == 0 &&
         head.path.find("/_user_request_") != std::string::npos)

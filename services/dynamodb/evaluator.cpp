@@ -156,7 +156,7 @@ bool compare_op(const std::string& op, const json& a, const json& b) {
     return *c >= 0;
 }
 
-const char* kTypes[] = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"};
+const char* kTypeNames[] = {"S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M"};
 
 }  // namespace
 
@@ -205,7 +205,7 @@ bool evaluate(const Condition& c, const json& item, const json& values, const ch
         case K::attribute_type: {
             auto t = val(1);
             std::string name = t && type_of(*t) == "S" ? payload(*t).get<std::string>() : "";
-            if (std::find(std::begin(kTypes), std::end(kTypes), name) == std::end(kTypes))
+            if (std::find(std::begin(kTypeNames), std::end(kTypeNames), name) == std::end(kTypeNames))
                 throw validation(std::string("Invalid ") + which +
                                  ": Invalid attribute type name found; type: " + name +
                                  ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "emulator/encoding.hpp"
+#include "emulator/runtimes/embedded.hpp"
 #include "services/lambda/runtimes/embedded.hpp"
 
 namespace fogbank::lambda {
@@ -69,6 +70,7 @@ fs::path prepared(fs::path dir) {
     fs::create_directories(dir / "runtimes");
     write_file(dir / "runtimes" / "python_bootstrap.py", kPythonBootstrap);
     write_file(dir / "runtimes" / "node_bootstrap.mjs", kNodeBootstrap);
+    write_file(dir / "runtimes" / "fogbank_endpoint.py", kBotocoreEndpointModule);
     return dir;
 }
 

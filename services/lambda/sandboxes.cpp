@@ -173,17 +173,9 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
     set("PYTHONUNBUFFERED", "1");
     set("PYTHONDONTWRITEBYTECODE", "1");
     if (!env.count("AWS_ACCESS_KEY_ID")) {
-        // A configured key of the function's own account (so that its calls land there and
-        // pass strict signature checks); else its 12-digit account id, which names the account.
-        std::string key = spec->account, secret = "fogbank";
-        for (auto& [ak, sk] : cfg_.auth_keys)
-            if (account_for(cfg_, ak) == spec->account) {
-                key = ak;
-                secret = sk;
-                break;
-            }
-        set("AWS_ACCESS_KEY_ID", key);
-        set("AWS_SECRET_ACCESS_KEY", secret);
+        auto creds = credentials_for(cfg_, spec->account);
+        set("AWS_ACCESS_KEY_ID", creds.access_key);
+        set("AWS_SECRET_ACCESS_KEY", creds.secret_key);
         set("AWS_SESSION_TOKEN", "fogbank");
     }
 

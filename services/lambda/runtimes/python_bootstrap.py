@@ -11,7 +11,6 @@ import time
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 HOST, _, PREFIX = API.partition("/")
 PREFIX = ("/" + PREFIX if PREFIX else "") + "/2018-06-01/runtime"
-ENDPOINT = os.environ.get("AWS_ENDPOINT_URL")
 
 
 class RuntimeApi:
@@ -93,38 +92,6 @@ def post_error(api, path, payload):
                                   "Content-Type": "application/json"})
 
 
-class BotocoreEndpoint:
-    """Routes boto3/botocore clients built without an endpoint_url to fogbank.
-
-    Current SDKs read AWS_ENDPOINT_URL themselves; the botocore Debian ships predates that, so
-    the session's create_client is wrapped the moment botocore.session is first imported."""
-
-    def find_spec(self, name, path=None, target=None):
-        if name != "botocore.session":
-            return None
-        import importlib.util
-        sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
-        if spec is None:
-            return None
-        loader = spec.loader
-        original = loader.exec_module
-
-        def exec_module(module):
-            original(module)
-            create_client = module.Session.create_client
-
-            def create_client_with_endpoint(self, *args, **kwargs):
-                if len(args) < 4 and kwargs.get("endpoint_url") is None:
-                    kwargs["endpoint_url"] = ENDPOINT
-                return create_client(self, *args, **kwargs)
-
-            module.Session.create_client = create_client_with_endpoint
-
-        loader.exec_module = exec_module
-        return spec
-
-
 class Context:
     def __init__(self, request_id, deadline_ms, arn, client_context):
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
@@ -184,8 +151,9 @@ def load_handler(api):
 
 
 def main():
-    if ENDPOINT:
-        sys.meta_path.insert(0, BotocoreEndpoint())
+    # fogbank_endpoint.py sits beside this file (emulator/runtimes/).
+    import fogbank_endpoint
+    fogbank_endpoint.install()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     for p in reversed(["/opt/python", task_root]):
         if p not in sys.path:

@@ -1,0 +1,87 @@
+// EC2 on the wire (the `ec2` protocol: emulator/protocol/ec2_query.hpp). Instances are local
+// processes (instances.hpp); tags and the small catalogue of images, types, regions and zones
+// a launch script reads are answered here. Instance metadata (IMDSv1 and v2) is served to each
+// instance under /_imds/<instance-id>/, the base URL its AWS_EC2_METADATA_SERVICE_ENDPOINT names.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "emulator/config.hpp"
+#include "emulator/database.hpp"
+#include "emulator/protocol/ec2_query.hpp"
+#include "emulator/service.hpp"
+#include "services/ec2/instances.hpp"
+
+namespace fogbank::ec2 {
+
+using Params = ec2_query::Params;
+
+class Ec2Service : public Service {
+  public:
+    Ec2Service(const Config& cfg, Database& db, std::filesystem::path work_dir);
+    std::string_view name() const override { return "ec2"; }
+    Response handle(Request& req) override;
+    // Stopping and terminating wait for a process group to be signalled, nothing more.
+    bool quick(const RequestHead&) const override { return true; }
+    Response error_response(const AwsError& err, const RequestHead& head) const override;
+    void reset() override;
+    nlohmann::json health() const override;
+
+    Instances& instances() { return instances_; }
+
+  private:
+    using Handler = void (Ec2Service::*)(const Request&, const Params&, pugi::xml_node);
+    static const std::map<std::string, Handler, std::less<>>& handlers();
+
+    void run_instances(const Request&, const Params&, pugi::xml_node);
+    void describe_instances(const Request&, const Params&, pugi::xml_node);
+    void describe_instance_status(const Request&, const Params&, pugi::xml_node);
+    void start_instances(const Request&, const Params&, pugi::xml_node);
+    void stop_instances(const Request&, const Params&, pugi::xml_node);
+    void terminate_instances(const Request&, const Params&, pugi::xml_node);
+    void reboot_instances(const Request&, const Params&, pugi::xml_node);
+    void get_console_output(const Request&, const Params&, pugi::xml_node);
+    void describe_instance_attribute(const Request&, const Params&, pugi::xml_node);
+    void modify_instance_attribute(const Request&, const Params&, pugi::xml_node);
+    void create_tags(const Request&, const Params&, pugi::xml_node);
+    void delete_tags(const Request&, const Params&, pugi::xml_node);
+    void describe_tags(const Request&, const Params&, pugi::xml_node);
+    void describe_images(const Request&, const Params&, pugi::xml_node);
+    void describe_regions(const Request&, const Params&, pugi::xml_node);
+    void describe_availability_zones(const Request&, const Params&, pugi::xml_node);
+    void describe_instance_types(const Request&, const Params&, pugi::xml_node);
+    void describe_account_attributes(const Request&, const Params&, pugi::xml_node);
+
+    // The instances named by InstanceId.N, each checked to exist (InvalidInstanceID.*).
+    std::vector<std::string> named_instances(const Request&, const Params&);
+    void state_changes(const Request& req, const Params& p, pugi::xml_node root,
+                       const char* list_name,
+                       const std::function<Instances::Change(const std::string&)>& change);
+
+    const Config& cfg_;
+    Instances instances_;
+};
+
+// /_imds/<instance-id>/latest/...: the instance metadata service, unsigned, as each instance
+// reaches it. IMDSv2's token (PUT latest/api/token) is honoured and optional, as with
+// HttpTokens=optional.
+class MetadataService : public Service {
+  public:
+    explicit MetadataService(Instances& instances) : instances_(instances) {}
+    std::string_view name() const override { return "ec2-metadata"; }
+    Response handle(Request& req) override;
+    bool quick(const RequestHead&) const override { return true; }
+    Response error_response(const AwsError& err, const RequestHead& head) const override;
+    void reset() override;
+    bool signed_requests() const override { return false; }
+
+  private:
+    Instances& instances_;
+    std::mutex mu_;
+    std::map<std::string, std::pair<std::string, int64_t>> tokens_;  // token -> instance, expiry
+};
+
+}  // namespace fogbank::ec2

@@ -1,0 +1,48 @@
+#include "services/ec2/runtime_files.hpp"
+
+#include <sys/stat.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <string_view>
+
+#include "emulator/runtimes/embedded.hpp"
+
+namespace fogbank::ec2 {
+
+namespace {
+
+// The instance cannot power itself off; it leaves a note that the supervisor reads within a
+// tenth of a second, and then stops or terminates the instance as its
+// InstanceInitiatedShutdownBehavior says. Like the real command, the shim returns at once.
+constexpr std::string_view kShutdownShim = R"(#!/bin/sh
+# fogbank: this instance is a local process; shutting it down stops or terminates it.
+: > "${FOGBANK_INSTANCE_DIR:?}/shutdown-requested"
+echo "fogbank: $(basename "$0"): the instance is going down" >&2
+exit 0
+)";
+
+constexpr std::string_view kSiteCustomize = R"(# fogbank: every Python process of this instance reaches fogbank without an endpoint in its code.
+import fogbank_endpoint
+fogbank_endpoint.install()
+)";
+
+}  // namespace
+
+void write_instance_file(const std::filesystem::path& path, std::string_view text,
+                         bool executable) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    f.close();
+    if (!f) throw std::runtime_error("ec2: cannot write " + path.string());
+    if (executable) ::chmod(path.c_str(), 0755);
+}
+
+void write_runtime_files(const std::filesystem::path& dir) {
+    for (const char* name : {"shutdown", "poweroff", "halt"})
+        write_instance_file(dir / "bin" / name, kShutdownShim, true);
+    write_instance_file(dir / "python" / "sitecustomize.py", kSiteCustomize, false);
+    write_instance_file(dir / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
+}
+
+}  // namespace fogbank::ec2

@@ -1,0 +1,16 @@
+// What an instance's directory holds besides its UserData: shutdown, poweroff and halt shims on
+// its PATH, and a sitecustomize that points Debian's boto3 at fogbank.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+namespace fogbank::ec2 {
+
+// Writes bin/{shutdown,poweroff,halt} and python/{sitecustomize,fogbank_endpoint}.py.
+void write_runtime_files(const std::filesystem::path& instance_dir);
+// Writes one file of an instance's directory (throws on failure).
+void write_instance_file(const std::filesystem::path& path, std::string_view text,
+                         bool executable);
+
+}  // namespace fogbank::ec2
