@@ -72,7 +72,7 @@ void Ec2Service::delete_tags(const Request& req, const Params& p, pugi::xml_node
 }
 
 void Ec2Service::describe_tags(const Request& req, const Params& p, pugi::xml_node root) {
-    auto filters = parse_filters(p);
+    auto filters = parse_filters(p, {"resource-id", "resource-type", "key", "value"}, true);
     auto page = paging(p, false, 5, 1000);
     struct Row {
         std::string id, key, value;
@@ -108,7 +108,9 @@ void Ec2Service::describe_tags(const Request& req, const Params& p, pugi::xml_no
 void Ec2Service::describe_images(const Request& req, const Params& p, pugi::xml_node root) {
     auto ids = ec2_query::list(p, "ImageId");
     auto owners = ec2_query::list(p, "Owner");
-    auto filters = parse_filters(p);
+    auto filters = parse_filters(p, {"image-id", "name", "state", "architecture", "owner-alias",
+                                     "is-public", "root-device-type", "virtualization-type",
+                                     "image-type"});
     for (auto& id : ids)
         if (!find_image(id))
             throw AwsError("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist",
@@ -174,7 +176,7 @@ void Ec2Service::describe_regions(const Request& req, const Params& p, pugi::xml
 void Ec2Service::describe_availability_zones(const Request& req, const Params& p,
                                              pugi::xml_node root) {
     auto names = ec2_query::list(p, "ZoneName");
-    auto filters = parse_filters(p);
+    auto filters = parse_filters(p, {"zone-name", "region-name", "state", "zone-type"});
     auto set = add_list(root, "availabilityZoneInfo");
     int n = 0;
     for (char letter : {'a', 'b', 'c'}) {

@@ -110,7 +110,13 @@ void note_reason(json& rec) {
     }
 }
 
-// What DescribeInstances' filters look at, by filter name (tag:<key> is handled apart).
+const std::vector<std::string> kInstanceFilters = {
+    "instance-id", "instance-state-name", "instance-state-code", "image-id", "instance-type",
+    "reservation-id", "key-name", "vpc-id", "subnet-id", "availability-zone",
+    "private-ip-address", "owner-id", "iam-instance-profile.arn", "tag-key", "tag-value",
+    "group-id"};
+
+// What DescribeInstances' filters look at, by filter name.
 std::vector<std::string> filter_values(const json& rec, const std::string& name) {
     if (name == "instance-id") return {rec["instanceId"]};
     if (name == "instance-state-name") return {rec["state"]["name"]};
@@ -331,9 +337,10 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
 }
 
 void Ec2Service::describe_instances(const Request& req, const Params& p, pugi::xml_node root) {
+    // MaxResults with named instances is refused before the instances are looked up.
+    auto page = paging(p, !ec2_query::list(p, "InstanceId").empty(), 5, 1000);
     auto ids = named_instances(req, p);
-    auto filters = parse_filters(p);
-    auto page = paging(p, !ids.empty(), 5, 1000);
+    auto filters = parse_filters(p, kInstanceFilters, true);
     std::vector<json> chosen;
     for (auto& rec : instances_.list(req.account, req.region)) {
         if (!ids.empty() &&
@@ -366,10 +373,11 @@ void Ec2Service::describe_instances(const Request& req, const Params& p, pugi::x
 
 void Ec2Service::describe_instance_status(const Request& req, const Params& p,
                                           pugi::xml_node root) {
+    auto page = paging(p, !ec2_query::list(p, "InstanceId").empty(), 5, 1000);
     auto ids = named_instances(req, p);
-    auto filters = parse_filters(p);
+    auto filters = parse_filters(p, {"instance-state-name", "availability-zone",
+                                     "instance-status.status", "system-status.status"});
     bool all = flag(p, "IncludeAllInstances");
-    auto page = paging(p, !ids.empty(), 5, 1000);
     std::vector<json> chosen;
     for (auto& rec : instances_.list(req.account, req.region)) {
         if (!ids.empty() &&

@@ -1,5 +1,6 @@
 #include "services/ec2/request_params.hpp"
 
+#include <algorithm>
 #include <charconv>
 
 #include "emulator/crypto.hpp"
@@ -42,13 +43,17 @@ long integer(const Params& p, const std::string& name, long lo, long hi, bool ne
     return v;
 }
 
-std::vector<Filter> parse_filters(const Params& p) {
+std::vector<Filter> parse_filters(const Params& p, const std::vector<std::string>& known,
+                                  bool tags) {
     std::vector<Filter> out;
     for (auto& s : ec2_query::structures(p, "Filter")) {
         Filter f;
         if (!s.count("Name") || s.at("Name").empty())
             throw AwsError("InvalidParameterValue", "A filter must have a Name", 400);
         f.name = s.at("Name");
+        bool tag = tags && f.name.rfind("tag:", 0) == 0 && f.name.size() > 4;
+        if (!tag && std::find(known.begin(), known.end(), f.name) == known.end())
+            throw AwsError("InvalidParameterValue", "The filter '" + f.name + "' is invalid", 400);
         std::map<long, std::string> values;
         for (auto& [k, v] : s)
             if (k.rfind("Value.", 0) == 0) {

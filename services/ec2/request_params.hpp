@@ -26,7 +26,10 @@ struct Filter {
     std::string name;
     std::vector<std::string> values;
 };
-std::vector<Filter> parse_filters(const Params& p);
+// Filter.N.* of the request; a name outside `known` (or tag:<key> when `tags` is set) is
+// InvalidParameterValue, whether or not any resource would be looked at.
+std::vector<Filter> parse_filters(const Params& p, const std::vector<std::string>& known,
+                                  bool tags = false);
 // Every filter has a value that one of the resource's values matches (EC2's AND of ORs).
 bool matches(const std::vector<Filter>& filters,
              const std::function<std::vector<std::string>(const std::string&)>& values_of);
