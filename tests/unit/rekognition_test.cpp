@@ -16,22 +16,15 @@
 #include "services/rekognition/moderation.hpp"
 #include "services/rekognition/overrides.hpp"
 #include "services/rekognition/validation.hpp"
+#include "tests/unit/error_code.hpp"
 
 using nlohmann::json;
 using namespace fogbank;
+using fogbank::test_support::code_of;
 using namespace fogbank::rekognition;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const AwsError& e) {
-        return e.code();
-    }
-    return "ok";
-}
 
 fs::path write_temp(const std::string& name, const std::string& text) {
     fs::path p = fs::temp_directory_path() / ("fogbank-unit-" + name);
