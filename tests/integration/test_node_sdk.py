@@ -9,7 +9,7 @@ NODE_DIR = pathlib.Path(__file__).parent / "node"
 
 
 @pytest.mark.parametrize("suite", ["s3.test.mjs", "sqs.test.mjs", "dynamodb.test.mjs",
-                                   "rekognition.test.mjs", "lambda.test.mjs"])
+                                   "rekognition.test.mjs", "lambda.test.mjs", "ec2.test.mjs"])
 def test_aws_sdk_js_v3_suite(server, suite):
     if not (NODE_DIR / "node_modules" / "@aws-sdk" / "client-s3").exists():
         pytest.fail("npm dependencies missing: run tests/setup.sh (npm ci in tests/integration/node)")
