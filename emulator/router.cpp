@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/encoding.hpp"
+#include "emulator/protocol/aws_query.hpp"
 #include "emulator/sigv4.hpp"
 
 namespace fogbank {
@@ -46,7 +47,18 @@ class UnavailableService : public Service {
         throw AwsError("ServiceNotAvailable",
                        "fogbank does not serve the '" + name_ + "' API in this version", 501);
     }
+    // In the protocol the client speaks: a query-style request (an Action in the form or
+    // the URL: SNS, EC2-like APIs) gets the query protocol's XML error, which every query
+    // client parses; the JSON protocols and REST APIs get JSON.
     Response error_response(const AwsError& err, const RequestHead& head) const override {
+        auto ct = to_lower(head.header("content-type").value_or(""));
+        bool query = ct.rfind("application/x-www-form-urlencoded", 0) == 0 || head.has_query("Action");
+        if (query) {
+            Response res = aws_query::error_response(err, err.code(), head,
+                                                     "https://fogbank.invalid/doc/");
+            res.headers.set("x-amzn-RequestId", head.request_id);
+            return res;
+        }
         Response res;
         res.status = err.status();
         res.headers.set("Content-Type", "application/x-amz-json-1.0");

@@ -67,6 +67,14 @@ pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view tex
     return n;
 }
 
+pugi::xml_node add_struct(pugi::xml_node parent, const char* name,
+                          std::initializer_list<std::pair<const char*, std::string>> members) {
+    auto n = parent.append_child(name);
+    for (const auto& [k, v] : members)
+        add(n, k, v);
+    return n;
+}
+
 pugi::xml_node add_list(pugi::xml_node parent, const char* name) {
     return parent.append_child(name);
 }

@@ -7,6 +7,7 @@
 
 #include <pugixml.hpp>
 
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -41,6 +42,9 @@ Response error_response(const AwsError& err, const RequestHead& head);
 
 // Appends <name>text</name>.
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text);
+// Appends <name><k1>v1</k1>...</name>: a structure of plain members.
+pugi::xml_node add_struct(pugi::xml_node parent, const char* name,
+                          std::initializer_list<std::pair<const char*, std::string>> members);
 // Appends <name><item/>...</name> and returns the list node; items are added with item().
 pugi::xml_node add_list(pugi::xml_node parent, const char* name);
 pugi::xml_node item(pugi::xml_node list);

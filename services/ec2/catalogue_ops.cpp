@@ -32,10 +32,7 @@ std::vector<std::string> tag_resources(const Params& p) {
 void Ec2Service::create_tags(const Request& req, const Params& p, pugi::xml_node root) {
     auto ids = tag_resources(p);
     auto tags = tags_of(p, "Tag");
-    for (auto& id : ids)
-        if (!instances_.get(req.account, req.region, id))
-            throw AwsError("InvalidInstanceID.NotFound",
-                           "The instance ID '" + id + "' does not exist", 400);
+    check_instances(req, ids);
     for (auto& id : ids)
         instances_.update(req.account, req.region, id, [&](json& rec) {
             for (auto& [k, v] : tags)
@@ -51,10 +48,7 @@ void Ec2Service::delete_tags(const Request& req, const Params& p, pugi::xml_node
     auto ids = tag_resources(p);
     // A tag named with a value is deleted only when the value matches; without one, always.
     auto wanted = ec2_query::structures(p, "Tag");
-    for (auto& id : ids)
-        if (!instances_.get(req.account, req.region, id))
-            throw AwsError("InvalidInstanceID.NotFound",
-                           "The instance ID '" + id + "' does not exist", 400);
+    check_instances(req, ids);
     for (auto& id : ids)
         instances_.update(req.account, req.region, id, [&](json& rec) {
             if (wanted.empty()) {

@@ -12,6 +12,7 @@ namespace {
 
 using ec2_query::add;
 using ec2_query::add_list;
+using ec2_query::add_struct;
 using ec2_query::item;
 
 // UserData is limited to 16 KB before base64 encoding.
@@ -20,6 +21,11 @@ constexpr size_t kMaxUserData = 16 * 1024;
 const std::regex& instance_id_shape() {
     static const std::regex re("^i-([0-9a-f]{8}|[0-9a-f]{17})$");
     return re;
+}
+
+void add_state(pugi::xml_node parent, const char* name, const json& rec) {
+    add_struct(parent, name, {{"code", std::to_string(rec["state"]["code"].get<int>())},
+                              {"name", rec["state"]["name"].get<std::string>()}});
 }
 
 void write_tags(pugi::xml_node parent, const json& tags) {
@@ -34,9 +40,7 @@ void write_tags(pugi::xml_node parent, const json& tags) {
 void write_instance(pugi::xml_node it, const json& rec) {
     add(it, "instanceId", rec["instanceId"].get<std::string>());
     add(it, "imageId", rec["imageId"].get<std::string>());
-    auto state = it.append_child("instanceState");
-    add(state, "code", std::to_string(rec["state"]["code"].get<int>()));
-    add(state, "name", rec["state"]["name"].get<std::string>());
+    add_state(it, "instanceState", rec);
     add(it, "privateDnsName", rec["privateDnsName"].get<std::string>());
     add(it, "dnsName", "");
     add(it, "reason", rec.value("stateTransitionReason", std::string()));
@@ -46,11 +50,10 @@ void write_instance(pugi::xml_node it, const json& rec) {
     add(it, "instanceType", rec["instanceType"].get<std::string>());
     add(it, "launchTime",
         format_iso8601_ms(TimePoint(std::chrono::milliseconds(rec["launchTime"].get<int64_t>()))));
-    auto placement = it.append_child("placement");
-    add(placement, "availabilityZone", rec["availabilityZone"].get<std::string>());
-    add(placement, "groupName", "");
-    add(placement, "tenancy", "default");
-    add(it.append_child("monitoring"), "state", "disabled");
+    add_struct(it, "placement", {{"availabilityZone", rec["availabilityZone"].get<std::string>()},
+                                 {"groupName", ""},
+                                 {"tenancy", "default"}});
+    add_struct(it, "monitoring", {{"state", "disabled"}});
     add(it, "subnetId", rec["subnetId"].get<std::string>());
     add(it, "vpcId", rec["vpcId"].get<std::string>());
     add(it, "privateIpAddress", rec["privateIpAddress"].get<std::string>());
@@ -61,11 +64,9 @@ void write_instance(pugi::xml_node it, const json& rec) {
         add(gi, "groupId", g["groupId"].get<std::string>());
         add(gi, "groupName", g["groupName"].get<std::string>());
     }
-    if (rec.contains("stateReason")) {
-        auto reason = it.append_child("stateReason");
-        add(reason, "code", rec["stateReason"]["code"].get<std::string>());
-        add(reason, "message", rec["stateReason"]["message"].get<std::string>());
-    }
+    if (rec.contains("stateReason"))
+        add_struct(it, "stateReason", {{"code", rec["stateReason"]["code"].get<std::string>()},
+                                       {"message", rec["stateReason"]["message"].get<std::string>()}});
     add(it, "architecture", "x86_64");
     add(it, "rootDeviceType", "ebs");
     add(it, "rootDeviceName", "/dev/xvda");
@@ -74,20 +75,19 @@ void write_instance(pugi::xml_node it, const json& rec) {
     if (rec.contains("clientToken")) add(it, "clientToken", rec["clientToken"].get<std::string>());
     if (!rec["tags"].empty()) write_tags(it, rec["tags"]);
     add(it, "hypervisor", "xen");
-    if (rec.contains("iamInstanceProfile")) {
-        auto profile = it.append_child("iamInstanceProfile");
-        add(profile, "arn", rec["iamInstanceProfile"]["arn"].get<std::string>());
-        add(profile, "id", rec["iamInstanceProfile"]["id"].get<std::string>());
-    }
+    if (rec.contains("iamInstanceProfile"))
+        add_struct(it, "iamInstanceProfile",
+                   {{"arn", rec["iamInstanceProfile"]["arn"].get<std::string>()},
+                    {"id", rec["iamInstanceProfile"]["id"].get<std::string>()}});
     add(it, "ebsOptimized", "false");
     add(it, "enaSupport", "true");
     add(it, "platformDetails", "Linux/UNIX");
-    auto meta = it.append_child("metadataOptions");
-    add(meta, "state", "applied");
-    add(meta, "httpTokens", "optional");
-    add(meta, "httpPutResponseHopLimit", "1");
-    add(meta, "httpEndpoint", "enabled");
-    add(meta, "instanceMetadataTags", rec.value("instanceMetadataTags", std::string("disabled")));
+    add_struct(it, "metadataOptions",
+               {{"state", "applied"},
+                {"httpTokens", "optional"},
+                {"httpPutResponseHopLimit", "1"},
+                {"httpEndpoint", "enabled"},
+                {"instanceMetadataTags", rec.value("instanceMetadataTags", std::string("disabled"))}});
 }
 
 // A terminated or stopped-by-shutdown instance says why, as EC2's stateReason does.
@@ -215,8 +215,7 @@ nlohmann::json Ec2Service::health() const {
     return nullptr;
 }
 
-std::vector<std::string> Ec2Service::named_instances(const Request& req, const Params& p) {
-    auto ids = ec2_query::list(p, "InstanceId");
+void Ec2Service::check_instances(const Request& req, const std::vector<std::string>& ids) {
     std::vector<std::string> missing;
     for (auto& id : ids) {
         if (!std::regex_match(id, instance_id_shape()))
@@ -233,6 +232,11 @@ std::vector<std::string> Ec2Service::named_instances(const Request& req, const P
         throw AwsError("InvalidInstanceID.NotFound", "The instance IDs '" + list + "' do not exist",
                        400);
     }
+}
+
+std::vector<std::string> Ec2Service::named_instances(const Request& req, const Params& p) {
+    auto ids = ec2_query::list(p, "InstanceId");
+    check_instances(req, ids);
     return ids;
 }
 
@@ -401,9 +405,7 @@ void Ec2Service::describe_instance_status(const Request& req, const Params& p,
         auto it = item(set);
         add(it, "instanceId", rec["instanceId"].get<std::string>());
         add(it, "availabilityZone", rec["availabilityZone"].get<std::string>());
-        auto state = it.append_child("instanceState");
-        add(state, "code", std::to_string(rec["state"]["code"].get<int>()));
-        add(state, "name", rec["state"]["name"].get<std::string>());
+        add_state(it, "instanceState", rec);
         // A process that has started is as reachable as it will get: both checks pass.
         bool running = rec["state"]["name"] == "running";
         for (const char* check : {"systemStatus", "instanceStatus"}) {
@@ -430,12 +432,10 @@ void Ec2Service::state_changes(
         auto c = change(id);
         auto it = item(set);
         add(it, "instanceId", id);
-        auto cur = it.append_child("currentState");
-        add(cur, "code", std::to_string(static_cast<int>(c.after)));
-        add(cur, "name", state_name(c.after));
-        auto prev = it.append_child("previousState");
-        add(prev, "code", std::to_string(static_cast<int>(c.before)));
-        add(prev, "name", state_name(c.before));
+        add_struct(it, "currentState", {{"code", std::to_string(static_cast<int>(c.after))},
+                                        {"name", state_name(c.after)}});
+        add_struct(it, "previousState", {{"code", std::to_string(static_cast<int>(c.before))},
+                                         {"name", state_name(c.before)}});
     }
 }
 

@@ -24,8 +24,9 @@ class Ec2Service : public Service {
     Ec2Service(const Config& cfg, Database& db, std::filesystem::path work_dir);
     std::string_view name() const override { return "ec2"; }
     Response handle(Request& req) override;
-    // Stopping and terminating wait for a process group to be signalled, nothing more.
-    bool quick(const RequestHead&) const override { return true; }
+    // RunInstances writes directories and starts processes (up to MaxCount of them), and the
+    // action is in the body: every EC2 request runs on the worker pool.
+    bool quick(const RequestHead&) const override { return false; }
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override;
     nlohmann::json health() const override;
@@ -55,7 +56,9 @@ class Ec2Service : public Service {
     void describe_instance_types(const Request&, const Params&, pugi::xml_node);
     void describe_account_attributes(const Request&, const Params&, pugi::xml_node);
 
-    // The instances named by InstanceId.N, each checked to exist (InvalidInstanceID.*).
+    // Each id well-formed and an instance of the caller's (InvalidInstanceID.*).
+    void check_instances(const Request&, const std::vector<std::string>& ids);
+    // The instances named by InstanceId.N, checked.
     std::vector<std::string> named_instances(const Request&, const Params&);
     void state_changes(const Request& req, const Params& p, pugi::xml_node root,
                        const char* list_name,

@@ -116,6 +116,10 @@ json& Instances::record(const std::string& account, const std::string& region,
 
 int Instances::active(const std::string& account, const std::string& region) {
     std::lock_guard lock(mu_);
+    return active_locked(account, region);
+}
+
+int Instances::active_locked(const std::string& account, const std::string& region) const {
     int n = 0;
     for (auto& [k, rec] : records_) {
         State st = static_cast<State>(rec["state"]["code"].get<int>());
@@ -129,13 +133,7 @@ int Instances::active(const std::string& account, const std::string& region) {
 std::vector<json> Instances::launch(const std::string& account, const std::string& region,
                                     const json& base, int count) {
     std::lock_guard lock(mu_);
-    int active = 0;
-    for (auto& [k, rec] : records_) {
-        State st = static_cast<State>(rec["state"]["code"].get<int>());
-        if (rec["ownerId"] == account && rec["region"] == region &&
-            (st == State::pending || st == State::running))
-            ++active;
-    }
+    int active = active_locked(account, region);
     if (active + count > static_cast<int>(cfg_.ec2_max_instances))
         throw AwsError("InstanceLimitExceeded",
                        "You have requested more instances (" + std::to_string(active + count) +

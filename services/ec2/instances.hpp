@@ -90,6 +90,7 @@ class Instances {
         return account + "/" + region + "/" + id;
     }
     // Under mu_.
+    int active_locked(const std::string& account, const std::string& region) const;
     json& record(const std::string& account, const std::string& region, const std::string& id);
     void store(const json& rec);
     void set_state(json& rec, State s, const std::string& reason = {});

@@ -10,8 +10,9 @@ import threading
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
-from conftest import Server, make_client, raw
+from conftest import Server, error_of, make_client, raw
 
 
 def test_health_and_reset(server, s3):
@@ -40,7 +41,12 @@ def test_unknown_target_and_unserved_service(server):
     r, data = raw(server, "POST", "/", body=b"Action=ListTopics&Version=2010-03-31",
                   headers={"Authorization": auth, "X-Amz-Date": "20260101T000000Z",
                            "Content-Type": "application/x-www-form-urlencoded"})
-    assert r.status == 501 and json.loads(data)["__type"] == "ServiceNotAvailable"
+    # Asked in the query protocol, answered in it: SNS's own client reads the error.
+    assert r.status == 501 and b"<Code>ServiceNotAvailable</Code>" in data and b"<ErrorResponse" in data
+    sns = make_client(server, "sns")
+    with pytest.raises(ClientError) as e:
+        sns.list_topics()
+    assert error_of(e) == ("ServiceNotAvailable", 501)
 
 
 def test_virtual_hosted_style(server, s3):
