@@ -125,6 +125,7 @@ class WebTier:
     def close(self):
         self.stop.set()
         self.http.shutdown()
+        self.reader.join(10)
 
 
 def listeners(ec2, states=("pending", "running")):
@@ -142,7 +143,8 @@ def launch_listener(ec2, keep):
 
 
 def test_p1_autoscaled_classifier(server):
-    s3, sqs, ec2 = (fixtures.make_client(server, n) for n in ("s3", "sqs", "ec2"))
+    # The web tier serves 50 requests at once on these clients.
+    s3, sqs, ec2 = (fixtures.make_client(server, n, max_pool_connections=64) for n in ("s3", "sqs", "ec2"))
     for b in ("inputs", "results"):
         s3.create_bucket(Bucket=b)
     # A visibility timeout longer than a classification: a message comes back only if its
