@@ -1,6 +1,5 @@
 #include "emulator/encoding.hpp"
 
-
 #include <openssl/evp.h>
 
 #include <array>

@@ -99,7 +99,8 @@ int serve(fogbank::Config cfg) {
     router.add(std::make_unique<fogbank::apigateway::ExecuteApiService>(*apigateway));
     router.add(std::move(apigateway));
     // Instances' directories (UserData, console output) live beside Lambda's.
-    auto ec2 = std::make_unique<fogbank::ec2::Ec2Service>(cfg, db, lambda_dir.parent_path() / "ec2");
+    auto ec2 =
+        std::make_unique<fogbank::ec2::Ec2Service>(cfg, db, lambda_dir.parent_path() / "ec2");
     auto& ec2_instances = ec2->instances();
     router.add(std::make_unique<fogbank::ec2::MetadataService>(ec2_instances));
     router.add(std::move(ec2));

@@ -52,10 +52,11 @@ class UnavailableService : public Service {
     // client parses; the JSON protocols and REST APIs get JSON.
     Response error_response(const AwsError& err, const RequestHead& head) const override {
         auto ct = to_lower(head.header("content-type").value_or(""));
-        bool query = ct.rfind("application/x-www-form-urlencoded", 0) == 0 || head.has_query("Action");
+        bool query =
+            ct.rfind("application/x-www-form-urlencoded", 0) == 0 || head.has_query("Action");
         if (query) {
-            Response res = aws_query::error_response(err, err.code(), head,
-                                                     "https://fogbank.invalid/doc/");
+            Response res =
+                aws_query::error_response(err, err.code(), head, "https://fogbank.invalid/doc/");
             res.headers.set("x-amzn-RequestId", head.request_id);
             return res;
         }

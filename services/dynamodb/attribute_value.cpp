@@ -12,7 +12,8 @@ namespace fogbank::dynamodb {
 
 namespace {
 
-const std::set<std::string> kAttributeTypes = {"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"};
+const std::set<std::string> kAttributeTypes = {"S", "N", "B",  "BOOL", "NULL",
+                                               "M", "L", "SS", "NS",   "BS"};
 
 std::string set_name(const std::string& t) {
     return t == "SS" ? "string" : t == "NS" ? "number" : "binary";
@@ -101,7 +102,8 @@ void validate_at(json& v, int level) {
             "the supported datatypes");
     const std::string t = v.begin().key();
     json& p = v.begin().value();
-    if (!kAttributeTypes.count(t)) throw validation("Supplied AttributeValue has an unknown datatype: " + t);
+    if (!kAttributeTypes.count(t))
+        throw validation("Supplied AttributeValue has an unknown datatype: " + t);
     auto expect_string = [&](const json& x) {
         if (!x.is_string())
             throw validation("Supplied AttributeValue of type " + t + " must be a string");

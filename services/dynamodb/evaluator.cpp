@@ -205,7 +205,8 @@ bool evaluate(const Condition& c, const json& item, const json& values, const ch
         case K::attribute_type: {
             auto t = val(1);
             std::string name = t && type_of(*t) == "S" ? payload(*t).get<std::string>() : "";
-            if (std::find(std::begin(kTypeNames), std::end(kTypeNames), name) == std::end(kTypeNames))
+            if (std::find(std::begin(kTypeNames), std::end(kTypeNames), name) ==
+                std::end(kTypeNames))
                 throw validation(std::string("Invalid ") + which +
                                  ": Invalid attribute type name found; type: " + name +
                                  ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");

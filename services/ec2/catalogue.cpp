@@ -29,11 +29,11 @@ const Image* find_image(const std::string& id) {
 
 const std::vector<InstanceType>& instance_types() {
     static const std::vector<InstanceType> list = {
-        {"t2.nano", 1, 512},     {"t2.micro", 1, 1024},    {"t2.small", 1, 2048},
-        {"t2.medium", 2, 4096},  {"t3.nano", 2, 512},      {"t3.micro", 2, 1024},
-        {"t3.small", 2, 2048},   {"t3.medium", 2, 4096},   {"t3.large", 2, 8192},
-        {"m1.small", 1, 1740},   {"m5.large", 2, 8192},    {"m5.xlarge", 4, 16384},
-        {"c5.large", 2, 4096},   {"c5.xlarge", 4, 8192},   {"r5.large", 2, 16384},
+        {"t2.nano", 1, 512},       {"t2.micro", 1, 1024},  {"t2.small", 1, 2048},
+        {"t2.medium", 2, 4096},    {"t3.nano", 2, 512},    {"t3.micro", 2, 1024},
+        {"t3.small", 2, 2048},     {"t3.medium", 2, 4096}, {"t3.large", 2, 8192},
+        {"m1.small", 1, 1740},     {"m5.large", 2, 8192},  {"m5.xlarge", 4, 16384},
+        {"c5.large", 2, 4096},     {"c5.xlarge", 4, 8192}, {"r5.large", 2, 16384},
         {"g4dn.xlarge", 4, 16384},
     };
     return list;
@@ -61,10 +61,10 @@ const Network& default_network(const std::string& account, const std::string& re
 }
 
 const std::vector<std::string> kRegions = {
-    "us-east-1",      "us-east-2",      "us-west-1",    "us-west-2",  "eu-west-1",
-    "eu-west-2",      "eu-west-3",      "eu-central-1", "eu-north-1", "ap-south-1",
-    "ap-northeast-1", "ap-northeast-2", "ap-southeast-1", "ap-southeast-2", "ca-central-1",
-    "sa-east-1",
+    "us-east-1",      "us-east-2",      "us-west-1",      "us-west-2",
+    "eu-west-1",      "eu-west-2",      "eu-west-3",      "eu-central-1",
+    "eu-north-1",     "ap-south-1",     "ap-northeast-1", "ap-northeast-2",
+    "ap-southeast-1", "ap-southeast-2", "ca-central-1",   "sa-east-1",
 };
 
 }  // namespace fogbank::ec2

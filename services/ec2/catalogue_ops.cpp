@@ -102,9 +102,9 @@ void Ec2Service::describe_tags(const Request& req, const Params& p, pugi::xml_no
 void Ec2Service::describe_images(const Request& req, const Params& p, pugi::xml_node root) {
     auto ids = ec2_query::list(p, "ImageId");
     auto owners = ec2_query::list(p, "Owner");
-    auto filters = parse_filters(p, {"image-id", "name", "state", "architecture", "owner-alias",
-                                     "is-public", "root-device-type", "virtualization-type",
-                                     "image-type"});
+    auto filters =
+        parse_filters(p, {"image-id", "name", "state", "architecture", "owner-alias", "is-public",
+                          "root-device-type", "virtualization-type", "image-type"});
     for (auto& id : ids)
         if (!find_image(id))
             throw AwsError("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist",
@@ -196,13 +196,15 @@ void Ec2Service::describe_availability_zones(const Request& req, const Params& p
     }
 }
 
-void Ec2Service::describe_instance_types(const Request& req, const Params& p,
-                                         pugi::xml_node root) {
+void Ec2Service::describe_instance_types(const Request& req, const Params& p, pugi::xml_node root) {
     auto names = ec2_query::list(p, "InstanceType");
     for (auto& n : names)
         if (!find_instance_type(n))
-            throw AwsError("InvalidInstanceType", "The following supplied instance types do not "
-                           "exist: [" + n + "]", 400);
+            throw AwsError("InvalidInstanceType",
+                           "The following supplied instance types do not "
+                           "exist: [" +
+                               n + "]",
+                           400);
     auto set = add_list(root, "instanceTypeSet");
     for (auto& t : instance_types()) {
         if (!names.empty() && std::find(names.begin(), names.end(), t.name) == names.end())

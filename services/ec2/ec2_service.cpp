@@ -24,8 +24,9 @@ const std::regex& instance_id_shape() {
 }
 
 void add_state(pugi::xml_node parent, const char* name, const json& rec) {
-    add_struct(parent, name, {{"code", std::to_string(rec["state"]["code"].get<int>())},
-                              {"name", rec["state"]["name"].get<std::string>()}});
+    add_struct(parent, name,
+               {{"code", std::to_string(rec["state"]["code"].get<int>())},
+                {"name", rec["state"]["name"].get<std::string>()}});
 }
 
 void write_tags(pugi::xml_node parent, const json& tags) {
@@ -50,9 +51,10 @@ void write_instance(pugi::xml_node it, const json& rec) {
     add(it, "instanceType", rec["instanceType"].get<std::string>());
     add(it, "launchTime",
         format_iso8601_ms(TimePoint(std::chrono::milliseconds(rec["launchTime"].get<int64_t>()))));
-    add_struct(it, "placement", {{"availabilityZone", rec["availabilityZone"].get<std::string>()},
-                                 {"groupName", ""},
-                                 {"tenancy", "default"}});
+    add_struct(it, "placement",
+               {{"availabilityZone", rec["availabilityZone"].get<std::string>()},
+                {"groupName", ""},
+                {"tenancy", "default"}});
     add_struct(it, "monitoring", {{"state", "disabled"}});
     add(it, "subnetId", rec["subnetId"].get<std::string>());
     add(it, "vpcId", rec["vpcId"].get<std::string>());
@@ -65,8 +67,9 @@ void write_instance(pugi::xml_node it, const json& rec) {
         add(gi, "groupName", g["groupName"].get<std::string>());
     }
     if (rec.contains("stateReason"))
-        add_struct(it, "stateReason", {{"code", rec["stateReason"]["code"].get<std::string>()},
-                                       {"message", rec["stateReason"]["message"].get<std::string>()}});
+        add_struct(it, "stateReason",
+                   {{"code", rec["stateReason"]["code"].get<std::string>()},
+                    {"message", rec["stateReason"]["message"].get<std::string>()}});
     add(it, "architecture", "x86_64");
     add(it, "rootDeviceType", "ebs");
     add(it, "rootDeviceName", "/dev/xvda");
@@ -82,12 +85,13 @@ void write_instance(pugi::xml_node it, const json& rec) {
     add(it, "ebsOptimized", "false");
     add(it, "enaSupport", "true");
     add(it, "platformDetails", "Linux/UNIX");
-    add_struct(it, "metadataOptions",
-               {{"state", "applied"},
-                {"httpTokens", "optional"},
-                {"httpPutResponseHopLimit", "1"},
-                {"httpEndpoint", "enabled"},
-                {"instanceMetadataTags", rec.value("instanceMetadataTags", std::string("disabled"))}});
+    add_struct(
+        it, "metadataOptions",
+        {{"state", "applied"},
+         {"httpTokens", "optional"},
+         {"httpPutResponseHopLimit", "1"},
+         {"httpEndpoint", "enabled"},
+         {"instanceMetadataTags", rec.value("instanceMetadataTags", std::string("disabled"))}});
 }
 
 // A terminated or stopped-by-shutdown instance says why, as EC2's stateReason does.
@@ -99,22 +103,34 @@ void note_reason(json& rec) {
         code == static_cast<int>(State::shutting_down)) {
         bool own = reason.rfind("Client.InstanceInitiatedShutdown", 0) == 0;
         bool failed = reason.rfind("Server.", 0) == 0;
-        std::string c = own ? "Client.InstanceInitiatedShutdown"
-                            : failed ? "Server.InternalError" : "Client.UserInitiatedShutdown";
+        std::string c = own      ? "Client.InstanceInitiatedShutdown"
+                        : failed ? "Server.InternalError"
+                                 : "Client.UserInitiatedShutdown";
         rec["stateReason"] = {{"code", c},
-                              {"message", own ? "Client.InstanceInitiatedShutdown: Instance "
-                                                "initiated shutdown"
-                                              : failed ? reason
-                                                       : "Client.UserInitiatedShutdown: User "
-                                                         "initiated shutdown"}};
+                              {"message", own      ? "Client.InstanceInitiatedShutdown: Instance "
+                                                     "initiated shutdown"
+                                          : failed ? reason
+                                                   : "Client.UserInitiatedShutdown: User "
+                                                     "initiated shutdown"}};
     }
 }
 
-const std::vector<std::string> kInstanceFilters = {
-    "instance-id", "instance-state-name", "instance-state-code", "image-id", "instance-type",
-    "reservation-id", "key-name", "vpc-id", "subnet-id", "availability-zone",
-    "private-ip-address", "owner-id", "iam-instance-profile.arn", "tag-key", "tag-value",
-    "group-id"};
+const std::vector<std::string> kInstanceFilters = {"instance-id",
+                                                   "instance-state-name",
+                                                   "instance-state-code",
+                                                   "image-id",
+                                                   "instance-type",
+                                                   "reservation-id",
+                                                   "key-name",
+                                                   "vpc-id",
+                                                   "subnet-id",
+                                                   "availability-zone",
+                                                   "private-ip-address",
+                                                   "owner-id",
+                                                   "iam-instance-profile.arn",
+                                                   "tag-key",
+                                                   "tag-value",
+                                                   "group-id"};
 
 // What DescribeInstances' filters look at, by filter name.
 std::vector<std::string> filter_values(const json& rec, const std::string& name) {
@@ -246,8 +262,8 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
     if (!img) {
         if (!std::regex_match(image, std::regex("^ami-([0-9a-f]{8}|[0-9a-f]{17})$")))
             throw AwsError("InvalidAMIID.Malformed", "Invalid id: \"" + image + "\"", 400);
-        throw AwsError("InvalidAMIID.NotFound",
-                       "The image id '[" + image + "]' does not exist", 400);
+        throw AwsError("InvalidAMIID.NotFound", "The image id '[" + image + "]' does not exist",
+                       400);
     }
     long min_count = integer(p, "MinCount", 1, 1000, true);
     long max_count = integer(p, "MaxCount", 1, 1000, true);
@@ -259,8 +275,8 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
                        400);
     std::string type = p.count("InstanceType") ? p.at("InstanceType") : "m1.small";
     if (!find_instance_type(type))
-        throw AwsError("InvalidParameterValue",
-                       "Invalid value '" + type + "' for InstanceType.", 400);
+        throw AwsError("InvalidParameterValue", "Invalid value '" + type + "' for InstanceType.",
+                       400);
     std::string user_data = p.count("UserData") ? p.at("UserData") : "";
     if (!user_data.empty()) {
         auto decoded = base64_decode(user_data);
@@ -316,8 +332,7 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
                                         p.at("IamInstanceProfile.Name")
                                   : "";
         if (!profile.empty())
-            base["iamInstanceProfile"] = {{"arn", profile},
-                                          {"id", "AIPA" + hash_id(profile, 17)}};
+            base["iamInstanceProfile"] = {{"arn", profile}, {"id", "AIPA" + hash_id(profile, 17)}};
         if (p.count("MetadataOptions.InstanceMetadataTags"))
             base["instanceMetadataTags"] = p.at("MetadataOptions.InstanceMetadataTags");
         for (auto& spec : ec2_query::structures(p, "TagSpecification")) {
@@ -326,8 +341,8 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
             for (auto& [k, v] : tags_of(spec, "Tag"))
                 base["tags"][k] = v;
         }
-        int capacity = static_cast<int>(cfg_.ec2_max_instances) -
-                       instances_.active(req.account, req.region);
+        int capacity =
+            static_cast<int>(cfg_.ec2_max_instances) - instances_.active(req.account, req.region);
         int count = static_cast<int>(std::min<long>(max_count, std::max(capacity, 0)));
         if (count < min_count) count = static_cast<int>(min_count);  // refused by launch()
         launched = instances_.launch(req.account, req.region, base, count);
@@ -420,9 +435,9 @@ void Ec2Service::describe_instance_status(const Request& req, const Params& p,
     if (end < chosen.size()) add(root, "nextToken", std::to_string(end));
 }
 
-void Ec2Service::state_changes(
-    const Request& req, const Params& p, pugi::xml_node root, const char* list_name,
-    const std::function<Instances::Change(const std::string&)>& change) {
+void Ec2Service::state_changes(const Request& req, const Params& p, pugi::xml_node root,
+                               const char* list_name,
+                               const std::function<Instances::Change(const std::string&)>& change) {
     auto ids = named_instances(req, p);
     if (ids.empty())
         throw AwsError("MissingParameter", "The request must contain the parameter InstanceId",
@@ -432,10 +447,12 @@ void Ec2Service::state_changes(
         auto c = change(id);
         auto it = item(set);
         add(it, "instanceId", id);
-        add_struct(it, "currentState", {{"code", std::to_string(static_cast<int>(c.after))},
-                                        {"name", state_name(c.after)}});
-        add_struct(it, "previousState", {{"code", std::to_string(static_cast<int>(c.before))},
-                                         {"name", state_name(c.before)}});
+        add_struct(
+            it, "currentState",
+            {{"code", std::to_string(static_cast<int>(c.after))}, {"name", state_name(c.after)}});
+        add_struct(
+            it, "previousState",
+            {{"code", std::to_string(static_cast<int>(c.before))}, {"name", state_name(c.before)}});
     }
 }
 
@@ -502,9 +519,9 @@ void Ec2Service::describe_instance_attribute(const Request& req, const Params& p
     } else if (attr == "instanceType") {
         add(root.append_child("instanceType"), "value", (*rec)["instanceType"].get<std::string>());
     } else {
-        throw AwsError("InvalidParameterValue",
-                       "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.",
-                       400);
+        throw AwsError(
+            "InvalidParameterValue",
+            "Value (" + attr + ") for parameter attribute is invalid. Unknown attribute.", 400);
     }
 }
 

@@ -33,12 +33,18 @@ const char* inherited(const char* name) {
 
 const char* state_name(State s) {
     switch (s) {
-        case State::pending: return "pending";
-        case State::running: return "running";
-        case State::shutting_down: return "shutting-down";
-        case State::terminated: return "terminated";
-        case State::stopping: return "stopping";
-        case State::stopped: return "stopped";
+        case State::pending:
+            return "pending";
+        case State::running:
+            return "running";
+        case State::shutting_down:
+            return "shutting-down";
+        case State::terminated:
+            return "terminated";
+        case State::stopping:
+            return "stopping";
+        case State::stopped:
+            return "stopped";
     }
     return "pending";
 }
@@ -109,8 +115,8 @@ json& Instances::record(const std::string& account, const std::string& region,
                         const std::string& id) {
     auto it = records_.find(key(account, region, id));
     if (it == records_.end())
-        throw AwsError("InvalidInstanceID.NotFound",
-                       "The instance ID '" + id + "' does not exist", 400);
+        throw AwsError("InvalidInstanceID.NotFound", "The instance ID '" + id + "' does not exist",
+                       400);
     return it->second;
 }
 
@@ -286,8 +292,7 @@ Instances::Change Instances::terminate(const std::string& account, const std::st
     std::lock_guard lock(mu_);
     json& rec = record(account, region, id);
     State before = static_cast<State>(rec["state"]["code"].get<int>());
-    if (before == State::terminated || before == State::shutting_down)
-        return {id, before, before};
+    if (before == State::terminated || before == State::shutting_down) return {id, before, before};
     if (rec.value("disableApiTermination", false))
         throw AwsError("OperationNotPermitted",
                        "The instance '" + id +
@@ -316,8 +321,8 @@ void Instances::reboot(const std::string& account, const std::string& region,
     }
 }
 
-void Instances::update(const std::string& account, const std::string& region,
-                       const std::string& id, const std::function<void(json&)>& edit) {
+void Instances::update(const std::string& account, const std::string& region, const std::string& id,
+                       const std::function<void(json&)>& edit) {
     std::lock_guard lock(mu_);
     json& rec = record(account, region, id);
     edit(rec);
@@ -333,8 +338,7 @@ std::vector<json> Instances::list(const std::string& account, const std::string&
         bool mine = rec["ownerId"] == account && rec["region"] == region;
         if (rec["state"]["code"] == static_cast<int>(State::terminated) &&
             now - rec.value("stateChangedMs", int64_t{0}) >
-                std::chrono::duration_cast<std::chrono::milliseconds>(kTerminatedVisible)
-                    .count()) {
+                std::chrono::duration_cast<std::chrono::milliseconds>(kTerminatedVisible).count()) {
             std::lock_guard dblock(db_.mutex());
             db_.prepare("DELETE FROM ec2_instances WHERE key=?").bind_all(it->first).run();
             std::error_code ec;
@@ -429,15 +433,15 @@ void Instances::supervise() {
             if (r.kill_at == SteadyClock::time_point{} &&
                 fs::exists(dir_of(rec) / "shutdown-requested", ec)) {
                 fs::remove(dir_of(rec) / "shutdown-requested", ec);
-                bool terminate =
-                    rec.value("instanceInitiatedShutdownBehavior", std::string("stop")) ==
-                    "terminate";
+                bool terminate = rec.value("instanceInitiatedShutdownBehavior",
+                                           std::string("stop")) == "terminate";
                 set_state(rec, terminate ? State::shutting_down : State::stopping,
                           "Client.InstanceInitiatedShutdown: Instance initiated shutdown");
                 store(rec);
                 end_process(rec, terminate ? State::terminated : State::stopped, false);
             }
-            if (r.kill_at != SteadyClock::time_point{} && now >= r.kill_at) r.proc.signal_group(SIGKILL);
+            if (r.kill_at != SteadyClock::time_point{} && now >= r.kill_at)
+                r.proc.signal_group(SIGKILL);
             bool exited = r.proc.poll_exit().has_value();
             State st = static_cast<State>(rec["state"]["code"].get<int>());
             if (exited && (st == State::stopping || st == State::shutting_down)) {
@@ -447,8 +451,7 @@ void Instances::supervise() {
                 it = running_.erase(it);
                 set_state(rec, after, reason);
                 store(rec);
-                spdlog::info("ec2 {}: {}", rec["instanceId"].get<std::string>(),
-                             state_name(after));
+                spdlog::info("ec2 {}: {}", rec["instanceId"].get<std::string>(), state_name(after));
                 continue;
             }
             // The UserData script ended by itself: the instance stays running, as on EC2.

@@ -30,8 +30,14 @@ namespace fogbank::ec2 {
 using json = nlohmann::json;
 
 // EC2's instance state codes.
-enum class State { pending = 0, running = 16, shutting_down = 32, terminated = 48, stopping = 64,
-                   stopped = 80 };
+enum class State {
+    pending = 0,
+    running = 16,
+    shutting_down = 32,
+    terminated = 48,
+    stopping = 64,
+    stopped = 80
+};
 const char* state_name(State s);
 
 class Instances {
@@ -61,8 +67,7 @@ class Instances {
     Change start(const std::string& account, const std::string& region, const std::string& id);
     Change stop(const std::string& account, const std::string& region, const std::string& id,
                 bool force);
-    Change terminate(const std::string& account, const std::string& region,
-                     const std::string& id);
+    Change terminate(const std::string& account, const std::string& region, const std::string& id);
     void reboot(const std::string& account, const std::string& region, const std::string& id);
     // Replaces the record's `field` (tags, attributes) and stores it.
     void update(const std::string& account, const std::string& region, const std::string& id,
@@ -81,12 +86,12 @@ class Instances {
   private:
     struct Running {
         ChildProcess proc;
-        std::string console;  // the last 64 KB
+        std::string console;                              // the last 64 KB
         std::chrono::steady_clock::time_point kill_at{};  // set while stopping: SIGKILL then
         State after = State::stopped;  // what the instance becomes once the process is gone
     };
     std::string key(const std::string& account, const std::string& region,
-                     const std::string& id) const {
+                    const std::string& id) const {
         return account + "/" + region + "/" + id;
     }
     // Under mu_.

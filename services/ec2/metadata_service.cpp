@@ -140,10 +140,10 @@ Response MetadataService::handle(Request& req) {
         {"services/partition", "aws"},
     };
     if (key.empty())
-        return text(200, listing({"ami-id", "ami-launch-index", "hostname", "iam/",
-                                  "instance-id", "instance-life-cycle", "instance-type",
-                                  "local-hostname", "local-ipv4", "mac", "placement/",
-                                  "reservation-id", "security-groups", "services/", "tags/"}));
+        return text(200, listing({"ami-id", "ami-launch-index", "hostname", "iam/", "instance-id",
+                                  "instance-life-cycle", "instance-type", "local-hostname",
+                                  "local-ipv4", "mac", "placement/", "reservation-id",
+                                  "security-groups", "services/", "tags/"}));
     if (auto it = values.find(key); it != values.end()) return text(200, it->second);
     if (key == "placement" || key == "placement/")
         return text(200, listing({"availability-zone", "region"}));
@@ -170,7 +170,8 @@ Response MetadataService::handle(Request& req) {
     // process of the instance already has them in its environment.
     if (key.rfind("iam", 0) == 0) {
         if (role.empty()) return not_found();
-        if (key == "iam" || key == "iam/") return text(200, listing({"info", "security-credentials/"}));
+        if (key == "iam" || key == "iam/")
+            return text(200, listing({"info", "security-credentials/"}));
         if (key == "iam/info")
             return text(200, json{{"Code", "Success"},
                                   {"LastUpdated", format_iso8601_ms(now_ms())},

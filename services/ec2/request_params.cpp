@@ -37,8 +37,10 @@ long integer(const Params& p, const std::string& name, long lo, long hi, bool ne
     auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
     if (ec != std::errc() || end != it->second.data() + it->second.size() || v < lo || v > hi)
         throw AwsError("InvalidParameterValue",
-                       "Invalid value '" + it->second + "' for " + name + ": expected an integer "
-                           "from " + std::to_string(lo) + " to " + std::to_string(hi),
+                       "Invalid value '" + it->second + "' for " + name +
+                           ": expected an integer "
+                           "from " +
+                           std::to_string(lo) + " to " + std::to_string(hi),
                        400);
     return v;
 }
@@ -60,8 +62,7 @@ std::vector<Filter> parse_filters(const Params& p, const std::vector<std::string
                 long n = 0;
                 auto [end, ec] = std::from_chars(k.data() + 6, k.data() + k.size(), n);
                 if (ec != std::errc() || end != k.data() + k.size() || n < 1 || n > 1000)
-                    throw AwsError("InvalidParameterValue", "Invalid filter value index " + k,
-                                   400);
+                    throw AwsError("InvalidParameterValue", "Invalid filter value index " + k, 400);
                 values[n] = v;
             }
         for (auto& [n, v] : values)
@@ -78,8 +79,8 @@ bool wildcard_match(std::string_view pat, std::string_view text) {
         if (p < pat.size() && pat[p] == '\\' && p + 1 < pat.size() && pat[p + 1] == text[t]) {
             p += 2;
             ++t;
-        } else if (p < pat.size() && (pat[p] == '?' || (pat[p] == text[t] && pat[p] != '*' &&
-                                                          pat[p] != '\\'))) {
+        } else if (p < pat.size() &&
+                   (pat[p] == '?' || (pat[p] == text[t] && pat[p] != '*' && pat[p] != '\\'))) {
             ++p;
             ++t;
         } else if (p < pat.size() && pat[p] == '*') {
@@ -143,7 +144,8 @@ Page paging(const Params& p, bool ids_given, long lo, long hi) {
     }
     if (auto it = p.find("NextToken"); it != p.end() && !it->second.empty()) {
         size_t n = 0;
-        auto [end, ec] = std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
+        auto [end, ec] =
+            std::from_chars(it->second.data(), it->second.data() + it->second.size(), n);
         if (ec != std::errc() || end != it->second.data() + it->second.size())
             throw AwsError("InvalidParameterValue", "Invalid value for NextToken", 400);
         page.start = n;

@@ -22,7 +22,8 @@ echo "fogbank: $(basename "$0"): the instance is going down" >&2
 exit 0
 )";
 
-constexpr std::string_view kSiteCustomize = R"(# fogbank: every Python process of this instance reaches fogbank without an endpoint in its code.
+constexpr std::string_view kSiteCustomize =
+    R"(# fogbank: every Python process of this instance reaches fogbank without an endpoint in its code.
 import fogbank_endpoint
 fogbank_endpoint.install()
 )";

@@ -10,7 +10,6 @@ namespace fogbank::ec2 {
 // Writes bin/{shutdown,poweroff,halt} and python/{sitecustomize,fogbank_endpoint}.py.
 void write_runtime_files(const std::filesystem::path& instance_dir);
 // Writes one file of an instance's directory (throws on failure).
-void write_instance_file(const std::filesystem::path& path, std::string_view text,
-                         bool executable);
+void write_instance_file(const std::filesystem::path& path, std::string_view text, bool executable);
 
 }  // namespace fogbank::ec2

@@ -182,8 +182,8 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
     try {
         sb->proc = ChildProcess::spawn({argv, env, spec->task_dir});
     } catch (const SpawnError& e) {
-        std::string message = "RequestId: {id} Error: Couldn't start " + argv[0] + ": " +
-                              std::strerror(e.error());
+        std::string message =
+            "RequestId: {id} Error: Couldn't start " + argv[0] + ": " + std::strerror(e.error());
         spdlog::warn("lambda {}: {}", spec->name, e.what());
         fail_front(spec->pool, error_json("Runtime.InvalidEntrypoint", message),
                    "Runtime.InvalidEntrypoint");

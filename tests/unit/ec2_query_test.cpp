@@ -12,20 +12,26 @@ using fogbank::test_support::code_of;
 namespace {
 
 TEST(Ec2Query, ListsComeInIndexOrderAndIgnoreLookalikes) {
-    ec2_query::Params p = {{"InstanceId.10", "c"}, {"InstanceId.2", "b"}, {"InstanceId.1", "a"},
-                           {"InstanceIdSet", "x"}, {"InstanceId.Extra", "y"},
-                           {"InstanceId.3.Key", "z"}};
+    ec2_query::Params p = {{"InstanceId.10", "c"},    {"InstanceId.2", "b"},
+                           {"InstanceId.1", "a"},     {"InstanceIdSet", "x"},
+                           {"InstanceId.Extra", "y"}, {"InstanceId.3.Key", "z"}};
     EXPECT_EQ(ec2_query::list(p, "InstanceId"), (std::vector<std::string>{"a", "b", "c"}));
     EXPECT_TRUE(ec2_query::list(p, "ImageId").empty());
-    EXPECT_EQ(code_of([] { ec2_query::list({{"InstanceId.0", "a"}}, "InstanceId"); }),
+    EXPECT_EQ(code_of([] {
+                  ec2_query::list({{"InstanceId.0", "a"}}, "InstanceId");
+              }),
               "InvalidParameterValue");
-    EXPECT_EQ(code_of([] { ec2_query::list({{"InstanceId.1001", "a"}}, "InstanceId"); }),
+    EXPECT_EQ(code_of([] {
+                  ec2_query::list({{"InstanceId.1001", "a"}}, "InstanceId");
+              }),
               "InvalidParameterValue");
 }
 
 TEST(Ec2Query, StructuresGroupTheirMembers) {
-    ec2_query::Params p = {{"Filter.2.Name", "tag:role"}, {"Filter.2.Value.1", "web"},
-                           {"Filter.1.Name", "instance-type"}, {"Filter.1.Value.2", "t3.micro"},
+    ec2_query::Params p = {{"Filter.2.Name", "tag:role"},
+                           {"Filter.2.Value.1", "web"},
+                           {"Filter.1.Name", "instance-type"},
+                           {"Filter.1.Value.2", "t3.micro"},
                            {"Filter.1.Value.1", "t2.micro"}};
     auto s = ec2_query::structures(p, "Filter");
     ASSERT_EQ(s.size(), 2u);
@@ -37,7 +43,9 @@ TEST(Ec2Query, StructuresGroupTheirMembers) {
     EXPECT_EQ(filters[1].name, "tag:role");
     EXPECT_EQ(code_of([&] { ec2::parse_filters(p, {"instance-type"}, false); }),
               "InvalidParameterValue");  // tag: filters where none are allowed
-    EXPECT_EQ(code_of([] { ec2::parse_filters({{"Filter.1.Value.1", "x"}}, {}); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::parse_filters({{"Filter.1.Value.1", "x"}}, {});
+              }),
               "InvalidParameterValue");  // no Name
 }
 
@@ -93,23 +101,37 @@ TEST(Ec2Params, TagsPagesAndNumbers) {
     auto tags = ec2::tags_of({{"Tag.1.Key", "a"}, {"Tag.1.Value", "1"}, {"Tag.2.Key", "b"}}, "Tag");
     ASSERT_EQ(tags.size(), 2u);
     EXPECT_EQ(tags[1], (std::pair<std::string, std::string>{"b", ""}));
-    EXPECT_EQ(code_of([] { ec2::tags_of({{"Tag.1.Key", "aws:x"}}, "Tag"); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::tags_of({{"Tag.1.Key", "aws:x"}}, "Tag");
+              }),
               "InvalidParameterValue");
-    EXPECT_EQ(code_of([] { ec2::tags_of({{"Tag.1.Key", std::string(129, 'k')}}, "Tag"); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::tags_of({{"Tag.1.Key", std::string(129, 'k')}}, "Tag");
+              }),
               "InvalidParameterValue");
-    EXPECT_EQ(code_of([] { ec2::tags_of({{"Tag.1.Value", "v"}}, "Tag"); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::tags_of({{"Tag.1.Value", "v"}}, "Tag");
+              }),
               "InvalidParameterValue");
     auto page = ec2::paging({{"MaxResults", "5"}, {"NextToken", "10"}}, false, 5, 1000);
     EXPECT_EQ(page.max, 5u);
     EXPECT_EQ(page.start, 10u);
-    EXPECT_EQ(code_of([] { ec2::paging({{"MaxResults", "4"}}, false, 5, 1000); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::paging({{"MaxResults", "4"}}, false, 5, 1000);
+              }),
               "InvalidParameterValue");
-    EXPECT_EQ(code_of([] { ec2::paging({{"MaxResults", "5"}}, true, 5, 1000); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::paging({{"MaxResults", "5"}}, true, 5, 1000);
+              }),
               "InvalidParameterCombination");
-    EXPECT_EQ(code_of([] { ec2::paging({{"NextToken", "x"}}, false, 5, 1000); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::paging({{"NextToken", "x"}}, false, 5, 1000);
+              }),
               "InvalidParameterValue");
     EXPECT_EQ(code_of([] { ec2::integer({}, "MinCount", 1, 10, true); }), "MissingParameter");
-    EXPECT_EQ(code_of([] { ec2::integer({{"MinCount", "1x"}}, "MinCount", 1, 10, true); }),
+    EXPECT_EQ(code_of([] {
+                  ec2::integer({{"MinCount", "1x"}}, "MinCount", 1, 10, true);
+              }),
               "InvalidParameterValue");
     EXPECT_EQ(ec2::integer({{"MinCount", "7"}}, "MinCount", 1, 10, true), 7);
 }

@@ -70,10 +70,10 @@ bool dies_within(pid_t pid, std::chrono::milliseconds limit) {
 }
 
 TEST(ChildProcess, CapturesStdoutAndStderrAndTheEnvironment) {
-    auto child = ChildProcess::spawn(
-        {{"/bin/sh", "-c", "echo out:$GREETING; echo err >&2; pwd; exit 3"},
-         {{"GREETING", "hello"}, {"PATH", "/usr/bin:/bin"}},
-         "/tmp"});
+    auto child =
+        ChildProcess::spawn({{"/bin/sh", "-c", "echo out:$GREETING; echo err >&2; pwd; exit 3"},
+                             {{"GREETING", "hello"}, {"PATH", "/usr/bin:/bin"}},
+                             "/tmp"});
     std::string out = drain(child);
     EXPECT_NE(out.find("out:hello\n"), std::string::npos) << out;
     EXPECT_NE(out.find("err\n"), std::string::npos) << out;
@@ -138,10 +138,9 @@ TEST(ProcessGuard, OwnerHelper) {
 }
 
 TEST(ProcessGuard, GuardKillsTheGroupsOfAnOwnerThatIsKilled) {
-    auto owner = ChildProcess::spawn(
-        {{"/proc/self/exe", "--gtest_filter=ProcessGuard.OwnerHelper"},
-         {{"FOGBANK_GUARD_OWNER", "1"}},
-         {}});
+    auto owner = ChildProcess::spawn({{"/proc/self/exe", "--gtest_filter=ProcessGuard.OwnerHelper"},
+                                      {{"FOGBANK_GUARD_OWNER", "1"}},
+                                      {}});
     // The owner's exe is this test binary: resolve it before it is gone.
     std::string out = drain(owner, 10000ms);
     wait_exit(owner);
