@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 
 namespace fogbank {
 
@@ -15,5 +16,9 @@ TimePoint wall_now_ms();
 void advance_clock(std::chrono::milliseconds by);
 std::chrono::milliseconds clock_offset();
 void reset_clock();
+// now_ms() as milliseconds since the epoch, the form stores keep.
+inline int64_t now_epoch_ms() {
+    return now_ms().time_since_epoch().count();
+}
 
 }  // namespace fogbank

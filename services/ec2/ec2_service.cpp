@@ -177,7 +177,7 @@ std::vector<std::string> filter_values(const json& rec, const std::string& name)
 }  // namespace
 
 Ec2Service::Ec2Service(const Config& cfg, Database& db, std::filesystem::path work_dir)
-    : cfg_(cfg), instances_(cfg, db, std::move(work_dir)) {}
+    : cfg_(cfg), instances_(cfg, db, std::move(work_dir)), resources_(db) {}
 
 const std::map<std::string, Ec2Service::Handler, std::less<>>& Ec2Service::handlers() {
     static const std::map<std::string, Handler, std::less<>> table = {
@@ -199,6 +199,15 @@ const std::map<std::string, Ec2Service::Handler, std::less<>>& Ec2Service::handl
         {"DescribeAvailabilityZones", &Ec2Service::describe_availability_zones},
         {"DescribeInstanceTypes", &Ec2Service::describe_instance_types},
         {"DescribeAccountAttributes", &Ec2Service::describe_account_attributes},
+        {"DescribeVpcs", &Ec2Service::describe_vpcs},
+        {"DescribeSubnets", &Ec2Service::describe_subnets},
+        {"CreateSecurityGroup", &Ec2Service::create_security_group},
+        {"DeleteSecurityGroup", &Ec2Service::delete_security_group},
+        {"DescribeSecurityGroups", &Ec2Service::describe_security_groups},
+        {"AuthorizeSecurityGroupIngress", &Ec2Service::authorize_ingress},
+        {"AuthorizeSecurityGroupEgress", &Ec2Service::authorize_egress},
+        {"RevokeSecurityGroupIngress", &Ec2Service::revoke_ingress},
+        {"RevokeSecurityGroupEgress", &Ec2Service::revoke_egress},
     };
     return table;
 }
@@ -225,6 +234,7 @@ Response Ec2Service::error_response(const AwsError& err, const RequestHead& head
 
 void Ec2Service::reset() {
     instances_.reset();
+    resources_.reset();
 }
 
 nlohmann::json Ec2Service::health() const {
@@ -319,13 +329,21 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
         base["vpcId"] = net.vpc_id;
         base["subnetId"] = p.count("SubnetId") ? p.at("SubnetId") : net.subnet_id;
         base["securityGroups"] = json::array();
-        for (auto& g : ec2_query::list(p, "SecurityGroupId"))
-            base["securityGroups"].push_back({{"groupId", g}, {"groupName", g}});
-        for (auto& g : ec2_query::list(p, "SecurityGroup"))
-            base["securityGroups"].push_back({{"groupId", g}, {"groupName", g}});
-        if (base["securityGroups"].empty())
+        for (auto& g : ec2_query::list(p, "SecurityGroupId")) {
+            json group = security_group(req, {{"GroupId", g}});
             base["securityGroups"].push_back(
-                {{"groupId", net.security_group_id}, {"groupName", "default"}});
+                {{"groupId", group["groupId"]}, {"groupName", group["groupName"]}});
+        }
+        for (auto& g : ec2_query::list(p, "SecurityGroup")) {
+            json group = security_group(req, {{"GroupName", g}});
+            base["securityGroups"].push_back(
+                {{"groupId", group["groupId"]}, {"groupName", group["groupName"]}});
+        }
+        if (base["securityGroups"].empty()) {
+            json group = default_group(req);
+            base["securityGroups"].push_back(
+                {{"groupId", group["groupId"]}, {"groupName", group["groupName"]}});
+        }
         std::string profile = p.count("IamInstanceProfile.Arn") ? p.at("IamInstanceProfile.Arn")
                               : p.count("IamInstanceProfile.Name")
                                   ? "arn:aws:iam::" + req.account + ":instance-profile/" +

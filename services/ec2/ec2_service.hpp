@@ -14,6 +14,7 @@
 #include "emulator/protocol/ec2_query.hpp"
 #include "emulator/service.hpp"
 #include "services/ec2/instances.hpp"
+#include "services/ec2/resources.hpp"
 
 namespace fogbank::ec2 {
 
@@ -55,6 +56,21 @@ class Ec2Service : public Service {
     void describe_availability_zones(const Request&, const Params&, pugi::xml_node);
     void describe_instance_types(const Request&, const Params&, pugi::xml_node);
     void describe_account_attributes(const Request&, const Params&, pugi::xml_node);
+    void describe_vpcs(const Request&, const Params&, pugi::xml_node);
+    void describe_subnets(const Request&, const Params&, pugi::xml_node);
+    void create_security_group(const Request&, const Params&, pugi::xml_node);
+    void delete_security_group(const Request&, const Params&, pugi::xml_node);
+    void describe_security_groups(const Request&, const Params&, pugi::xml_node);
+    void authorize_ingress(const Request&, const Params&, pugi::xml_node);
+    void authorize_egress(const Request&, const Params&, pugi::xml_node);
+    void revoke_ingress(const Request&, const Params&, pugi::xml_node);
+    void revoke_egress(const Request&, const Params&, pugi::xml_node);
+    void change_rules(const Request&, const Params&, pugi::xml_node, const char* direction,
+                      bool authorize);
+    // The account's default security group, made on first use.
+    json default_group(const Request&);
+    // The group named by GroupId or GroupName (InvalidGroup.NotFound).
+    json security_group(const Request&, const Params&);
 
     // Each id well-formed and an instance of the caller's (InvalidInstanceID.*).
     void check_instances(const Request&, const std::vector<std::string>& ids);
@@ -66,6 +82,7 @@ class Ec2Service : public Service {
 
     const Config& cfg_;
     Instances instances_;
+    Resources resources_;
 };
 
 // /_imds/<instance-id>/latest/...: the instance metadata service, unsigned, as each instance

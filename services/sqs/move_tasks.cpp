@@ -7,10 +7,6 @@ namespace fogbank::sqs {
 
 namespace {
 
-Millis now_millis() {
-    return now_ms().time_since_epoch().count();
-}
-
 AwsError no_such_resource(const char* param) {
     return AwsError("ResourceNotFoundException",
                     std::string("The resource that you specified for the ") + param +
@@ -49,7 +45,7 @@ json Backend::start_message_move_task(const Caller&, const json& in) {
     t.destination_arn = dest_arn;
     t.max_per_second = rate;
     t.to_move = static_cast<int64_t>(source->messages().size());
-    t.started = now_millis();
+    t.started = now_epoch_ms();
     tasks_.push_back(t);
     tick_cv_.notify_all();
     return {{"TaskHandle", t.handle}};
@@ -154,7 +150,7 @@ void Backend::run_move_tasks() {
         try {
             Store::Batch batch(store_);
             for (auto& t : tasks_)
-                if (t.status == "RUNNING") move_step(t, now_millis(), seconds);
+                if (t.status == "RUNNING") move_step(t, now_epoch_ms(), seconds);
             batch.commit();
         } catch (const std::exception&) {
             // A failed commit leaves the tasks to retry on the next tick.

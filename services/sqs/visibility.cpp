@@ -14,10 +14,6 @@ namespace fogbank::sqs {
 
 namespace {
 
-Millis now_millis() {
-    return now_ms().time_since_epoch().count();
-}
-
 uint64_t random_nonce() {
     uint64_t n = 0;
     while (n == 0)
@@ -136,7 +132,7 @@ std::optional<json> Backend::receive(const ReceiveRequest& r, const std::shared_
     std::lock_guard lock(mu_);
     Queue& q = *r.queue;
     if (q.deleted) throw AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
-    Millis now = now_millis();
+    Millis now = now_epoch_ms();
     if (q.fifo && !r.attempt_id.empty()) {
         if (auto again = retried_attempt(q, r.attempt_id, now)) {
             json out = json::object();
@@ -351,14 +347,14 @@ json Backend::change_message_visibility(const Caller& caller, const json& in) {
     if (!in.contains("VisibilityTimeout"))
         throw AwsError("MissingParameter",
                        "The request must contain the parameter VisibilityTimeout.", 400);
-    change_one(*q, handle, in["VisibilityTimeout"], now_millis());
+    change_one(*q, handle, in["VisibilityTimeout"], now_epoch_ms());
     return json::object();
 }
 
 json Backend::change_message_visibility_batch(const Caller& caller, const json& in) {
     auto q = queue_by_url(caller, in);
     const json& entries = batch_entries(in, "ChangeMessageVisibilityBatchRequestEntry");
-    Millis now = now_millis();
+    Millis now = now_epoch_ms();
     json ok = json::array(), failed = json::array();
     for (auto& e : entries) {
         std::string id = e["Id"];

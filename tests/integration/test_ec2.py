@@ -359,3 +359,61 @@ def test_cli_runs_and_describes_instances(server, tmp_path):
     run_cli(server, "ec2", "wait", "instance-terminated", "--instance-ids", iid)
     p = run_cli(server, "ec2", "describe-instances", "--instance-ids", "i-0123456789abcdef0", check=False)
     assert p.returncode != 0 and "InvalidInstanceID.NotFound" in p.stderr
+
+
+# --- Networking as records -----------------------------------------------------------------------
+
+def test_default_vpc_subnet_and_security_groups(server, ec2):
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "is-default", "Values": ["true"]}])["Vpcs"]
+    assert len(vpc) == 1 and vpc[0]["IsDefault"] and vpc[0]["CidrBlock"] == "172.31.0.0/16"
+    vpc_id = vpc[0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Subnets"]
+    assert len(subnets) == 1 and subnets[0]["DefaultForAz"]
+    default = ec2.describe_security_groups(GroupNames=["default"])["SecurityGroups"][0]
+    assert default["VpcId"] == vpc_id
+
+    web = ec2.create_security_group(GroupName="web", Description="web tier", VpcId=vpc_id,
+                                    TagSpecifications=[{"ResourceType": "security-group",
+                                                        "Tags": [{"Key": "tier", "Value": "web"}]}])["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80,
+         "IpRanges": [{"CidrIp": "0.0.0.0/0", "Description": "http"}, {"CidrIp": "10.0.0.0/8"}]},
+        {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "UserIdGroupPairs": [{"GroupId": default["GroupId"]}]}])
+    g = ec2.describe_security_groups(GroupIds=[web])["SecurityGroups"][0]
+    assert g["GroupName"] == "web" and g["Description"] == "web tier" and g["Tags"] == [{"Key": "tier", "Value": "web"}]
+    http = next(p for p in g["IpPermissions"] if p["FromPort"] == 80)
+    assert [r["CidrIp"] for r in http["IpRanges"]] == ["0.0.0.0/0", "10.0.0.0/8"]
+    assert http["IpRanges"][0]["Description"] == "http"
+    ssh = next(p for p in g["IpPermissions"] if p["FromPort"] == 22)
+    assert ssh["UserIdGroupPairs"][0]["GroupId"] == default["GroupId"]
+    assert g["IpPermissionsEgress"][0]["IpProtocol"] == "-1"
+    assert [x["GroupId"] for x in ec2.describe_security_groups(
+        Filters=[{"Name": "tag:tier", "Values": ["web"]}])["SecurityGroups"]] == [web]
+
+    def fails(call, code):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error_of(e) == (code, 400), e.value.response
+
+    rule = [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    fails(lambda: ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=rule), "InvalidPermission.Duplicate")
+    fails(lambda: ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 90, "ToPort": 80, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]), "InvalidParameterValue")
+    fails(lambda: ec2.authorize_security_group_ingress(GroupId=web, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": [{"CidrIp": "300.0.0.0/8"}]}]), "InvalidParameterValue")
+    fails(lambda: ec2.create_security_group(GroupName="web", Description="again"), "InvalidGroup.Duplicate")
+    fails(lambda: ec2.describe_security_groups(GroupIds=["sg-0123456789abcdef0"]), "InvalidGroup.NotFound")
+    fails(lambda: ec2.delete_security_group(GroupName="default"), "CannotDelete")
+    fails(lambda: ec2.describe_vpcs(VpcIds=["vpc-0123456789abcdef0"]), "InvalidVpcID.NotFound")
+    fails(lambda: launch(ec2, SecurityGroupIds=["sg-0123456789abcdef0"]), "InvalidGroup.NotFound")
+
+    iid = launch(ec2, SecurityGroupIds=[web])[0]["InstanceId"]
+    inst = ec2.describe_instances(InstanceIds=[iid])["Reservations"][0]["Instances"][0]
+    assert inst["SecurityGroups"] == [{"GroupId": web, "GroupName": "web"}]
+    fails(lambda: ec2.delete_security_group(GroupId=web), "DependencyViolation")
+    ec2.revoke_security_group_ingress(GroupId=web, IpPermissions=rule)
+    fails(lambda: ec2.revoke_security_group_ingress(GroupId=web, IpPermissions=rule), "InvalidPermission.NotFound")
+    ec2.terminate_instances(InstanceIds=[iid])
+    wait_for(lambda: state(ec2, iid) == "terminated")
+    ec2.delete_security_group(GroupId=web)
+    assert [x["GroupName"] for x in ec2.describe_security_groups()["SecurityGroups"]] == ["default"]

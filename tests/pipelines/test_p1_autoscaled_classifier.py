@@ -93,7 +93,13 @@ class WebTier:
             def log_message(self, *args):
                 pass
 
-        self.http = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # 50 clients connect at once: the default backlog of 5 would have the kernel
+            # reset some of them.
+            request_queue_size = 128
+            daemon_threads = True
+
+        self.http = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.http.server_address[1]}/classify"
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
