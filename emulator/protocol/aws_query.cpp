@@ -21,6 +21,13 @@ std::map<std::string, std::string> params(const Request& req) {
     return out;
 }
 
+void require_utf8(const std::map<std::string, std::string>& params) {
+    for (const auto& [k, v] : params)
+        if (!valid_utf8(k) || !valid_utf8(v))
+            throw AwsError("MalformedQueryString",
+                           "The query string contains bytes that are not UTF-8", 400);
+}
+
 pugi::xml_node add(pugi::xml_node parent, const char* name, std::string_view text) {
     auto n = parent.append_child(name);
     n.append_child(pugi::node_pcdata).set_value(std::string(text).c_str());

@@ -16,6 +16,9 @@ namespace fogbank::aws_query {
 
 // Parameters from the URL query and a form-encoded body, body last (it wins).
 std::map<std::string, std::string> params(const Request& req);
+// MalformedQueryString unless every name and value is UTF-8: services that keep parameters in
+// JSON documents (IAM, EC2) check before storing, since JSON cannot carry other bytes.
+void require_utf8(const std::map<std::string, std::string>& params);
 
 // <ActionResponse xmlns=ns><ActionResult/><ResponseMetadata><RequestId/></ResponseMetadata>
 struct ResultDocument {

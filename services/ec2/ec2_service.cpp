@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "emulator/encoding.hpp"
+#include "emulator/protocol/aws_query.hpp"
 #include "services/ec2/catalogue.hpp"
 #include "services/ec2/request_params.hpp"
 
@@ -27,15 +28,6 @@ void add_state(pugi::xml_node parent, const char* name, const json& rec) {
     add_struct(parent, name,
                {{"code", std::to_string(rec["state"]["code"].get<int>())},
                 {"name", rec["state"]["name"].get<std::string>()}});
-}
-
-void write_tags(pugi::xml_node parent, const json& tags) {
-    auto set = add_list(parent, "tagSet");
-    for (auto& [k, v] : tags.items()) {
-        auto t = item(set);
-        add(t, "key", k);
-        add(t, "value", v.get<std::string>());
-    }
 }
 
 void write_instance(pugi::xml_node it, const json& rec) {
@@ -76,7 +68,7 @@ void write_instance(pugi::xml_node it, const json& rec) {
     add_list(it, "blockDeviceMapping");
     add(it, "virtualizationType", "hvm");
     if (rec.contains("clientToken")) add(it, "clientToken", rec["clientToken"].get<std::string>());
-    if (!rec["tags"].empty()) write_tags(it, rec["tags"]);
+    if (!rec["tags"].empty()) write_tag_set(it, rec["tags"]);
     add(it, "hypervisor", "xen");
     if (rec.contains("iamInstanceProfile"))
         add_struct(it, "iamInstanceProfile",
@@ -176,6 +168,15 @@ std::vector<std::string> filter_values(const json& rec, const std::string& name)
 
 }  // namespace
 
+void write_tag_set(pugi::xml_node parent, const json& tags) {
+    auto set = ec2_query::add_list(parent, "tagSet");
+    for (auto& [k, v] : tags.items()) {
+        auto t = ec2_query::item(set);
+        ec2_query::add(t, "key", k);
+        ec2_query::add(t, "value", v.get<std::string>());
+    }
+}
+
 Ec2Service::Ec2Service(const Config& cfg, Database& db, std::filesystem::path work_dir)
     : cfg_(cfg), instances_(cfg, db, std::move(work_dir)), resources_(db) {}
 
@@ -214,6 +215,7 @@ const std::map<std::string, Ec2Service::Handler, std::less<>>& Ec2Service::handl
 
 Response Ec2Service::handle(Request& req) {
     Params p = request_params(req);
+    aws_query::require_utf8(p);  // records are JSON
     std::string action = p.count("Action") ? p.at("Action") : "";
     req.operation = action;
     auto it = handlers().find(action);

@@ -20,6 +20,9 @@ namespace fogbank::ec2 {
 
 using Params = ec2_query::Params;
 
+// <tagSet><item><key/><value/></item>...</tagSet> from a {key: value} object.
+void write_tag_set(pugi::xml_node parent, const json& tags);
+
 class Ec2Service : public Service {
   public:
     Ec2Service(const Config& cfg, Database& db, std::filesystem::path work_dir);

@@ -281,14 +281,7 @@ void Ec2Service::create_security_group(const Request& req, const Params& p, pugi
                        {"tags", tags}});
     add(root, "return", "true");
     add(root, "groupId", id);
-    if (!tags.empty()) {
-        auto set = add_list(root, "tagSet");
-        for (auto& [k, v] : tags.items()) {
-            auto t = item(set);
-            add(t, "key", k);
-            add(t, "value", v.get<std::string>());
-        }
-    }
+    if (!tags.empty()) write_tag_set(root, tags);
 }
 
 void Ec2Service::delete_security_group(const Request& req, const Params& p, pugi::xml_node root) {
@@ -355,14 +348,7 @@ void Ec2Service::describe_security_groups(const Request& req, const Params& p,
         add(it, "vpcId", g["vpcId"].get<std::string>());
         write_rules(it, "ipPermissions", g["ingress"]);
         write_rules(it, "ipPermissionsEgress", g["egress"]);
-        if (!g["tags"].empty()) {
-            auto tags = add_list(it, "tagSet");
-            for (auto& [k, v] : g["tags"].items()) {
-                auto t = item(tags);
-                add(t, "key", k);
-                add(t, "value", v.get<std::string>());
-            }
-        }
+        if (!g["tags"].empty()) write_tag_set(it, g["tags"]);
     }
 }
 

@@ -231,6 +231,7 @@ const std::map<std::string, IamService::Handler, std::less<>>& IamService::handl
 
 Response IamService::handle(Request& req) {
     Params p = aws_query::params(req);
+    aws_query::require_utf8(p);
     std::string action = optional(p, "Action");
     req.operation = action;
     auto it = handlers().find(action);

@@ -5,7 +5,7 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import cli_json, error_of, make_client, run_cli
+from conftest import cli_json, error_of, make_client, raw, run_cli
 
 TRUST = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
                                                  "Action": "sts:AssumeRole"}]}
@@ -119,3 +119,16 @@ def test_sts_caller_identity_and_assume_role(server):
         raw.assume_role(RoleArn="arn:aws:iam::210987654321:role/worker", RoleSessionName="s1",
                         DurationSeconds=60)
     assert error_of(e) == ("ValidationError", 400)
+
+
+def test_bytes_that_are_not_utf8_are_refused_not_stored(server, iam):
+    # JSON documents hold the entities: a name or description that is not UTF-8 would poison
+    # every later read, so the request is refused as a malformed query string.
+    auth = ("AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, "
+            "SignedHeaders=host;x-amz-date, Signature=00")
+    r, data = raw(server, "POST", "/", body=b"Action=CreateRole&RoleName=r1&AssumeRolePolicyDocument=%7B%7D"
+                  b"&Description=%F6%F6%F6&Version=2010-05-08",
+                  headers={"Authorization": auth, "X-Amz-Date": "20260101T000000Z",
+                           "Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status == 400 and b"<Code>MalformedQueryString</Code>" in data
+    assert [role["RoleName"] for role in iam.list_roles()["Roles"]] == []
