@@ -267,6 +267,11 @@ long ChildProcess::peak_rss_mb() const {
     return 0;
 }
 
+std::string inherited_env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? v : "";
+}
+
 std::string describe_exit(int status) {
     if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "signal: " + std::string(strsignal(WTERMSIG(status)));

@@ -73,6 +73,9 @@ class ChildProcess {
     std::optional<int> status_;
 };
 
+// A variable of fogbank's own environment, "" when unset: what a child inherits by choice.
+std::string inherited_env(const char* name);
+
 // "exit status 3", "signal: Killed": a wait status as Lambda and EC2 logs put it.
 std::string describe_exit(int wait_status);
 

@@ -87,7 +87,7 @@ void Ec2Service::describe_tags(const Request& req, const Params& p, pugi::xml_no
             };
             if (matches(filters, values)) rows.push_back(std::move(r));
         }
-    size_t end = page.max ? std::min(rows.size(), page.start + page.max) : rows.size();
+    size_t end = page.end(rows.size());
     auto set = add_list(root, "tagSet");
     for (size_t i = page.start; i < end; ++i) {
         auto it = item(set);

@@ -239,10 +239,6 @@ void Ec2Service::reset() {
     resources_.reset();
 }
 
-nlohmann::json Ec2Service::health() const {
-    return nullptr;
-}
-
 void Ec2Service::check_instances(const Request& req, const std::vector<std::string>& ids) {
     std::vector<std::string> missing;
     for (auto& id : ids) {
@@ -361,11 +357,8 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
             for (auto& [k, v] : tags_of(spec, "Tag"))
                 base["tags"][k] = v;
         }
-        int capacity =
-            static_cast<int>(cfg_.ec2_max_instances) - instances_.active(req.account, req.region);
-        int count = static_cast<int>(std::min<long>(max_count, std::max(capacity, 0)));
-        if (count < min_count) count = static_cast<int>(min_count);  // refused by launch()
-        launched = instances_.launch(req.account, req.region, base, count);
+        launched = instances_.launch(req.account, req.region, base, static_cast<int>(min_count),
+                                     static_cast<int>(max_count));
     }
     add(root, "reservationId", launched.front()["reservationId"].get<std::string>());
     add(root, "ownerId", req.account);
@@ -389,7 +382,7 @@ void Ec2Service::describe_instances(const Request& req, const Params& p, pugi::x
             continue;
         chosen.push_back(rec);
     }
-    size_t end = page.max ? std::min(chosen.size(), page.start + page.max) : chosen.size();
+    size_t end = page.end(chosen.size());
     // One reservation per RunInstances call, its instances together.
     auto set = add_list(root, "reservationSet");
     std::map<std::string, pugi::xml_node> reservations;
@@ -433,7 +426,7 @@ void Ec2Service::describe_instance_status(const Request& req, const Params& p,
         if (!matches(filters, values)) continue;
         chosen.push_back(rec);
     }
-    size_t end = page.max ? std::min(chosen.size(), page.start + page.max) : chosen.size();
+    size_t end = page.end(chosen.size());
     auto set = add_list(root, "instanceStatusSet");
     for (size_t i = page.start; i < end; ++i) {
         const json& rec = chosen[i];

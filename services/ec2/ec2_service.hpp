@@ -33,7 +33,6 @@ class Ec2Service : public Service {
     bool quick(const RequestHead&) const override { return false; }
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override;
-    nlohmann::json health() const override;
 
     Instances& instances() { return instances_; }
 

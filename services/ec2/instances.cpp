@@ -24,11 +24,6 @@ constexpr size_t kConsoleKeep = 64 * 1024;
 // A terminated instance stays visible for about an hour.
 constexpr auto kTerminatedVisible = std::chrono::hours(1);
 
-const char* inherited(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-}
-
 }  // namespace
 
 const char* state_name(State s) {
@@ -63,7 +58,6 @@ Instances::Instances(const Config& cfg, Database& db, fs::path work_dir)
         if (st == State::shutting_down) set_state(rec, State::terminated);
         records_[s.text(0)] = std::move(rec);
     }
-    supervisor_ = std::thread([this] { supervise(); });
 }
 
 Instances::~Instances() {
@@ -78,7 +72,15 @@ void Instances::shutdown() {
     }
     if (supervisor_.joinable()) supervisor_.join();
     std::lock_guard lock(mu_);
+    for (auto& [k, r] : running_)
+        if (auto rec = records_.find(k); rec != records_.end()) save_console(rec->second, *r);
     running_.clear();  // each ChildProcess kills its group
+}
+
+void Instances::save_console(const json& rec, Running& r) {
+    r.proc.read_output(r.console);
+    if (r.console.size() > kConsoleKeep) r.console.erase(0, r.console.size() - kConsoleKeep);
+    std::ofstream(dir_of(rec) / "console.log", std::ios::binary | std::ios::trunc) << r.console;
 }
 
 void Instances::set_endpoint(std::string host_port) {
@@ -120,11 +122,6 @@ json& Instances::record(const std::string& account, const std::string& region,
     return it->second;
 }
 
-int Instances::active(const std::string& account, const std::string& region) {
-    std::lock_guard lock(mu_);
-    return active_locked(account, region);
-}
-
 int Instances::active_locked(const std::string& account, const std::string& region) const {
     int n = 0;
     for (auto& [k, rec] : records_) {
@@ -137,9 +134,12 @@ int Instances::active_locked(const std::string& account, const std::string& regi
 }
 
 std::vector<json> Instances::launch(const std::string& account, const std::string& region,
-                                    const json& base, int count) {
+                                    const json& base, int min_count, int max_count) {
     std::lock_guard lock(mu_);
     int active = active_locked(account, region);
+    // As many as the cap leaves room for, and at least min_count.
+    int count =
+        std::max(min_count, std::min(max_count, static_cast<int>(cfg_.ec2_max_instances) - active));
     if (active + count > static_cast<int>(cfg_.ec2_max_instances))
         throw AwsError("InstanceLimitExceeded",
                        "You have requested more instances (" + std::to_string(active + count) +
@@ -195,7 +195,7 @@ void Instances::spawn(json& rec) {
         argv = {"/bin/sh", (dir / "user-data").string()};
 
     std::map<std::string, std::string> env;
-    env["PATH"] = (dir / "bin").string() + ":" + inherited("PATH");
+    env["PATH"] = (dir / "bin").string() + ":" + inherited_env("PATH");
     env["HOME"] = dir.string();
     env["LANG"] = "C.UTF-8";
     env["TZ"] = ":UTC";
@@ -223,6 +223,9 @@ void Instances::spawn(json& rec) {
         set_state(rec, State::terminated, "Server.InternalError: " + std::string(e.what()));
         return;
     }
+    // The supervisor starts with the first process: a fogbank that never runs an instance
+    // pays no thread for EC2.
+    if (!supervisor_.joinable()) supervisor_ = std::thread([this] { supervise(); });
     spdlog::info("ec2 {}: running (pid {})", id, run->proc.pid());
     running_[key(rec["ownerId"], rec["region"], id)] = std::move(run);
     set_state(rec, State::running);
@@ -422,12 +425,8 @@ void Instances::supervise() {
                 continue;
             }
             json& rec = rec_it->second;
-            if (r.proc.read_output(r.console) > 0) {
-                if (r.console.size() > kConsoleKeep)
-                    r.console.erase(0, r.console.size() - kConsoleKeep);
-                std::ofstream(dir_of(rec) / "console.log", std::ios::binary | std::ios::trunc)
-                    << r.console;
-            }
+            if (r.proc.read_output(r.console) > 0 && r.console.size() > kConsoleKeep)
+                r.console.erase(0, r.console.size() - kConsoleKeep);
             // shutdown, poweroff or halt ran inside: stop or terminate, as the instance says.
             std::error_code ec;
             if (r.kill_at == SteadyClock::time_point{} &&
@@ -448,6 +447,7 @@ void Instances::supervise() {
                 // The script is gone; what is left of its group goes with the entry.
                 State after = r.after;
                 std::string reason = rec.value("stateTransitionReason", std::string());
+                save_console(rec, r);  // what GetConsoleOutput answers from now on
                 it = running_.erase(it);
                 set_state(rec, after, reason);
                 store(rec);

@@ -51,10 +51,11 @@ class Instances {
     // that were running when fogbank last stopped start again then.
     void set_endpoint(std::string host_port);
 
-    // Creates and starts `count` instances from `base` (a record without instanceId/state);
-    // returns their records as RunInstances answers them (pending). Throws AwsError.
+    // Creates and starts as many instances from `base` (a record without instanceId/state) as
+    // the cap allows, from min_count to max_count; returns their records as RunInstances
+    // answers them (pending). InstanceLimitExceeded when not even min_count fit.
     std::vector<json> launch(const std::string& account, const std::string& region,
-                             const json& base, int count);
+                             const json& base, int min_count, int max_count);
     // Records of an account and region, oldest first; terminated ones stay visible for an hour.
     std::vector<json> list(const std::string& account, const std::string& region);
     std::optional<json> get(const std::string& account, const std::string& region,
@@ -78,7 +79,6 @@ class Instances {
     // The instance with this id in any account (instance metadata knows only the id).
     std::optional<json> find_any(const std::string& id);
 
-    int active(const std::string& account, const std::string& region);
     const Config& config() const { return cfg_; }
     void reset();
     void shutdown();
@@ -102,6 +102,8 @@ class Instances {
     void spawn(json& rec);
     void end_process(json& rec, State after, bool force);
     void finish(json& rec, State after);
+    // Writes the console output kept so far to the instance's directory.
+    void save_console(const json& rec, Running& r);
     std::filesystem::path dir_of(const json& rec) const;
     void supervise();
 

@@ -2,6 +2,7 @@
 // Filter.N.Value.M, values with EC2's * and ? wildcards), tags (Tag.N.Key/Value), and paging.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <string>
@@ -43,6 +44,8 @@ std::vector<std::pair<std::string, std::string>> tags_of(const Params& p,
 struct Page {
     size_t start = 0;
     size_t max = 0;  // 0: all
+    // One past the last of `total` items this page shows (the next page's token).
+    size_t end(size_t total) const { return max ? std::min(total, start + max) : total; }
 };
 // MaxResults/NextToken; MaxResults cannot be combined with named ids.
 Page paging(const Params& p, bool ids_given, long lo, long hi);

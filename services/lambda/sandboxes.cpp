@@ -33,11 +33,6 @@ std::string error_json(const std::string& type, const std::string& message) {
     return json{{"errorType", type}, {"errorMessage", message}}.dump();
 }
 
-const char* inherited(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? v : "";
-}
-
 }  // namespace
 
 Sandboxes::Sandboxes(const Config& cfg, std::filesystem::path bootstraps_dir)
@@ -152,7 +147,7 @@ void Sandboxes::spawn(const std::shared_ptr<const FunctionSpec>& spec) {
     // settings that send the function's AWS calls back to fogbank.
     std::map<std::string, std::string> env = spec->environment;
     auto set = [&](const std::string& k, const std::string& v) { env[k] = v; };
-    env.emplace("PATH", std::string(inherited("PATH")));
+    env.emplace("PATH", inherited_env("PATH"));
     env.emplace("LANG", "en_US.UTF-8");
     env.emplace("HOME", "/tmp");
     set("TZ", ":UTC");
