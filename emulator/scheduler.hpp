@@ -1,7 +1,8 @@
-// Work to run later on one thread of its own (Lambda's async retries after their back-off and
-// its event source pollers; EC2's stop grace periods). Jobs run in time order, never on an I/O
-// thread, and never with a service lock held by the scheduler. `name` prefixes what a failing
-// job logs.
+// Work to run later on one thread of its own: Lambda's async retries after their back-off and
+// its event source pollers, DynamoDB's TTL sweep, SQS's message move tasks. Jobs run in time
+// order, never on an I/O thread, and never with a service lock held by the scheduler. The
+// thread starts with the first job, so a service that never schedules anything costs none.
+// `name` prefixes what a failing job logs.
 #pragma once
 
 #include <spdlog/spdlog.h>
@@ -19,14 +20,14 @@ namespace fogbank {
 class Scheduler {
   public:
     using Clock = std::chrono::steady_clock;
-    explicit Scheduler(std::string name) : name_(std::move(name)), thread_([this] { run(); }) {}
+    explicit Scheduler(std::string name) : name_(std::move(name)) {}
     ~Scheduler() {
         {
             std::lock_guard lock(mu_);
             stopping_ = true;
         }
         cv_.notify_all();
-        thread_.join();
+        if (thread_.joinable()) thread_.join();
     }
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -34,7 +35,9 @@ class Scheduler {
     void at(Clock::time_point when, std::function<void()> job) {
         {
             std::lock_guard lock(mu_);
+            if (stopping_) return;
             jobs_.emplace(when, std::move(job));
+            if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
         }
         cv_.notify_all();
     }
@@ -44,6 +47,11 @@ class Scheduler {
     void clear() {
         std::lock_guard lock(mu_);
         jobs_.clear();
+    }
+    // Whether the thread has been started (for tests and health).
+    bool started() {
+        std::lock_guard lock(mu_);
+        return thread_.joinable();
     }
 
   private:

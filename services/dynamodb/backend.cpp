@@ -149,17 +149,11 @@ json consumed(const Table& t, double units, const std::string& mode) {
 Backend::Backend(const Config& cfg, Database& db) : cfg_(cfg), store_(db, !cfg.data_dir.empty()) {
     store_.load([this](Table t) -> Table& { return add_table(std::move(t)); });
     next_id_ = store_.next_table_id();
-    sweeper_ = std::thread([this] { run_ttl_sweeper(); });
+    std::lock_guard lock(mu_);
+    start_ttl_sweep();
 }
 
-Backend::~Backend() {
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-    }
-    sweep_cv_.notify_all();
-    sweeper_.join();
-}
+Backend::~Backend() = default;
 
 const std::map<std::string, Backend::Handler>& Backend::handlers() {
     static const std::map<std::string, Handler> table = {
@@ -248,26 +242,37 @@ void Backend::remove_item(Table& t, const KeyBytes& k) {
     t.erase(k);
 }
 
-void Backend::run_ttl_sweeper() {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-        sweep_cv_.wait_for(lock, std::chrono::seconds(1));
-        if (stopping_) break;
-        try {
-            sweep_expired();
-        } catch (const std::exception&) {
-            // A failed sweep (disk full) leaves the items for the next one.
-        }
-    }
+void Backend::start_ttl_sweep() {
+    if (sweeping_) return;
+    bool any = false;
+    for (auto& [key, t] : tables_)
+        any = any || !t->ttl_attribute.empty();
+    if (!any) return;
+    sweeping_ = true;
+    background_.after(std::chrono::seconds(1), [this] { ttl_sweep(); });
 }
 
-void Backend::sweep_expired() {
+void Backend::ttl_sweep() {
+    std::lock_guard lock(mu_);
+    bool any = true;
+    try {
+        any = sweep_expired();
+    } catch (const std::exception&) {
+        // A failed sweep (disk full) leaves the items for the next one.
+    }
+    sweeping_ = any;
+    if (any) background_.after(std::chrono::seconds(1), [this] { ttl_sweep(); });
+}
+
+bool Backend::sweep_expired() {
     // DynamoDB expires items whose TTL attribute is a Number of epoch seconds in the past, and
     // ignores values more than five years old (they were probably not meant as TTLs).
     const int64_t now_s = now_ms().time_since_epoch().count() / 1000;
     const int64_t oldest = now_s - 5 * 365 * 24 * 3600;
+    bool any = false;
     for (auto& [key, t] : tables_) {
         if (t->ttl_attribute.empty()) continue;
+        any = true;
         std::vector<KeyBytes> expired;
         for (auto& [k, item] : t->items) {
             auto it = item.find(t->ttl_attribute);
@@ -284,6 +289,7 @@ void Backend::sweep_expired() {
             remove_item(*t, k);
         batch.commit();
     }
+    return any;
 }
 
 }  // namespace fogbank::dynamodb

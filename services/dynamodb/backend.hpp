@@ -5,17 +5,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <tuple>
 
 #include "emulator/aws_error.hpp"
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
+#include "emulator/scheduler.hpp"
 #include "services/dynamodb/errors.hpp"
 #include "services/dynamodb/expressions.hpp"
 #include "services/dynamodb/partiql.hpp"
@@ -106,9 +105,11 @@ class Backend {
     void write_item(Table& t, const KeyBytes& k, json item);
     void remove_item(Table& t, const KeyBytes& k);
 
-    // Removes items whose TTL attribute has passed, once a second.
-    void run_ttl_sweeper();
-    void sweep_expired();
+    // Under mu_: once a table has TTL enabled, a sweep on the scheduler each second removes the
+    // items whose TTL attribute has passed; it stops rescheduling when no table has TTL.
+    void start_ttl_sweep();
+    void ttl_sweep();
+    bool sweep_expired();
 
     const Config& cfg_;
     Store store_;
@@ -119,9 +120,9 @@ class Backend {
     // TransactWriteItems ClientRequestToken -> (request digest, when), for 10 minutes.
     std::map<std::string, std::pair<std::string, int64_t>> tokens_;
 
-    std::condition_variable sweep_cv_;
-    bool stopping_ = false;
-    std::thread sweeper_;
+    bool sweeping_ = false;
+    // Last: its thread is joined before the tables it sweeps go.
+    Scheduler background_{"dynamodb"};
 };
 
 // Input checks shared by the operations.

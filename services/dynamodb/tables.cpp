@@ -556,6 +556,7 @@ json Backend::update_time_to_live(const Caller& caller, json& in) {
     Store::Batch batch(store_);
     store_.put_table(t);
     batch.commit();
+    start_ttl_sweep();
     return {{"TimeToLiveSpecification", *spec}};
 }
 

@@ -41,17 +41,9 @@ AwsError invalid_parameter(const std::string& value, const std::string& param,
 Backend::Backend(const Config& cfg, Database& db) : cfg_(cfg), store_(db, !cfg.data_dir.empty()) {
     store_.load([this](Queue q) -> Queue& { return add_queue(std::move(q)); });
     next_id_ = store_.next_queue_id();
-    ticker_ = std::thread([this] { run_move_tasks(); });
 }
 
-Backend::~Backend() {
-    {
-        std::lock_guard lock(mu_);
-        stopping_ = true;
-    }
-    tick_cv_.notify_all();
-    ticker_.join();
-}
+Backend::~Backend() = default;
 
 const std::map<std::string, Backend::Handler>& Backend::handlers() {
     static const std::map<std::string, Handler> table = {

@@ -6,13 +6,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <condition_variable>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -20,6 +19,7 @@
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "emulator/long_poll.hpp"
+#include "emulator/scheduler.hpp"
 #include "services/sqs/queue.hpp"
 #include "services/sqs/store.hpp"
 
@@ -119,7 +119,9 @@ class Backend {
     json start_message_move_task(const Caller&, const json&);
     json list_message_move_tasks(const Caller&, const json&);
     json cancel_message_move_task(const Caller&, const json&);
-    void run_move_tasks();
+    // Under mu_: a tick on the scheduler every 100 ms while a task runs.
+    void start_move_ticks();
+    void move_tick();
     void move_step(MoveTask& t, Millis now, double seconds);
 
     // Lookup, under mu_.
@@ -140,9 +142,10 @@ class Backend {
     std::vector<MoveTask> tasks_;
 
     // Moves messages for running move tasks, at their rate, ten times a second.
-    std::condition_variable tick_cv_;
-    bool stopping_ = false;
-    std::thread ticker_;
+    bool ticking_ = false;
+    std::chrono::steady_clock::time_point last_tick_;
+    // Last: its thread is joined before the queues it moves messages between go.
+    Scheduler background_{"sqs"};
 };
 
 // Sends `body` to the queue an ARN names (arn:aws:sqs:region:account:name), as the queue's

@@ -1,5 +1,7 @@
 // Dead-letter queue redrive: StartMessageMoveTask, ListMessageMoveTasks, CancelMessageMoveTask,
-// and the ticker thread that moves messages at the task's rate.
+// and the scheduled tick that moves messages at the task's rate.
+#include <algorithm>
+
 #include "emulator/encoding.hpp"
 #include "services/sqs/backend.hpp"
 
@@ -47,7 +49,7 @@ json Backend::start_message_move_task(const Caller&, const json& in) {
     t.to_move = static_cast<int64_t>(source->messages().size());
     t.started = now_epoch_ms();
     tasks_.push_back(t);
-    tick_cv_.notify_all();
+    start_move_ticks();
     return {{"TaskHandle", t.handle}};
 }
 
@@ -132,30 +134,29 @@ void Backend::move_step(MoveTask& t, Millis now, double seconds) {
     t.status = "COMPLETED";
 }
 
-void Backend::run_move_tasks() {
-    std::unique_lock lock(mu_);
-    auto last = std::chrono::steady_clock::now();
-    while (!stopping_) {
-        bool running = false;
+void Backend::start_move_ticks() {
+    if (ticking_) return;
+    ticking_ = true;
+    last_tick_ = std::chrono::steady_clock::now();
+    background_.after(std::chrono::milliseconds(100), [this] { move_tick(); });
+}
+
+void Backend::move_tick() {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    double seconds = std::chrono::duration<double>(now - last_tick_).count();
+    last_tick_ = now;
+    try {
+        Store::Batch batch(store_);
         for (auto& t : tasks_)
-            running = running || t.status == "RUNNING";
-        if (running)
-            tick_cv_.wait_for(lock, std::chrono::milliseconds(100));
-        else
-            tick_cv_.wait(lock);
-        if (stopping_) break;
-        auto now = std::chrono::steady_clock::now();
-        double seconds = std::chrono::duration<double>(now - last).count();
-        last = now;
-        try {
-            Store::Batch batch(store_);
-            for (auto& t : tasks_)
-                if (t.status == "RUNNING") move_step(t, now_epoch_ms(), seconds);
-            batch.commit();
-        } catch (const std::exception&) {
-            // A failed commit leaves the tasks to retry on the next tick.
-        }
+            if (t.status == "RUNNING") move_step(t, now_epoch_ms(), seconds);
+        batch.commit();
+    } catch (const std::exception&) {
+        // A failed commit leaves the tasks to retry on the next tick.
     }
+    ticking_ = std::any_of(tasks_.begin(), tasks_.end(),
+                           [](const MoveTask& t) { return t.status == "RUNNING"; });
+    if (ticking_) background_.after(std::chrono::milliseconds(100), [this] { move_tick(); });
 }
 
 }  // namespace fogbank::sqs

@@ -189,4 +189,18 @@ TEST(Scheduler, ClearDropsWhatHasNotRun) {
     EXPECT_EQ(ran.load(), 10);
 }
 
+TEST(Scheduler, StartsItsThreadWithTheFirstJobAndAJobCanScheduleTheNext) {
+    Scheduler scheduler("test");
+    EXPECT_FALSE(scheduler.started());
+    std::atomic<int> ran{0};
+    std::function<void()> tick = [&] {
+        if (++ran < 3) scheduler.after(5ms, tick);
+    };
+    scheduler.after(5ms, tick);
+    EXPECT_TRUE(scheduler.started());
+    for (int i = 0; i < 300 && ran < 3; ++i)
+        std::this_thread::sleep_for(10ms);
+    EXPECT_EQ(ran.load(), 3);
+}
+
 }  // namespace
