@@ -20,6 +20,7 @@ vision_pkgs=(libopencv-dev libdlib-dev libdlib-data libtesseract-dev tesseract-o
 # pipeline P4's Lambda function; curl drives a shell `provided` runtime and function URLs.
 # clang and its sanitizer runtimes build the asan preset and its libFuzzer targets.
 test_pkgs=(python3-boto3 python3-pytest python3-pytest-xdist python3-opencv awscli curl ca-certificates ffmpeg
+           openssh-client putty-tools
            clang libclang-rt-14-dev)
 # Lambda: Python functions run on Debian's python3 with boto3 at hand, as AWS's Python runtime
 # has it; Node functions on node (installed with npm below when missing).

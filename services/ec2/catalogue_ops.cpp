@@ -1,4 +1,5 @@
-// EC2 operations on tags and on the catalogue: CreateTags, DeleteTags, DescribeTags,
+// EC2 operations on tags (of instances, security groups, key pairs and launch templates) and on
+// the catalogue: CreateTags, DeleteTags, DescribeTags,
 // DescribeImages, DescribeRegions, DescribeAvailabilityZones, DescribeInstanceTypes,
 // DescribeAccountAttributes.
 #include <algorithm>
@@ -15,32 +16,70 @@ using ec2_query::add;
 using ec2_query::add_list;
 using ec2_query::item;
 
-// Tags live on instances, the one resource type stored; other ids are refused as unknown.
+// The resource types that carry tags: instances, and the records Resources keeps.
+struct Taggable {
+    const char* prefix;
+    const char* kind;  // Resources' kind; empty for instances
+    const char* type;  // DescribeTags' resource-type
+    const char* missing;
+};
+constexpr Taggable kTaggable[] = {
+    {"i-", "", "instance", "InvalidInstanceID.NotFound"},
+    {"sg-", "sg", "security-group", "InvalidGroup.NotFound"},
+    {"key-", "key", "key-pair", "InvalidKeyPair.NotFound"},
+    {"lt-", "lt", "launch-template", "InvalidLaunchTemplateId.NotFound"},
+};
+
+const Taggable& taggable(const std::string& id) {
+    for (auto& t : kTaggable)
+        if (id.rfind(t.prefix, 0) == 0) return t;
+    throw AwsError("InvalidID", "The ID '" + id + "' is not valid", 400);
+}
+
 std::vector<std::string> tag_resources(const Params& p) {
     auto ids = ec2_query::list(p, "ResourceId");
     if (ids.empty())
         throw AwsError("MissingParameter", "The request must contain the parameter resourceIdSet",
                        400);
     for (auto& id : ids)
-        if (id.rfind("i-", 0) != 0)
-            throw AwsError("InvalidID", "The ID '" + id + "' is not valid", 400);
+        taggable(id);
     return ids;
 }
 
 }  // namespace
 
+void Ec2Service::edit_tags(const Request& req, const std::vector<std::string>& ids,
+                           const std::function<void(json& tags)>& edit) {
+    // Every id is checked before any is changed.
+    for (auto& id : ids) {
+        const Taggable& t = taggable(id);
+        if (!*t.kind)
+            check_instances(req, {id});
+        else if (!resources_.get(req.account, req.region, t.kind, id))
+            throw AwsError(t.missing, "The ID '" + id + "' does not exist", 400);
+    }
+    auto apply = [&](json& rec) {
+        edit(rec["tags"]);
+        if (rec["tags"].size() > 50)
+            throw AwsError("TagLimitExceeded",
+                           "The maximum number of tags (50) for a resource was exceeded", 400);
+    };
+    for (auto& id : ids) {
+        const Taggable& t = taggable(id);
+        if (!*t.kind)
+            instances_.update(req.account, req.region, id, apply);
+        else
+            resources_.update(req.account, req.region, t.kind, id, apply);
+    }
+}
+
 void Ec2Service::create_tags(const Request& req, const Params& p, pugi::xml_node root) {
     auto ids = tag_resources(p);
     auto tags = tags_of(p, "Tag");
-    check_instances(req, ids);
-    for (auto& id : ids)
-        instances_.update(req.account, req.region, id, [&](json& rec) {
-            for (auto& [k, v] : tags)
-                rec["tags"][k] = v;
-            if (rec["tags"].size() > 50)
-                throw AwsError("TagLimitExceeded",
-                               "The maximum number of tags (50) for a resource was exceeded", 400);
-        });
+    edit_tags(req, ids, [&](json& have) {
+        for (auto& [k, v] : tags)
+            have[k] = v;
+    });
     add(root, "return", "true");
 }
 
@@ -48,20 +87,18 @@ void Ec2Service::delete_tags(const Request& req, const Params& p, pugi::xml_node
     auto ids = tag_resources(p);
     // A tag named with a value is deleted only when the value matches; without one, always.
     auto wanted = ec2_query::structures(p, "Tag");
-    check_instances(req, ids);
-    for (auto& id : ids)
-        instances_.update(req.account, req.region, id, [&](json& rec) {
-            if (wanted.empty()) {
-                rec["tags"] = json::object();
-                return;
-            }
-            for (auto& t : wanted) {
-                std::string key = t.count("Key") ? t.at("Key") : "";
-                if (!rec["tags"].contains(key)) continue;
-                if (t.count("Value") && rec["tags"][key] != t.at("Value")) continue;
-                rec["tags"].erase(key);
-            }
-        });
+    edit_tags(req, ids, [&](json& have) {
+        if (wanted.empty()) {
+            have = json::object();
+            return;
+        }
+        for (auto& t : wanted) {
+            std::string key = t.count("Key") ? t.at("Key") : "";
+            if (!have.contains(key)) continue;
+            if (t.count("Value") && have[key] != t.at("Value")) continue;
+            have.erase(key);
+        }
+    });
     add(root, "return", "true");
 }
 
@@ -69,30 +106,40 @@ void Ec2Service::describe_tags(const Request& req, const Params& p, pugi::xml_no
     auto filters = parse_filters(p, {"resource-id", "resource-type", "key", "value"}, true);
     auto page = paging(p, false, 5, 1000);
     struct Row {
-        std::string id, key, value;
+        std::string id, type, key, value;
     };
     std::vector<Row> rows;
-    for (auto& rec : instances_.list(req.account, req.region))
-        for (auto& [k, v] : rec["tags"].items()) {
-            Row r{rec["instanceId"], k, v};
+    auto consider = [&](const std::string& id, const char* type, const json& tags) {
+        for (auto& [k, v] : tags.items()) {
+            Row r{id, type, k, v};
             auto values = [&](const std::string& n) -> std::vector<std::string> {
                 if (n == "resource-id") return {r.id};
-                if (n == "resource-type") return {"instance"};
+                if (n == "resource-type") return {r.type};
                 if (n == "key") return {r.key};
                 if (n == "value") return {r.value};
-                if (n.rfind("tag:", 0) == 0)
-                    return n.substr(4) == r.key ? std::vector<std::string>{r.value}
-                                                : std::vector<std::string>{};
-                throw AwsError("InvalidParameterValue", "The filter '" + n + "' is invalid", 400);
+                return n.substr(4) == r.key ? std::vector<std::string>{r.value}
+                                            : std::vector<std::string>{};  // tag:<key>
             };
             if (matches(filters, values)) rows.push_back(std::move(r));
         }
+    };
+    for (auto& rec : instances_.list(req.account, req.region))
+        consider(rec["instanceId"], "instance", rec["tags"]);
+    for (auto& t : kTaggable) {
+        if (!*t.kind) continue;
+        for (auto& doc : resources_.list(req.account, req.region, t.kind)) {
+            const char* id_field = t.kind == std::string_view("sg")    ? "groupId"
+                                   : t.kind == std::string_view("key") ? "keyPairId"
+                                                                       : "launchTemplateId";
+            if (doc.contains("tags")) consider(doc[id_field], t.type, doc["tags"]);
+        }
+    }
     size_t end = page.end(rows.size());
     auto set = add_list(root, "tagSet");
     for (size_t i = page.start; i < end; ++i) {
         auto it = item(set);
         add(it, "resourceId", rows[i].id);
-        add(it, "resourceType", "instance");
+        add(it, "resourceType", rows[i].type);
         add(it, "key", rows[i].key);
         add(it, "value", rows[i].value);
     }

@@ -1,6 +1,7 @@
 #include "services/ec2/ec2_service.hpp"
 
 #include <regex>
+#include <tuple>
 
 #include "emulator/encoding.hpp"
 #include "emulator/protocol/aws_query.hpp"
@@ -80,9 +81,9 @@ void write_instance(pugi::xml_node it, const json& rec) {
     add_struct(
         it, "metadataOptions",
         {{"state", "applied"},
-         {"httpTokens", "optional"},
+         {"httpTokens", rec.value("httpTokens", std::string("optional"))},
          {"httpPutResponseHopLimit", "1"},
-         {"httpEndpoint", "enabled"},
+         {"httpEndpoint", rec.value("httpEndpoint", std::string("enabled"))},
          {"instanceMetadataTags", rec.value("instanceMetadataTags", std::string("disabled"))}});
 }
 
@@ -209,6 +210,17 @@ const std::map<std::string, Ec2Service::Handler, std::less<>>& Ec2Service::handl
         {"AuthorizeSecurityGroupEgress", &Ec2Service::authorize_egress},
         {"RevokeSecurityGroupIngress", &Ec2Service::revoke_ingress},
         {"RevokeSecurityGroupEgress", &Ec2Service::revoke_egress},
+        {"CreateKeyPair", &Ec2Service::create_key_pair},
+        {"ImportKeyPair", &Ec2Service::import_key_pair},
+        {"DescribeKeyPairs", &Ec2Service::describe_key_pairs},
+        {"DeleteKeyPair", &Ec2Service::delete_key_pair},
+        {"CreateLaunchTemplate", &Ec2Service::create_launch_template},
+        {"CreateLaunchTemplateVersion", &Ec2Service::create_launch_template_version},
+        {"ModifyLaunchTemplate", &Ec2Service::modify_launch_template},
+        {"DescribeLaunchTemplates", &Ec2Service::describe_launch_templates},
+        {"DescribeLaunchTemplateVersions", &Ec2Service::describe_launch_template_versions},
+        {"DeleteLaunchTemplate", &Ec2Service::delete_launch_template},
+        {"DeleteLaunchTemplateVersions", &Ec2Service::delete_launch_template_versions},
     };
     return table;
 }
@@ -264,7 +276,9 @@ std::vector<std::string> Ec2Service::named_instances(const Request& req, const P
     return ids;
 }
 
-void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_node root) {
+void Ec2Service::run_instances(const Request& req, const Params& request, pugi::xml_node root) {
+    json template_tags = json::object();
+    const Params p = with_launch_template(req, request, template_tags);
     std::string image = required(p, "ImageId");
     const Image* img = find_image(image);
     if (!img) {
@@ -322,7 +336,7 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
                                               : req.region + "a"},
                      {"tags", json::object()}};
         if (!token.empty()) base["clientToken"] = token;
-        if (p.count("KeyName")) base["keyName"] = p.at("KeyName");
+        if (p.count("KeyName")) base["keyName"] = key_pair_by_name(req, p.at("KeyName"))["keyName"];
         const Network& net = default_network(req.account, req.region);
         base["vpcId"] = net.vpc_id;
         base["subnetId"] = p.count("SubnetId") ? p.at("SubnetId") : net.subnet_id;
@@ -349,14 +363,26 @@ void Ec2Service::run_instances(const Request& req, const Params& p, pugi::xml_no
                                   : "";
         if (!profile.empty())
             base["iamInstanceProfile"] = {{"arn", profile}, {"id", "AIPA" + hash_id(profile, 17)}};
-        if (p.count("MetadataOptions.InstanceMetadataTags"))
-            base["instanceMetadataTags"] = p.at("MetadataOptions.InstanceMetadataTags");
+        for (auto [param, field, a, b] :
+             {std::tuple{"InstanceMetadataTags", "instanceMetadataTags", "enabled", "disabled"},
+              std::tuple{"HttpTokens", "httpTokens", "optional", "required"},
+              std::tuple{"HttpEndpoint", "httpEndpoint", "enabled", "disabled"}}) {
+            auto it = p.find(std::string("MetadataOptions.") + param);
+            if (it == p.end()) continue;
+            if (it->second != a && it->second != b)
+                throw AwsError("InvalidParameterValue",
+                               "Invalid value '" + it->second + "' for MetadataOptions." + param +
+                                   ". Valid values: " + a + ", " + b,
+                               400);
+            base[field] = it->second;
+        }
         for (auto& spec : ec2_query::structures(p, "TagSpecification")) {
             std::string type_name = spec.count("ResourceType") ? spec.at("ResourceType") : "";
             if (type_name != "instance") continue;  // volumes and interfaces are not modelled
             for (auto& [k, v] : tags_of(spec, "Tag"))
                 base["tags"][k] = v;
         }
+        base["tags"].update(template_tags);
         launched = instances_.launch(req.account, req.region, base, static_cast<int>(min_count),
                                      static_cast<int>(max_count));
     }

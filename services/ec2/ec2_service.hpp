@@ -67,6 +67,17 @@ class Ec2Service : public Service {
     void authorize_egress(const Request&, const Params&, pugi::xml_node);
     void revoke_ingress(const Request&, const Params&, pugi::xml_node);
     void revoke_egress(const Request&, const Params&, pugi::xml_node);
+    void create_key_pair(const Request&, const Params&, pugi::xml_node);
+    void import_key_pair(const Request&, const Params&, pugi::xml_node);
+    void describe_key_pairs(const Request&, const Params&, pugi::xml_node);
+    void delete_key_pair(const Request&, const Params&, pugi::xml_node);
+    void create_launch_template(const Request&, const Params&, pugi::xml_node);
+    void create_launch_template_version(const Request&, const Params&, pugi::xml_node);
+    void modify_launch_template(const Request&, const Params&, pugi::xml_node);
+    void describe_launch_templates(const Request&, const Params&, pugi::xml_node);
+    void describe_launch_template_versions(const Request&, const Params&, pugi::xml_node);
+    void delete_launch_template(const Request&, const Params&, pugi::xml_node);
+    void delete_launch_template_versions(const Request&, const Params&, pugi::xml_node);
     void change_rules(const Request&, const Params&, pugi::xml_node, const char* direction,
                       bool authorize);
     // The account's default security group, made on first use.
@@ -74,6 +85,21 @@ class Ec2Service : public Service {
     // The group named by GroupId or GroupName (InvalidGroup.NotFound).
     json security_group(const Request&, const Params&);
 
+    // The key pair named `name` (InvalidKeyPair.NotFound).
+    json key_pair_by_name(const Request&, const std::string& name);
+    // Stores a new key pair unless its name is taken (InvalidKeyPair.Duplicate).
+    void store_key_pair(const Request&, json doc);
+    // The template LaunchTemplateId or LaunchTemplateName names under `prefix`
+    // (InvalidLaunchTemplateId.* / InvalidLaunchTemplateName.*).
+    json launch_template(const Request&, const Params&, const std::string& prefix = "");
+    // RunInstances' parameters with a LaunchTemplate's data beneath them: what the request names
+    // wins, a list given in the request replaces the template's whole list. Adds the tags EC2
+    // puts on instances launched from a template to `tags`.
+    Params with_launch_template(const Request&, const Params&, json& tags);
+
+    // Applies `edit` to the tags of each resource (checked first: InvalidID, *.NotFound).
+    void edit_tags(const Request&, const std::vector<std::string>& ids,
+                   const std::function<void(json& tags)>& edit);
     // Each id well-formed and an instance of the caller's (InvalidInstanceID.*).
     void check_instances(const Request&, const std::vector<std::string>& ids);
     // The instances named by InstanceId.N, checked.
@@ -85,11 +111,13 @@ class Ec2Service : public Service {
     const Config& cfg_;
     Instances instances_;
     Resources resources_;
+    std::mutex key_mu_;       // key pair names are unique per account and region
+    std::mutex template_mu_;  // so are launch template names; versions are numbered in order
 };
 
 // /_imds/<instance-id>/latest/...: the instance metadata service, unsigned, as each instance
-// reaches it. IMDSv2's token (PUT latest/api/token) is honoured and optional, as with
-// HttpTokens=optional.
+// reaches it. IMDSv2's token (PUT latest/api/token) is honoured, and required when the instance
+// was launched with MetadataOptions.HttpTokens=required.
 class MetadataService : public Service {
   public:
     explicit MetadataService(Instances& instances) : instances_(instances) {}

@@ -62,6 +62,8 @@ Response MetadataService::handle(Request& req) {
     req.operation = "InstanceMetadata";
     auto rec = instances_.find_any(id);
     if (!rec || (*rec)["state"]["name"] == "terminated") return not_found();
+    // HttpEndpoint=disabled: the instance has no metadata service at all.
+    if (rec->value("httpEndpoint", std::string("enabled")) == "disabled") return not_found();
     auto now = now_ms().time_since_epoch().count();
 
     // IMDSv2: a session token, valid 1 s to 6 h, for this instance only.
@@ -86,8 +88,12 @@ Response MetadataService::handle(Request& req) {
     }
     if (req.method != http::verb::get && req.method != http::verb::head)
         return text(405, "Method Not Allowed");
-    // A token that is given must be valid (HttpTokens=optional: none is fine too).
-    if (auto token = req.header("x-aws-ec2-metadata-token")) {
+    // A token that is given must be valid; with HttpTokens=optional none is fine too, with
+    // HttpTokens=required (IMDSv2 only) a request without one is refused.
+    auto token = req.header("x-aws-ec2-metadata-token");
+    if (!token && rec->value("httpTokens", std::string("optional")) == "required")
+        return text(401, "Unauthorized");
+    if (token) {
         std::lock_guard lock(mu_);
         auto it = tokens_.find(*token);
         if (it == tokens_.end() || it->second.first != id || it->second.second < now)

@@ -157,4 +157,32 @@ std::string hash_id(const std::string& name, size_t length) {
     return to_upper(sha256_hex(name)).substr(0, length);
 }
 
+nlohmann::json spec_tags(const Params& p, const std::string& resource_type) {
+    nlohmann::json tags = nlohmann::json::object();
+    for (auto& spec : ec2_query::structures(p, "TagSpecification")) {
+        std::string type = spec.count("ResourceType") ? spec.at("ResourceType") : "";
+        if (type != resource_type)
+            throw AwsError(
+                "InvalidParameterValue",
+                "'" + type + "' is not a valid taggable resource type for this operation.", 400);
+        for (auto& [k, v] : tags_of(spec, "Tag"))
+            tags[k] = v;
+    }
+    if (tags.size() > 50)
+        throw AwsError("TagLimitExceeded",
+                       "The maximum number of tags (50) for a resource was exceeded", 400);
+    return tags;
+}
+
+std::vector<std::string> tag_filter_values(const nlohmann::json& tags, const std::string& name) {
+    std::vector<std::string> out;
+    if (name == "tag-key" || name == "tag-value") {
+        for (auto& [k, v] : tags.items())
+            out.push_back(name == "tag-key" ? k : v.get<std::string>());
+    } else if (name.rfind("tag:", 0) == 0 && tags.contains(name.substr(4))) {
+        out.push_back(tags[name.substr(4)]);
+    }
+    return out;
+}
+
 }  // namespace fogbank::ec2

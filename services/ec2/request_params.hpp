@@ -2,6 +2,8 @@
 // Filter.N.Value.M, values with EC2's * and ? wildcards), tags (Tag.N.Key/Value), and paging.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -40,6 +42,12 @@ bool wildcard_match(std::string_view pattern, std::string_view text);
 // Tag.N.Key / Tag.N.Value under `prefix` of a structure (or the whole request).
 std::vector<std::pair<std::string, std::string>> tags_of(const Params& p,
                                                          const std::string& prefix);
+
+// The tags of TagSpecification.N whose ResourceType is `resource_type`, as {key: value}; a
+// specification for any other type is InvalidParameterValue (the operation makes one kind).
+nlohmann::json spec_tags(const Params& p, const std::string& resource_type);
+// A resource's values for the tag filters: tag:<key>, tag-key and tag-value.
+std::vector<std::string> tag_filter_values(const nlohmann::json& tags, const std::string& name);
 
 struct Page {
     size_t start = 0;

@@ -6,7 +6,10 @@ import {
   EC2Client, RunInstancesCommand, DescribeInstancesCommand, TerminateInstancesCommand,
   GetConsoleOutputCommand, DescribeImagesCommand, CreateTagsCommand, StopInstancesCommand,
   waitUntilInstanceRunning, waitUntilInstanceTerminated, waitUntilInstanceStopped,
+  CreateKeyPairCommand, DescribeKeyPairsCommand, DeleteKeyPairCommand, CreateLaunchTemplateCommand,
+  CreateLaunchTemplateVersionCommand, DescribeLaunchTemplateVersionsCommand,
 } from "@aws-sdk/client-ec2";
+import { createPrivateKey, createPublicKey } from "node:crypto";
 
 const endpoint = process.env.FOGBANK_URL;
 assert.ok(endpoint, "FOGBANK_URL must point at a running fogbank");
@@ -71,4 +74,43 @@ test("stop waits for the process group; errors are EC2's", async () => {
   } catch (e) {
     assert.equal(e.name, "InvalidAMIID.NotFound");
   }
+});
+
+test("a key pair is a real key; an instance launches from a launch template", async () => {
+  const key = await ec2.send(new CreateKeyPairCommand({ KeyName: "node-key" }));
+  // Node's own crypto reads the PEM: a 2048-bit RSA key, the public half of the one described.
+  const priv = createPrivateKey(key.KeyMaterial);
+  assert.equal(priv.asymmetricKeyType, "rsa");
+  assert.equal(priv.asymmetricKeyDetails.modulusLength, 2048);
+  const described = await ec2.send(new DescribeKeyPairsCommand({ KeyNames: ["node-key"], IncludePublicKey: true }));
+  assert.equal(described.KeyPairs[0].KeyFingerprint, key.KeyFingerprint);
+  const n = createPublicKey(priv).export({ format: "jwk" }).n;
+  const blob = Buffer.from(described.KeyPairs[0].PublicKey.split(" ")[1], "base64");
+  // ssh-rsa blob: string "ssh-rsa", mpint e, mpint n.
+  let at = 4 + blob.readUInt32BE(0);
+  at += 4 + blob.readUInt32BE(at);
+  const modulus = blob.subarray(at + 4, at + 4 + blob.readUInt32BE(at));
+  assert.equal(Buffer.from(n, "base64url").toString("hex"), modulus.toString("hex").replace(/^00/, ""));
+
+  const lt = await ec2.send(new CreateLaunchTemplateCommand({
+    LaunchTemplateName: "node-template",
+    LaunchTemplateData: { ImageId: "ami-0f0b0a0c0000de12a", InstanceType: "t3.micro", KeyName: "node-key" },
+  }));
+  const v2 = await ec2.send(new CreateLaunchTemplateVersionCommand({
+    LaunchTemplateId: lt.LaunchTemplate.LaunchTemplateId, SourceVersion: "1",
+    LaunchTemplateData: { InstanceType: "t3.medium" },
+  }));
+  assert.equal(v2.LaunchTemplateVersion.VersionNumber, 2);
+  const versions = await ec2.send(new DescribeLaunchTemplateVersionsCommand({
+    LaunchTemplateName: "node-template", Versions: ["$Latest"],
+  }));
+  assert.deepEqual(versions.LaunchTemplateVersions[0].LaunchTemplateData,
+    { ImageId: "ami-0f0b0a0c0000de12a", InstanceType: "t3.medium", KeyName: "node-key" });
+  const run = await ec2.send(new RunInstancesCommand({
+    MinCount: 1, MaxCount: 1, LaunchTemplate: { LaunchTemplateName: "node-template", Version: "$Latest" },
+  }));
+  assert.equal(run.Instances[0].InstanceType, "t3.medium");
+  assert.equal(run.Instances[0].KeyName, "node-key");
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: [run.Instances[0].InstanceId] }));
+  await ec2.send(new DeleteKeyPairCommand({ KeyName: "node-key" }));
 });
