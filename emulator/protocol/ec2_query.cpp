@@ -1,5 +1,7 @@
 #include "emulator/protocol/ec2_query.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "emulator/protocol/xml_text.hpp"
@@ -81,6 +83,87 @@ pugi::xml_node add_list(pugi::xml_node parent, const char* name) {
 
 pugi::xml_node item(pugi::xml_node list) {
     return list.append_child("item");
+}
+
+namespace {
+
+// Flat names as a tree; a list's members are keyed "#<zero-padded index>", apart from names.
+struct FlatNode {
+    std::string text;
+    std::map<std::string, FlatNode> members;
+};
+
+bool is_index(std::string_view s) {
+    return !s.empty() && s.size() <= 8 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_identifier(std::string_view s) {
+    return !s.empty() && std::isalpha(static_cast<unsigned char>(s[0])) &&
+           std::all_of(s.begin(), s.end(),
+                       [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+}
+
+std::vector<std::string_view> segments(std::string_view name) {
+    std::vector<std::string_view> out;
+    while (out.size() <= kMaxFlatDepth) {
+        auto dot = name.find('.');
+        out.push_back(name.substr(0, dot));
+        if (dot == std::string_view::npos) break;
+        name.remove_prefix(dot + 1);
+    }
+    return out;
+}
+
+std::string lower_first(std::string_view s) {
+    std::string out(s);
+    if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z')
+        out[0] = static_cast<char>(out[0] - 'A' + 'a');
+    return out;
+}
+
+void render(pugi::xml_node parent, const std::string& name, const FlatNode& n, size_t depth) {
+    if (depth > kMaxFlatDepth) return;
+    bool list = !n.members.empty() && n.members.begin()->first.front() == '#';
+    if (list) {
+        auto set = add_list(parent, (lower_first(name) + "Set").c_str());
+        for (auto& [idx, member] : n.members) {
+            if (idx.front() != '#') continue;
+            auto it = item(set);
+            if (member.members.empty()) it.text().set(member.text.c_str());
+            for (auto& [k, v] : member.members)
+                if (k.front() != '#') render(it, k, v, depth + 1);
+        }
+        return;
+    }
+    auto el = parent.append_child(lower_first(name).c_str());
+    if (n.members.empty()) el.text().set(n.text.c_str());
+    for (auto& [k, v] : n.members)
+        if (k.front() != '#') render(el, k, v, depth + 1);
+}
+
+}  // namespace
+
+bool flat_name_ok(std::string_view name) {
+    auto segs = segments(name);
+    if (segs.size() > kMaxFlatDepth || !is_identifier(segs.front())) return false;
+    return std::all_of(segs.begin(), segs.end(),
+                       [](std::string_view s) { return is_identifier(s) || is_index(s); });
+}
+
+void add_flattened(pugi::xml_node parent, const Params& flat) {
+    FlatNode root;
+    for (auto& [name, value] : flat) {
+        if (!flat_name_ok(name)) continue;
+        FlatNode* n = &root;
+        for (auto seg : segments(name))
+            n = &n->members[is_index(seg)
+                                ? "#" + std::string(8 - seg.size(), '0') + std::string(seg)
+                                : std::string(seg)];
+        n->text = value;
+    }
+    for (auto& [k, v] : root.members)
+        render(parent, k, v, 1);
 }
 
 ResultDocument::ResultDocument(std::string_view action, std::string_view request_id) {

@@ -49,4 +49,12 @@ pugi::xml_node add_struct(pugi::xml_node parent, const char* name,
 pugi::xml_node add_list(pugi::xml_node parent, const char* name);
 pugi::xml_node item(pugi::xml_node list);
 
+// Flattened request parameters (`ImageId`, `SecurityGroupId.1`, `Placement.Zone`,
+// `TagSpecification.1.Tag.2.Key`) as EC2 answers the same shape: each member in lower camel case
+// (<imageId>), each `Name.N` list as <nameSet><item/>...</nameSet> in index order, structures
+// nested. A name that is not a plain identifier, or deeper than kMaxFlatDepth, is left out.
+inline constexpr size_t kMaxFlatDepth = 16;
+bool flat_name_ok(std::string_view name);
+void add_flattened(pugi::xml_node parent, const Params& flat);
+
 }  // namespace fogbank::ec2_query

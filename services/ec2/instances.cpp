@@ -189,10 +189,28 @@ void Instances::spawn(json& rec) {
     }
     write_instance_file(dir / "user-data", user_data, true);
     std::vector<std::string> argv;
-    if (user_data.rfind("#!", 0) == 0)
+    if (is_cloud_config(user_data)) {
+        // cloud-init's part: files beneath the instance's root, then bootcmd and runcmd as one
+        // script. A document cloud-init would refuse says why on the console.
+        std::string error;
+        auto config = parse_cloud_config(user_data, error);
+        std::string script;
+        if (config) {
+            try {
+                write_cloud_config_files(dir / "root", *config);
+                script = cloud_config_script(*config);
+            } catch (const std::exception& e) {
+                error = e.what();
+            }
+        }
+        if (!error.empty()) script = "#!/bin/sh\necho \"cloud-config: not run: $1\" >&2\nexit 1\n";
+        write_instance_file(dir / "cloud-config.sh", script, true);
+        argv = {"/bin/sh", (dir / "cloud-config.sh").string(), error};
+    } else if (user_data.rfind("#!", 0) == 0) {
         argv = {(dir / "user-data").string()};
-    else
+    } else {
         argv = {"/bin/sh", (dir / "user-data").string()};
+    }
 
     std::map<std::string, std::string> env;
     env["PATH"] = (dir / "bin").string() + ":" + inherited_env("PATH");
@@ -207,6 +225,7 @@ void Instances::spawn(json& rec) {
     env["AWS_ENDPOINT_URL"] = "http://" + endpoint_;
     env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://" + endpoint_ + "/_imds/" + id + "/";
     env["FOGBANK_INSTANCE_DIR"] = dir.string();
+    env["FOGBANK_INSTANCE_ROOT"] = (dir / "root").string();
     env["FOGBANK_INSTANCE_ID"] = id;
     auto creds = credentials_for(cfg_, rec["ownerId"]);
     env["AWS_ACCESS_KEY_ID"] = creds.access_key;

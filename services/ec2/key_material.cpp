@@ -297,7 +297,10 @@ std::optional<std::string> public_blob(std::string_view text) {
     if (first == "ssh-rsa" || first == "ssh-ed25519") {
         if (space == std::string_view::npos) return std::nullopt;
         std::string_view rest = text.substr(space + 1);
-        return base64_decode(rest.substr(0, rest.find_first_of(" \r\n")));
+        auto blob = base64_decode(rest.substr(0, rest.find_first_of(" \r\n")));
+        // The line's label and the blob's own type must agree, as OpenSSH requires.
+        if (!blob || WireReader{*blob}.string() != first) return std::nullopt;
+        return blob;
     }
     // Base64 of a DER SubjectPublicKeyInfo.
     auto bytes = base64_decode(strip_space(text));

@@ -4,8 +4,8 @@
 // A version's LaunchTemplateData is kept as the flattened parameters the client sent
 // (`ImageId`, `SecurityGroupId.1`, `TagSpecification.1.Tag.1.Key`, ...), which is exactly how
 // RunInstances names the same settings, so a launch is the template's parameters with the
-// request's on top. Described, the flat names become EC2's response shape: members in lower
-// camel case, `Name.N` lists as <nameSet><item/>.
+// request's on top. Described, the flat names take EC2's response shape
+// (ec2_query::add_flattened).
 #include <algorithm>
 #include <charconv>
 #include <regex>
@@ -27,14 +27,8 @@ using ec2_query::item;
 
 constexpr const char* kLt = "lt";
 constexpr std::string_view kDataPrefix = "LaunchTemplateData.";
-constexpr size_t kMaxDataDepth = 8;
 constexpr size_t kMaxVersions = 10000;
 constexpr size_t kMaxDescription = 255;
-
-bool is_index(std::string_view s) {
-    return !s.empty() && s.size() <= 4 &&
-           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
 
 // The LaunchTemplateData.* parameters, without their prefix.
 json template_data(const Params& p) {
@@ -42,9 +36,7 @@ json template_data(const Params& p) {
     for (auto it = p.lower_bound(std::string(kDataPrefix));
          it != p.end() && it->first.compare(0, kDataPrefix.size(), kDataPrefix) == 0; ++it) {
         std::string name = it->first.substr(kDataPrefix.size());
-        size_t depth = static_cast<size_t>(std::count(name.begin(), name.end(), '.'));
-        if (name.empty() || depth >= kMaxDataDepth || name.front() == '.' || name.back() == '.' ||
-            name.find("..") != std::string::npos)
+        if (!ec2_query::flat_name_ok(name))
             throw AwsError("InvalidParameterValue",
                            "The parameter LaunchTemplateData." + name + " is not valid", 400);
         data[name] = it->second;
@@ -62,66 +54,11 @@ json template_data(const Params& p) {
     return data;
 }
 
-// Flat names to a tree: {"member": subtree-or-text}, lists as {"#1": ..., "#2": ...}.
-struct Node {
-    std::string text;
-    std::map<std::string, Node> members;  // a list's members are its indexes, zero-padded
-};
-
-std::string list_key(std::string_view index) {
-    return std::string(8 - std::min<size_t>(8, index.size()), '0') + std::string(index);
-}
-
-void insert(Node& root, const std::string& flat, const std::string& value) {
-    Node* n = &root;
-    size_t start = 0;
-    while (true) {
-        size_t dot = flat.find('.', start);
-        std::string_view seg = std::string_view(flat).substr(start, dot - start);
-        // "#": an index, so a list; kept apart from names.
-        n = &n->members[is_index(seg) ? "#" + list_key(seg) : std::string(seg)];
-        if (dot == std::string::npos) break;
-        start = dot + 1;
-    }
-    n->text = value;
-}
-
-std::string lower_first(std::string s) {
-    if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
-    return s;
-}
-
-bool is_list(const Node& n) {
-    return !n.members.empty() && n.members.begin()->first.front() == '#';
-}
-
-void render(pugi::xml_node parent, const std::string& name, const Node& n) {
-    if (is_list(n)) {
-        auto set = add_list(parent, (lower_first(name) + "Set").c_str());
-        for (auto& [idx, member] : n.members) {
-            auto it = item(set);
-            if (member.members.empty()) it.text().set(member.text.c_str());
-            for (auto& [k, v] : member.members)
-                if (k.front() != '#') render(it, k, v);
-        }
-        return;
-    }
-    auto el = parent.append_child(lower_first(name).c_str());
-    if (n.members.empty()) {
-        el.text().set(n.text.c_str());
-        return;
-    }
-    for (auto& [k, v] : n.members)
-        if (k.front() != '#') render(el, k, v);
-}
-
 void write_data(pugi::xml_node parent, const json& data) {
-    Node root;
+    Params flat;
     for (auto& [k, v] : data.items())
-        insert(root, k, v.get<std::string>());
-    auto el = parent.append_child("launchTemplateData");
-    for (auto& [k, v] : root.members)
-        if (k.front() != '#') render(el, k, v);
+        flat[k] = v.get<std::string>();
+    ec2_query::add_flattened(parent.append_child("launchTemplateData"), flat);
 }
 
 void write_template(pugi::xml_node parent, const json& t) {

@@ -39,6 +39,18 @@ void write_instance_file(const std::filesystem::path& path, std::string_view tex
     if (executable) ::chmod(path.c_str(), 0755);
 }
 
+void write_cloud_config_files(const std::filesystem::path& root, const CloudConfig& config) {
+    for (auto& file : config.files) {
+        std::filesystem::path path = root / file.path;
+        std::filesystem::create_directories(path.parent_path());
+        std::ofstream f(path, std::ios::binary | (file.append ? std::ios::app : std::ios::trunc));
+        f.write(file.content.data(), static_cast<std::streamsize>(file.content.size()));
+        f.close();
+        if (!f) throw std::runtime_error("ec2: cannot write " + path.string());
+        ::chmod(path.c_str(), file.mode);
+    }
+}
+
 void write_runtime_files(const std::filesystem::path& dir) {
     for (const char* name : {"shutdown", "poweroff", "halt"})
         write_instance_file(dir / "bin" / name, kShutdownShim, true);

@@ -1,5 +1,6 @@
 // The EC2 protocol's parameter readers: lists (Name.N), structures (Name.N.Member), filters
-// with their values, tags, paging, and the filters' wildcard matcher, on a form body.
+// with their values, tags, paging, flattened parameters rendered as a response structure, and the
+// filters' wildcard matcher, on a form body.
 #include "emulator/protocol/ec2_query.hpp"
 #include "services/ec2/request_params.hpp"
 #include "tests/fuzz/fuzz_support.hpp"
@@ -22,6 +23,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             for (auto& v : f.values)
                 (void)ec2::wildcard_match(v, f.name);
         (void)ec2::paging(p, false, 5, 1000);
+        // Every parameter rendered as a launch template's data is: only identifiers as names.
+        pugi::xml_document doc;
+        ec2_query::add_flattened(doc.append_child("data"), p);
+        for (auto& n : doc.select_nodes("//*"))
+            fuzz::check(n.node().name()[0] != '\0', "no element without a name");
         (void)ec2::tags_of(p, "Tag");
     } catch (const AwsError&) {
     }

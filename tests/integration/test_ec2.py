@@ -1,5 +1,6 @@
 """EC2 with boto3 and the AWS CLI: instances are real local processes running their UserData,
 reaching fogbank (S3, instance metadata) with Debian's boto3 and no endpoint in their code."""
+import base64
 import json
 import os
 import signal
@@ -359,6 +360,44 @@ def test_cli_runs_and_describes_instances(server, tmp_path):
     run_cli(server, "ec2", "wait", "instance-terminated", "--instance-ids", iid)
     p = run_cli(server, "ec2", "describe-instances", "--instance-ids", "i-0123456789abcdef0", check=False)
     assert p.returncode != 0 and "InvalidInstanceID.NotFound" in p.stderr
+
+
+def test_cloud_config_writes_files_beneath_the_instance_root_and_runs_its_commands(server, ec2, s3):
+    s3.create_bucket(Bucket="cloud-config-out")
+    doc = """#cloud-config
+write_files:
+  - path: /opt/app/settings.json
+    content: '{"bucket": "cloud-config-out"}'
+    permissions: '0600'
+  - path: /opt/app/worker.py
+    encoding: b64
+    content: %s
+bootcmd:
+  - echo boot step
+runcmd:
+  - /usr/bin/python3 "$FOGBANK_INSTANCE_ROOT/opt/app/worker.py"
+  - [echo, "a list is an argv: it's $HOME, unexpanded"]
+  - echo "run step $(stat -c %%a $FOGBANK_INSTANCE_ROOT/opt/app/settings.json)"
+packages: [nginx]
+""" % base64.b64encode(b"""import json, os, boto3
+root = os.environ["FOGBANK_INSTANCE_ROOT"]
+settings = json.load(open(root + "/opt/app/settings.json"))
+boto3.client("s3").put_object(Bucket=settings["bucket"], Key="from-cloud-config", Body=b"written")
+print("worker wrote the object")
+""").decode()
+    iid = launch(ec2, doc)[0]["InstanceId"]
+    out = wait_for(lambda: "run step" in console(ec2, iid) and console(ec2, iid), timeout=30)
+    assert "run step 600" in out and "worker wrote the object" in out, out
+    assert out.index("boot step") < out.index("worker wrote the object") < out.index("run step 600")
+    assert "a list is an argv: it's $HOME, unexpanded" in out
+    assert "module packages is not run by fogbank" in out
+    assert s3.get_object(Bucket="cloud-config-out", Key="from-cloud-config")["Body"].read() == b"written"
+
+    # A document cloud-init would refuse is not run, and the console says why.
+    bad = launch(ec2, "#cloud-config\nwrite_files:\n  - path: /a/../../etc/passwd\n    content: x\n")[0]["InstanceId"]
+    said = wait_for(lambda: "cloud-config: not run" in console(ec2, bad) and console(ec2, bad))
+    assert "may not contain '..'" in said
+    ec2.terminate_instances(InstanceIds=[iid, bad])
 
 
 # --- Networking as records -----------------------------------------------------------------------

@@ -62,6 +62,45 @@ TEST(Ec2Query, ResultsHaveNoResultWrapperAndListsAreItems) {
     EXPECT_EQ(xml.find("Result>"), std::string::npos);
 }
 
+TEST(Ec2Query, FlattenedParametersTakeTheResponseShape) {
+    pugi::xml_document doc;
+    auto root = doc.append_child("launchTemplateData");
+    ec2_query::add_flattened(root, {{"ImageId", "ami-1"},
+                                    {"SecurityGroupId.2", "sg-b"},
+                                    {"SecurityGroupId.10", "sg-c"},
+                                    {"SecurityGroupId.1", "sg-a"},
+                                    {"Placement.AvailabilityZone", "us-east-1a"},
+                                    {"TagSpecification.1.ResourceType", "instance"},
+                                    {"TagSpecification.1.Tag.1.Key", "k"},
+                                    {"TagSpecification.1.Tag.1.Value", "v"},
+                                    {"Bad<Name", "x"},
+                                    {"Trailing.", "x"}});
+    EXPECT_STREQ(root.child("imageId").text().get(), "ami-1");
+    std::vector<std::string> groups;
+    for (auto it : root.child("securityGroupIdSet").children("item"))
+        groups.push_back(it.text().get());
+    EXPECT_EQ(groups, (std::vector<std::string>{"sg-a", "sg-b", "sg-c"}));
+    EXPECT_STREQ(root.child("placement").child("availabilityZone").text().get(), "us-east-1a");
+    auto spec = root.child("tagSpecificationSet").child("item");
+    EXPECT_STREQ(spec.child("resourceType").text().get(), "instance");
+    EXPECT_STREQ(spec.child("tagSet").child("item").child("value").text().get(), "v");
+    // Names that are not identifiers never become elements.
+    size_t members = 0;
+    for (auto c : root.children()) {
+        (void)c;
+        ++members;
+    }
+    EXPECT_EQ(members, 4u);
+    EXPECT_FALSE(ec2_query::flat_name_ok("A..B"));
+    EXPECT_FALSE(ec2_query::flat_name_ok("1.A"));
+    EXPECT_FALSE(ec2_query::flat_name_ok(std::string(40, 'A') + std::string(20, '.') + "B"));
+    std::string deep = "A";
+    for (int i = 0; i < 20; ++i)
+        deep += ".B";
+    EXPECT_FALSE(ec2_query::flat_name_ok(deep));
+    EXPECT_TRUE(ec2_query::flat_name_ok("NetworkInterface.1.Groups.2"));
+}
+
 TEST(Ec2Query, ErrorsAreResponseErrorsError) {
     RequestHead head;
     head.request_id = "req-2";
