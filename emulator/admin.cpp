@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "emulator/encoding.hpp"
 
 namespace fogbank {
@@ -29,8 +32,13 @@ Response AdminService::handle(Request& req) {
         }
         nlohmann::json body{{"status", "ok"}, {"version", FOGBANK_VERSION}, {"services", services}};
         if (!details.empty()) body["details"] = details;
+        if (hooks_ && !hooks_->empty()) {
+            body["init"] = hooks_->describe();
+            body["init"]["failed"] = hooks_->failed();
+        }
         return json_response(200, body);
     }
+    if (req.path.rfind("/_localstack/", 0) == 0) return localstack(req);
     if (req.path == "/_fogbank/reset" && req.method == http::verb::post) {
         req.operation = "Reset";
         reset_clock();
@@ -62,6 +70,39 @@ Response AdminService::handle(Request& req) {
     }
     throw AwsError("NotFound", "No fogbank admin endpoint " + req.method_name + " " + req.path,
                    404);
+}
+
+Response AdminService::localstack(Request& req) {
+    if (req.method != http::verb::get && req.method != http::verb::head)
+        throw AwsError("MethodNotAllowed", "GET " + req.path, 405);
+    if (req.path == "/_localstack/health") {
+        req.operation = "Health";
+        // LocalStack's shape: the AWS services only, each "running".
+        static const char* const internal[] = {"admin", "ec2-metadata", "execute-api",
+                                               "lambda-runtime", "lambda-url"};
+        nlohmann::json services = nlohmann::json::object();
+        for (auto* s : router_.services()) {
+            std::string_view name = s->name();
+            if (name.rfind("unknown-", 0) == 0 ||
+                std::find(std::begin(internal), std::end(internal), name) != std::end(internal))
+                continue;
+            services[std::string(name)] = std::string(s->status());
+        }
+        return json_response(
+            200, {{"services", services}, {"edition", "fogbank"}, {"version", FOGBANK_VERSION}});
+    }
+    if (req.path == "/_localstack/init" || req.path.rfind("/_localstack/init/", 0) == 0) {
+        req.operation = "Init";
+        InitHooks empty({}, {}, std::chrono::milliseconds(0));
+        const InitHooks& hooks = hooks_ ? *hooks_ : empty;
+        if (req.path == "/_localstack/init") return json_response(200, hooks.describe());
+        std::string stage = to_lower(req.path.substr(std::string("/_localstack/init/").size()));
+        InitHooks::Stage s;
+        if (!InitHooks::parse_stage(stage, s))
+            throw AwsError("NotFound", "No init stage " + stage, 404);
+        return json_response(200, hooks.describe(s));
+    }
+    throw AwsError("NotFound", "No endpoint " + req.method_name + " " + req.path, 404);
 }
 
 Response AdminService::error_response(const AwsError& err, const RequestHead&) const {

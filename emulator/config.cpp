@@ -59,6 +59,10 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = ec2["max_instances"]) cfg.ec2_max_instances = n.as<unsigned>();
         if (auto n = ec2["stop_grace_ms"]) cfg.ec2_stop_grace_ms = n.as<unsigned>();
     }
+    if (auto init = root["init"]) {
+        if (auto n = init["dirs"]) cfg.init_dirs = n.as<std::vector<std::string>>();
+        if (auto n = init["timeout_ms"]) cfg.init_timeout_ms = n.as<unsigned>();
+    }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
             cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
@@ -92,6 +96,20 @@ void apply_environment(Config& cfg) {
         cfg.ec2_max_instances = static_cast<unsigned>(std::stoul(v));
     if (auto v = env("FOGBANK_EC2_STOP_GRACE_MS"))
         cfg.ec2_stop_grace_ms = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_INIT_DIR")) {
+        cfg.init_dirs.clear();
+        std::string all = v;
+        for (size_t start = 0; start <= all.size();) {
+            size_t colon = all.find(':', start);
+            std::string dir =
+                all.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+            if (!dir.empty()) cfg.init_dirs.push_back(dir);
+            if (colon == std::string::npos) break;
+            start = colon + 1;
+        }
+    }
+    if (auto v = env("FOGBANK_INIT_TIMEOUT_MS"))
+        cfg.init_timeout_ms = static_cast<unsigned>(std::stoul(v));
 }
 
 }  // namespace fogbank

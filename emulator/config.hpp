@@ -55,6 +55,11 @@ struct Config {
     // TerminateInstances wait after SIGTERM before they SIGKILL an instance's processes.
     unsigned ec2_max_instances = 32;
     unsigned ec2_stop_grace_ms = 2000;
+
+    // Init hooks (emulator/init_hooks.hpp): the directories whose boot.d/, start.d/, ready.d/
+    // and shutdown.d/ scripts run, and how long one script may take before it is killed.
+    std::vector<std::string> init_dirs = {"/etc/fogbank/init", "/etc/localstack/init"};
+    unsigned init_timeout_ms = 300000;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
@@ -64,7 +69,8 @@ void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS,
 // FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
 // FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS,
-// FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS.
+// FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS, FOGBANK_INIT_DIR (one directory, or
+// several separated by ':'), FOGBANK_INIT_TIMEOUT_MS.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

@@ -16,6 +16,7 @@
 #include "emulator/blob_store.hpp"
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
+#include "emulator/init_hooks.hpp"
 #include "emulator/router.hpp"
 #include "emulator/server.hpp"
 #include "models/vision/engine.hpp"
@@ -104,21 +105,43 @@ int serve(fogbank::Config cfg) {
     auto& ec2_instances = ec2->instances();
     router.add(std::make_unique<fogbank::ec2::MetadataService>(ec2_instances));
     router.add(std::move(ec2));
-    router.add(std::make_unique<fogbank::AdminService>(router));
+    // Init hooks' helper files (awslocal, a sitecustomize) live beside instances' directories.
+    std::vector<fs::path> init_dirs(cfg.init_dirs.begin(), cfg.init_dirs.end());
+    fogbank::InitHooks hooks(init_dirs, lambda_dir.parent_path() / "init",
+                             std::chrono::milliseconds(cfg.init_timeout_ms));
+    router.add(std::make_unique<fogbank::AdminService>(router, &hooks));
 
     fogbank::Server server(cfg, router, blobs.spool_dir());
+    hooks.run(fogbank::InitHooks::Stage::boot);
     uint16_t port = server.listen();
     std::string reachable =
         cfg.host == "0.0.0.0" || cfg.host == "::" || cfg.host.empty() ? "127.0.0.1" : cfg.host;
     if (reachable.find(':') != std::string::npos) reachable = "[" + reachable + "]";
     lambda_backend.set_endpoint(reachable + ":" + std::to_string(port));
     ec2_instances.set_endpoint(reachable + ":" + std::to_string(port));
+    hooks.set_endpoint(reachable + ":" + std::to_string(port));
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
                   .count();
     spdlog::info("fogbank {} listening on http://{}:{} ({}) ready in {:.1f}ms", FOGBANK_VERSION,
                  cfg.host, port,
                  cfg.data_dir.empty() ? "ephemeral state" : "data in " + cfg.data_dir, ms);
-    server.run();
+    // start.d and ready.d run once the server serves; `Ready.` (the line LocalStack's
+    // harnesses and Testcontainers wait for) follows them.
+    std::thread ready([&hooks] {
+        hooks.run(fogbank::InitHooks::Stage::start);
+        hooks.run(fogbank::InitHooks::Stage::ready);
+        if (!hooks.cancelled()) std::cout << "Ready." << std::endl;
+    });
+    server.run([&hooks, &ready] {
+        hooks.cancel();  // a start or ready script still running is stopped first
+        ready.join();
+        hooks.resume();
+        hooks.run(fogbank::InitHooks::Stage::shutdown);
+    });
+    if (ready.joinable()) {
+        hooks.cancel();
+        ready.join();
+    }
     spdlog::info("fogbank stopped");
     return 0;
 }

@@ -110,7 +110,8 @@ Service& Router::named_or_unavailable(std::string_view name) const {
 }
 
 Service& Router::pick(const RequestHead& head) const {
-    if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank")
+    if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank" ||
+        head.path.rfind("/_localstack/", 0) == 0)
         if (auto* admin = find("admin")) return *admin;
     // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
     if (head.path.rfind("/_lambda/", 0) == 0)

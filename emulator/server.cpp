@@ -492,16 +492,34 @@ uint16_t Server::listen() {
     return a.local_endpoint().port();
 }
 
-void Server::run() {
+void Server::run(std::function<void()> on_stop) {
     auto& im = *impl_;
     asio::co_spawn(im.acceptor.get_executor(), im.accept_loop(), asio::detached);
-    im.signals.async_wait([&im](const beast::error_code& ec, int sig) {
-        if (ec) return;
-        spdlog::info("signal {}: stopping after {} in-flight request(s)", sig, im.in_flight.load());
+    auto stop = [&im] {
+        spdlog::info("stopping after {} in-flight request(s)", im.in_flight.load());
         im.stopping = true;
         beast::error_code ignored;
         im.acceptor.close(ignored);
         asio::co_spawn(im.ioc, im.drain_then_stop(), asio::detached);
+    };
+    // The stop hook (shutdown init scripts) may call fogbank, so it runs on a thread of its own
+    // while the server goes on serving, and the drain begins when it returns.
+    std::thread hook_thread;
+    im.signals.async_wait([&im, &hook_thread, on_stop, stop](const beast::error_code& ec, int sig) {
+        if (ec) return;
+        spdlog::info("signal {}", sig);
+        if (!on_stop) {
+            stop();
+            return;
+        }
+        hook_thread = std::thread([&im, on_stop, stop] {
+            try {
+                on_stop();
+            } catch (const std::exception& e) {
+                spdlog::error("stop hook: {}", e.what());
+            }
+            asio::post(im.ioc, stop);
+        });
     });
     unsigned n =
         im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
@@ -515,6 +533,7 @@ void Server::run() {
     im.ioc.run();
     for (auto& t : threads)
         t.join();
+    if (hook_thread.joinable()) hook_thread.join();
     im.workers.join();
 }
 

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "emulator/authenticator.hpp"
@@ -20,8 +21,9 @@ class Server {
     ~Server();
     // Binds and listens; returns the bound port (useful with port 0).
     uint16_t listen();
-    // Serves until SIGINT/SIGTERM, then drains in-flight requests and returns.
-    void run();
+    // Serves until SIGINT/SIGTERM, then drains in-flight requests and returns. `on_stop`, when
+    // given, runs first (on a thread of its own, while requests are still served).
+    void run(std::function<void()> on_stop = {});
 
   private:
     struct Impl;

@@ -10,4 +10,11 @@ namespace fogbank {
 // fogbank_endpoint.py: points Debian's boto3 at fogbank (see the module's docstring).
 extern const std::string_view kBotocoreEndpointModule;
 
+// A sitecustomize.py beside it: every Python process whose PYTHONPATH holds both reaches
+// fogbank without an endpoint in its code (EC2 instances, init hooks).
+inline constexpr std::string_view kEndpointSiteCustomize =
+    "# fogbank: every Python process started with this on PYTHONPATH reaches fogbank.\n"
+    "import fogbank_endpoint\n"
+    "fogbank_endpoint.install()\n";
+
 }  // namespace fogbank

@@ -22,12 +22,6 @@ echo "fogbank: $(basename "$0"): the instance is going down" >&2
 exit 0
 )";
 
-constexpr std::string_view kSiteCustomize =
-    R"(# fogbank: every Python process of this instance reaches fogbank without an endpoint in its code.
-import fogbank_endpoint
-fogbank_endpoint.install()
-)";
-
 }  // namespace
 
 void write_instance_file(const std::filesystem::path& path, std::string_view text,
@@ -54,7 +48,7 @@ void write_cloud_config_files(const std::filesystem::path& root, const CloudConf
 void write_runtime_files(const std::filesystem::path& dir) {
     for (const char* name : {"shutdown", "poweroff", "halt"})
         write_instance_file(dir / "bin" / name, kShutdownShim, true);
-    write_instance_file(dir / "python" / "sitecustomize.py", kSiteCustomize, false);
+    write_instance_file(dir / "python" / "sitecustomize.py", kEndpointSiteCustomize, false);
     write_instance_file(dir / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
 }
 
