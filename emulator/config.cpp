@@ -59,6 +59,7 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = ec2["max_instances"]) cfg.ec2_max_instances = n.as<unsigned>();
         if (auto n = ec2["stop_grace_ms"]) cfg.ec2_stop_grace_ms = n.as<unsigned>();
     }
+    if (auto n = root["advertised_host"]) cfg.advertised_host = n.as<std::string>();
     if (auto init = root["init"]) {
         if (auto n = init["dirs"]) cfg.init_dirs = n.as<std::vector<std::string>>();
         if (auto n = init["timeout_ms"]) cfg.init_timeout_ms = n.as<unsigned>();
@@ -108,6 +109,10 @@ void apply_environment(Config& cfg) {
             start = colon + 1;
         }
     }
+    if (auto v = env("FOGBANK_ADVERTISED_HOST"))
+        cfg.advertised_host = v;
+    else if (auto ls = env("LOCALSTACK_HOST"))
+        cfg.advertised_host = ls;
     if (auto v = env("FOGBANK_INIT_TIMEOUT_MS"))
         cfg.init_timeout_ms = static_cast<unsigned>(std::stoul(v));
 }

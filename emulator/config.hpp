@@ -58,6 +58,11 @@ struct Config {
 
     // Init hooks (emulator/init_hooks.hpp): the directories whose boot.d/, start.d/, ready.d/
     // and shutdown.d/ scripts run, and how long one script may take before it is killed.
+    // The host[:port] the URLs fogbank hands out name (queue URLs, function URLs), for a fogbank
+    // reached through another name (a container's, a proxy's). Empty: the request's Host for
+    // queue URLs, <id>.lambda-url.<region>.localhost:<port> for function URLs.
+    std::string advertised_host;
+
     std::vector<std::string> init_dirs = {"/etc/fogbank/init", "/etc/localstack/init"};
     unsigned init_timeout_ms = 300000;
 };
@@ -70,7 +75,8 @@ void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
 // FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS,
 // FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS, FOGBANK_INIT_DIR (one directory, or
-// several separated by ':'), FOGBANK_INIT_TIMEOUT_MS.
+// several separated by ':'), FOGBANK_INIT_TIMEOUT_MS, FOGBANK_ADVERTISED_HOST (or LocalStack's
+// LOCALSTACK_HOST when that is unset).
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

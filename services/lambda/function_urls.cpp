@@ -68,8 +68,10 @@ Response Backend::create_function_url(Call& c) {
                        409);
     std::string id = new_url_id();
     std::string now = format_iso8601_ms(now_ms());
-    json url = {{"FunctionUrl", "http://" + id + ".lambda-url." + fn->region +
-                                    ".localhost:" + endpoint_port() + "/"},
+    // An advertised host keeps its own port (or none); otherwise *.localhost on fogbank's port.
+    const std::string& advertised = cfg_.advertised_host;
+    std::string base = advertised.empty() ? "localhost:" + endpoint_port() : advertised;
+    json url = {{"FunctionUrl", "http://" + id + ".lambda-url." + fn->region + "." + base + "/"},
                 {"FunctionArn", fn->config["FunctionArn"].get<std::string>() +
                                     (qualifier.empty() ? "" : ":" + qualifier)},
                 {"AuthType", c.body["AuthType"]},

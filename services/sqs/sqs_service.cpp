@@ -67,7 +67,9 @@ Response SqsService::handle(Request& req) {
     Caller caller{req.account, req.region, {}};
     auto host = req.header("host");
     caller.endpoint =
-        "http://" + (host && !host->empty() ? *host : cfg_.host + ":" + std::to_string(cfg_.port));
+        "http://" + (!cfg_.advertised_host.empty() ? cfg_.advertised_host
+                     : host && !host->empty()      ? *host
+                                                   : cfg_.host + ":" + std::to_string(cfg_.port));
 
     if (op == "ReceiveMessage") {
         auto r = std::make_shared<ReceiveRequest>(backend_.prepare_receive(caller, in));

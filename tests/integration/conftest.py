@@ -51,7 +51,10 @@ class Server:
             args += ["--data-dir", str(data_dir)]
         args += list(extra_args)
         self.args = args
-        self.env = dict(os.environ, **(env or {}))
+        # A developer's own LocalStack settings must not change what the tests see.
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("LOCALSTACK_HOST", "FOGBANK_ADVERTISED_HOST", "FOGBANK_INIT_DIR")}
+        self.env = dict(base, **(env or {}))
         self.proc = None
         self.start()
 

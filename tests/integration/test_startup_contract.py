@@ -1,6 +1,7 @@
 """The start-up contract harnesses written for LocalStack rely on: init hooks in boot.d, start.d,
 ready.d and shutdown.d (shell with `awslocal`, Python with Debian's boto3 and no endpoint), the
-`Ready.` line on stdout once they have run, and /_localstack/health and /_localstack/init."""
+`Ready.` line on stdout once they have run, /_localstack/health and /_localstack/init, and
+LOCALSTACK_HOST naming the URLs fogbank hands out."""
 import json
 import os
 import signal
@@ -103,3 +104,25 @@ def test_without_hooks_ready_is_printed_and_init_endpoints_answer(server):
         raise AssertionError("an unknown stage was answered")
     except urllib.error.HTTPError as e:
         assert e.code == 404
+
+
+def test_localstack_host_names_the_urls_fogbank_hands_out(tmp_path):
+    from conftest import create_function
+    from test_lambda_http import request
+    server = Server(env={"LOCALSTACK_HOST": "fogbank.test:4510"})
+    try:
+        sqs = make_client(server, "sqs")
+        url = sqs.create_queue(QueueName="advertised")["QueueUrl"]
+        assert url == "http://fogbank.test:4510/000000000000/advertised"
+        # The URL works as a QueueUrl even though fogbank was reached by another name.
+        sqs.send_message(QueueUrl=url, MessageBody="hi")
+        assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "hi"
+        lam = make_client(server, "lambda")
+        create_function(lam, "adv", {"app.py": "def handler(e, c):\n    return {'ok': True}\n"})
+        furl = lam.create_function_url_config(FunctionName="adv", AuthType="NONE")["FunctionUrl"]
+        host = furl.split("/")[2]
+        assert host.endswith(".lambda-url.us-east-1.fogbank.test:4510"), furl
+        status, _, body = request(server, "GET", "/", host=host)
+        assert status == 200 and json.loads(body) == {"ok": True}
+    finally:
+        server.cleanup()
