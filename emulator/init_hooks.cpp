@@ -55,14 +55,6 @@ void collect_scripts(const fs::path& dir, int depth, std::vector<fs::path>& out)
         collect_scripts(d, depth + 1, out);
 }
 
-void write_helper_file(const fs::path& path, std::string_view text, bool executable) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.close();
-    if (!f) throw std::runtime_error("init hooks: cannot write " + path.string());
-    if (executable) ::chmod(path.c_str(), 0755);
-}
-
 // Logs the output a script printed, a line at a time (a very long line in pieces).
 void log_hook_lines(std::string& pending, const std::string& who, bool flush) {
     size_t start = 0;
@@ -137,9 +129,9 @@ void InitHooks::write_helpers() {
     if (helpers_written_) return;
     fs::create_directories(work_dir_ / "bin");
     fs::create_directories(work_dir_ / "python");
-    write_helper_file(work_dir_ / "bin" / "awslocal", kAwsLocal, true);
-    write_helper_file(work_dir_ / "python" / "sitecustomize.py", kEndpointSiteCustomize, false);
-    write_helper_file(work_dir_ / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
+    write_child_file(work_dir_ / "bin" / "awslocal", kAwsLocal, true);
+    write_child_file(work_dir_ / "python" / "sitecustomize.py", kEndpointSiteCustomize, false);
+    write_child_file(work_dir_ / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
     helpers_written_ = true;
 }
 
@@ -231,14 +223,19 @@ void InitHooks::run_one(size_t index) {
     scripts_[index].state = state;
 }
 
-nlohmann::json InitHooks::describe(Stage stage) const {
-    std::lock_guard lock(mu_);
+nlohmann::json InitHooks::scripts_json(const Stage* only) const {
     nlohmann::json scripts = nlohmann::json::array();
     for (auto& s : scripts_)
-        if (s.stage == stage)
+        if (!only || s.stage == *only)
             scripts.push_back(
                 {{"stage", stage_name(s.stage)}, {"name", s.name}, {"state", s.state}});
-    return {{"completed", completed_[static_cast<size_t>(stage)]}, {"scripts", scripts}};
+    return scripts;
+}
+
+nlohmann::json InitHooks::describe(Stage stage) const {
+    std::lock_guard lock(mu_);
+    return {{"completed", completed_[static_cast<size_t>(stage)]},
+            {"scripts", scripts_json(&stage)}};
 }
 
 nlohmann::json InitHooks::describe() const {
@@ -246,10 +243,7 @@ nlohmann::json InitHooks::describe() const {
     nlohmann::json completed = nlohmann::json::object();
     for (size_t i = 0; i < kStages; ++i)
         completed[stage_name(static_cast<Stage>(i))] = completed_[i];
-    nlohmann::json scripts = nlohmann::json::array();
-    for (auto& s : scripts_)
-        scripts.push_back({{"stage", stage_name(s.stage)}, {"name", s.name}, {"state", s.state}});
-    return {{"completed", completed}, {"scripts", scripts}};
+    return {{"completed", completed}, {"scripts", scripts_json(nullptr)}};
 }
 
 }  // namespace fogbank

@@ -60,6 +60,8 @@ class InitHooks {
         std::string state;  // UNKNOWN, RUNNING, SUCCESSFUL, ERROR
     };
     void run_one(size_t index);
+    // Under mu_: the scripts (of one stage, or all) as /_localstack/init lists them.
+    nlohmann::json scripts_json(const Stage* only) const;
     void write_helpers();
 
     std::vector<std::filesystem::path> roots_;

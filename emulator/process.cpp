@@ -1,5 +1,7 @@
 #include "emulator/process.hpp"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -276,6 +278,14 @@ std::string describe_exit(int status) {
     if (WIFEXITED(status)) return "exit status " + std::to_string(WEXITSTATUS(status));
     if (WIFSIGNALED(status)) return "signal: " + std::string(strsignal(WTERMSIG(status)));
     return "status " + std::to_string(status);
+}
+
+void write_child_file(const std::filesystem::path& path, std::string_view text, bool executable) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    f.close();
+    if (!f) throw std::runtime_error("cannot write " + path.string());
+    if (executable) ::chmod(path.c_str(), 0755);
 }
 
 }  // namespace fogbank

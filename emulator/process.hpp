@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fogbank {
@@ -72,6 +73,11 @@ class ChildProcess {
     int out_fd_ = -1;
     std::optional<int> status_;
 };
+
+// Writes a file a child is given (a script, a bootstrap, a helper module), executable when
+// asked. Throws std::runtime_error when it cannot.
+void write_child_file(const std::filesystem::path& path, std::string_view text,
+                      bool executable = false);
 
 // A variable of fogbank's own environment, "" when unset: what a child inherits by choice.
 std::string inherited_env(const char* name);

@@ -187,7 +187,7 @@ void Instances::spawn(json& rec) {
         if (!endpoint_.empty()) set_state(rec, State::running);
         return;
     }
-    write_instance_file(dir / "user-data", user_data, true);
+    write_child_file(dir / "user-data", user_data, true);
     std::vector<std::string> argv;
     if (is_cloud_config(user_data)) {
         // cloud-init's part: files beneath the instance's root, then bootcmd and runcmd as one
@@ -204,7 +204,7 @@ void Instances::spawn(json& rec) {
             }
         }
         if (!error.empty()) script = "#!/bin/sh\necho \"cloud-config: not run: $1\" >&2\nexit 1\n";
-        write_instance_file(dir / "cloud-config.sh", script, true);
+        write_child_file(dir / "cloud-config.sh", script, true);
         argv = {"/bin/sh", (dir / "cloud-config.sh").string(), error};
     } else if (user_data.rfind("#!", 0) == 0) {
         argv = {(dir / "user-data").string()};

@@ -140,6 +140,28 @@ std::string top_name(const std::string& flat) {
     return dot == std::string::npos ? flat : flat.substr(0, dot);
 }
 
+// `over` with each of `under`'s settings that `over` does not name; a list `over` names
+// replaces `under`'s whole list.
+std::set<std::string> top_names(const Params& flat) {
+    std::set<std::string> out;
+    for (auto& [k, _] : flat)
+        out.insert(top_name(k));
+    return out;
+}
+std::set<std::string> top_names(const json& flat) {
+    std::set<std::string> out;
+    for (auto& [k, _] : flat.items())
+        out.insert(top_name(k));
+    return out;
+}
+
+template <typename Flat>
+void add_beneath(Flat& over, const json& under) {
+    std::set<std::string> given = top_names(over);
+    for (auto& [k, v] : under.items())
+        if (!given.count(top_name(k))) over[k] = v.template get<std::string>();
+}
+
 }  // namespace
 
 json Ec2Service::launch_template(const Request& req, const Params& p, const std::string& prefix) {
@@ -188,12 +210,8 @@ Params Ec2Service::with_launch_template(const Request& req, const Params& p, jso
             ? p.at("LaunchTemplate.Version")
             : "$Default";
     const json& v = version_of(t, selector);
-    std::set<std::string> given;
-    for (auto& [k, _] : p)
-        given.insert(top_name(k));
     Params merged = p;
-    for (auto& [k, value] : v["data"].items())
-        if (!given.count(top_name(k))) merged[k] = value.get<std::string>();
+    add_beneath(merged, v["data"]);
     // EC2 tags what it launches from a template with the template and the version used.
     tags["aws:ec2launchtemplate:id"] = t["launchTemplateId"];
     tags["aws:ec2launchtemplate:version"] = std::to_string(v["versionNumber"].get<long>());
@@ -236,12 +254,7 @@ void Ec2Service::create_launch_template_version(const Request& req, const Params
     json t = launch_template(req, p);
     if (p.count("SourceVersion") && !p.at("SourceVersion").empty()) {
         // The source's settings, with this request's on top (lists replaced whole).
-        const json& source = version_of(t, p.at("SourceVersion"));
-        std::set<std::string> given;
-        for (auto& [k, _] : data.items())
-            given.insert(top_name(k));
-        for (auto& [k, v] : source["data"].items())
-            if (!given.count(top_name(k))) data[k] = v;
+        add_beneath(data, version_of(t, p.at("SourceVersion"))["data"]);
     }
     if (t["versions"].size() >= kMaxVersions)
         throw AwsError("VersionLimitExceeded",

@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "emulator/process.hpp"
 #include "emulator/runtimes/embedded.hpp"
 
 namespace fogbank::ec2 {
@@ -24,15 +25,6 @@ exit 0
 
 }  // namespace
 
-void write_instance_file(const std::filesystem::path& path, std::string_view text,
-                         bool executable) {
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(text.data(), static_cast<std::streamsize>(text.size()));
-    f.close();
-    if (!f) throw std::runtime_error("ec2: cannot write " + path.string());
-    if (executable) ::chmod(path.c_str(), 0755);
-}
-
 void write_cloud_config_files(const std::filesystem::path& root, const CloudConfig& config) {
     for (auto& file : config.files) {
         std::filesystem::path path = root / file.path;
@@ -47,9 +39,9 @@ void write_cloud_config_files(const std::filesystem::path& root, const CloudConf
 
 void write_runtime_files(const std::filesystem::path& dir) {
     for (const char* name : {"shutdown", "poweroff", "halt"})
-        write_instance_file(dir / "bin" / name, kShutdownShim, true);
-    write_instance_file(dir / "python" / "sitecustomize.py", kEndpointSiteCustomize, false);
-    write_instance_file(dir / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
+        write_child_file(dir / "bin" / name, kShutdownShim, true);
+    write_child_file(dir / "python" / "sitecustomize.py", kEndpointSiteCustomize, false);
+    write_child_file(dir / "python" / "fogbank_endpoint.py", kBotocoreEndpointModule, false);
 }
 
 }  // namespace fogbank::ec2

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "emulator/encoding.hpp"
+#include "emulator/process.hpp"
 #include "emulator/runtimes/embedded.hpp"
 #include "services/lambda/runtimes/embedded.hpp"
 
@@ -60,17 +61,11 @@ Function Function::from_doc(const json& d) {
 
 namespace {
 
-void write_file(const fs::path& p, std::string_view text) {
-    std::ofstream f(p, std::ios::binary | std::ios::trunc);
-    f << text;
-    if (!f) throw std::runtime_error("lambda: cannot write " + p.string());
-}
-
 fs::path prepared(fs::path dir) {
     fs::create_directories(dir / "runtimes");
-    write_file(dir / "runtimes" / "python_bootstrap.py", kPythonBootstrap);
-    write_file(dir / "runtimes" / "node_bootstrap.mjs", kNodeBootstrap);
-    write_file(dir / "runtimes" / "fogbank_endpoint.py", kBotocoreEndpointModule);
+    write_child_file(dir / "runtimes" / "python_bootstrap.py", kPythonBootstrap);
+    write_child_file(dir / "runtimes" / "node_bootstrap.mjs", kNodeBootstrap);
+    write_child_file(dir / "runtimes" / "fogbank_endpoint.py", kBotocoreEndpointModule);
     return dir;
 }
 
