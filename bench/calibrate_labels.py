@@ -4,9 +4,12 @@ the `calibration` points of the `objects` model in models/manifest.yaml.
 
 Usage: bench/calibrate_labels.py   (after `cmake --build --preset release` and `fogbank models
 fetch`). Starts fogbank with a copy of the manifest whose `objects` calibration is the identity
-(confidence = 100 x the heatmap peak), runs DetectLabels at MinConfidence 0 on
+(confidence = 100 x the detector's score), runs DetectLabels at MinConfidence 0 on
 tests/fixtures/objects, and takes each label's best instance as that label's score: a label is
-right when the photo shows that object (tests/fixtures/README.md). Prints every label with its
+right when the photo shows that object (tests/fixtures/README.md). The street photos of
+../shared/testdata/cars/ (one car each, in parking lots) add what they can decide: Car is right
+on each, Bus, Train, Airplane and Boat are wrong; Truck, Motorcycle, Bicycle and every other
+label are left out, since a pickup is a truck to COCO and the lots hold real trucks and people. Prints every label with its
 score, then the precision of the labels in each score band after pooling adjacent bands until
 precision rises with the score (pool adjacent violators), so that a calibration drawn from it is
 monotone, and the Laplace-smoothed precision ((right + 1) / (n + 2)) of all labels at or above
@@ -23,7 +26,10 @@ from botocore.config import Config
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from run import ROOT, Target, free_port  # noqa: E402
-from vision_eval import OBJECTS  # noqa: E402
+from vision_eval import CARS, OBJECTS  # noqa: E402
+
+CAR_PHOTO_RIGHT = {"Car"}
+CAR_PHOTO_WRONG = {"Bus", "Train", "Airplane", "Boat"}
 
 BANDS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.01]
 
@@ -64,6 +70,14 @@ def main():
                     if label["Instances"]:
                         score = max(i["Confidence"] for i in label["Instances"]) / 100
                         labels.append((score, label["Name"] in truth, label["Name"], name))
+            for photo in sorted(CARS.glob("*.jpg")) if CARS.is_dir() else []:
+                for label in rek.detect_labels(Image={"Bytes": photo.read_bytes()},
+                                               MinConfidence=0)["Labels"]:
+                    decided = label["Name"] in CAR_PHOTO_RIGHT | CAR_PHOTO_WRONG
+                    if label["Instances"] and decided:
+                        score = max(i["Confidence"] for i in label["Instances"]) / 100
+                        labels.append((score, label["Name"] in CAR_PHOTO_RIGHT, label["Name"],
+                                       "cars/" + photo.name))
         finally:
             target.stop()
     labels.sort(reverse=True)

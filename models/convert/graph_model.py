@@ -8,7 +8,7 @@ layout. Only the operators these networks use are mapped; anything else is an er
 node, so a new model fails loudly at fetch time rather than at inference.
 
 The graph is cut at the requested outputs: post-processing that the TF.js graph does with
-TopK/Gather (CenterNet's box decoding) is done by fogbank in C++ instead.
+TopK/Gather or YOLOv5's anchor decoding is done by fogbank in C++ instead.
 """
 
 import base64
@@ -97,8 +97,36 @@ class _Converter:
                 raise ValueError(f"{node['name']}: fused op {op} not supported")
         return x, shape
 
+    def explicit_pads(self, name):
+        """A zero Pad of H and W that feeds a VALID convolution (how YOLOv5's TF export writes
+        a strided convolution) is folded into the convolution's own pads: (t, l, b, r), or None
+        when `name` is not such a Pad."""
+        node = self.nodes.get(name.split(":")[0])
+        if node is None or node["op"] != "Pad":
+            return None
+        pads = np.asarray(self.const(node["input"][1])).reshape(4, 2)
+        if pads[0].any() or pads[3].any():
+            raise ValueError(f"{node['name']}: only spatial padding is supported")
+        return node["input"][0], (int(pads[1][0]), int(pads[2][0]), int(pads[1][1]),
+                                  int(pads[2][1]))
+
+    def swish_input(self, node):
+        """x * sigmoid(x) (YOLOv5's SiLU): the name of x, or None. Written as OpenCV's own Swish
+        layer, which OpenCV fuses into the convolution before it as it fuses a ReLU, instead of
+        two more passes over every activation map (a quarter of the forward pass)."""
+        a, b = (name.split(":")[0] for name in node["input"][:2])
+        for x, s in ((a, b), (b, a)):
+            sig = self.nodes.get(s)
+            if sig is not None and sig["op"] == "Sigmoid" and sig["input"][0].split(":")[0] == x:
+                return x
+        return None
+
     def conv(self, node, depthwise):
-        x, shape = self.tensor(node["input"][0])
+        folded = self.explicit_pads(node["input"][0])
+        x, shape = self.tensor(folded[0] if folded else node["input"][0])
+        if folded:  # the shape the convolution sees is the padded one
+            t, l, b, r = folded[1]
+            shape = [shape[0], shape[1] + t + b, shape[2] + l + r, shape[3]]
         w = self.const(node["input"][1])  # HWIO, or HW(in)(multiplier) for depthwise
         bias = None
         fused = _attr(node, "fused_ops", [])
@@ -112,11 +140,16 @@ class _Converter:
         kh, kw = w.shape[0], w.shape[1]
         _, h, wd, c = shape
         padding = _attr(node, "padding")
+        if padding == "SAME" and folded:
+            raise ValueError(f"{node['name']}: a Pad before a SAME convolution is not supported")
         if padding == "SAME":
             pt, pb = same_pads(h, kh, stride, dilation)
             pl, pr = same_pads(wd, kw, stride, dilation)
         elif padding == "VALID":
             pt = pb = pl = pr = 0
+            if folded:
+                pt, pl, pb, pr = folded[1]
+                h, wd = h - pt - pb, wd - pl - pr
         else:
             raise ValueError(f"{node['name']}: padding {padding} not supported")
         if depthwise:
@@ -159,6 +192,10 @@ class _Converter:
         if op == "Sub":
             return self.binary(node, "Sub")
         if op == "Mul":
+            swish = self.swish_input(node)
+            if swish is not None:
+                x, shape = self.tensor(swish)
+                return self.b.node("Swish", [x]), shape
             return self.binary(node, "Mul")
         if op in ("Relu", "Sigmoid", "Identity", "Tanh"):
             x, shape = self.tensor(inputs[0])
@@ -222,6 +259,17 @@ class _Converter:
             y = self.b.node("Resize", [x, roi, self.b.const(scales, "scales")], mode="linear",
                             coordinate_transformation_mode="asymmetric")
             return y, [shape[0], size[0], size[1], shape[3]]
+        if op == "ResizeNearestNeighbor":
+            # An integer upscale, where half-pixel and asymmetric nearest pick the same pixels.
+            x, shape = self.tensor(inputs[0])
+            size = [int(s) for s in self.const(inputs[1])]
+            if size[0] % shape[1] or size[1] % shape[2] or _attr(node, "align_corners", False):
+                raise ValueError(f"{node['name']}: only integer nearest upscaling is supported")
+            scales = np.array([1, 1, size[0] / shape[1], size[1] / shape[2]], np.float32)
+            roi = self.b.const(np.zeros([0], np.float32), "roi")
+            y = self.b.node("Resize", [x, roi, self.b.const(scales, "scales")], mode="nearest",
+                            coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+            return y, [shape[0], size[0], size[1], shape[3]]
         if op == "MaxPool" or op == "AvgPool":
             x, shape = self.tensor(inputs[0])
             k, s = _attr(node, "ksize")[1], _attr(node, "strides")[1]
@@ -255,9 +303,14 @@ def convert(model_json_path, outputs, name=None):
     dims[0] = 1  # a batch of one, whatever the graph allowed
     conv.b.input("input", [dims[0], dims[3], dims[1], dims[2]])
     conv.done[ph["name"]] = ("input", dims)
+    names = []
     for out in outputs:
         tensor, shape = conv.tensor(out)
         onnx_shape = [shape[0], shape[3], shape[1], shape[2]] if len(shape) == 4 else shape
-        conv.b.output(tensor, out.split("/")[0] if len(shape) == 2 else out.split("/")[-1],
-                      onnx_shape)
+        parts = out.split("/")
+        name = parts[0] if len(shape) == 2 else parts[-1]
+        if name in names or any(o != out and o.endswith("/" + name) for o in outputs):
+            name = parts[-2]  # YOLOv5's three heads all end in BiasAdd: name them by their layer
+        names.append(name)
+        conv.b.output(tensor, name, onnx_shape)
     return conv.b.model()

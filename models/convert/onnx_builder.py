@@ -4,8 +4,10 @@ operators written the way OpenCV 4.6's ONNX importer reads them.
 OpenCV 4.6 reads bilinear Resize only in its opset-11 form (roi and scales inputs, with
 coordinate_transformation_mode), but reads Clip only in its opset-6 form (min/max attributes;
 it rejects the 3-input form). So the models declare opset 11 and write Clip the old way, which
-the ONNX checker's schema pass would refuse: the converted models are checked instead by
-loading them in OpenCV and comparing their outputs with a reference (models/verify.py)."""
+the ONNX checker's schema pass would refuse; likewise SiLU is written as a `Swish` node, a layer
+OpenCV registers and fuses into a convolution, which standard ONNX lacks. The converted models
+are checked instead by loading them in OpenCV and comparing their outputs with TensorFlow.js's
+(tests/integration/test_model_conversion.py)."""
 
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper

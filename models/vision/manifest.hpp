@@ -12,7 +12,7 @@ namespace fogbank::vision {
 
 struct ModelSpec {
     std::string name;
-    std::string format;  // the decoder: centernet, dlib-resnet-descriptor, db, tesseract, ...
+    std::string format;  // the decoder: yolov5, dlib-resnet-descriptor, db, tesseract, ...
     std::filesystem::path file;
     std::string sha256;  // empty: not pinned
     int width = 0, height = 0;

@@ -3,30 +3,40 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <tuple>
 
 namespace fogbank::vision {
 
 namespace {
 
-constexpr int kTopK = 100;
-// One object seen twice (by two views, or as two peaks) is one detection. Two classes on one
-// box are the network hesitating between names for it (horse or cow, dog or cat): a clearly
-// surer name stands alone; near-ties keep both, since either may be the right one.
-constexpr float kSameClassIou = 0.5f;
+// YOLOv5's default anchors (width, height in input pixels), three per head; the heads come
+// finest first (strides 8, 16 and 32), each [1, 3 x (5 + classes), H, W].
+constexpr std::array<std::array<std::array<float, 2>, 3>, 3> kAnchors = {{
+    {{{10, 13}, {16, 30}, {33, 23}}},
+    {{{30, 61}, {62, 45}, {59, 119}}},
+    {{{116, 90}, {156, 198}, {373, 326}}},
+}};
+// The grey YOLOv5 was trained to see around a letterboxed image.
+constexpr double kMarginGrey = 114;
+// Two views of the image, each on a square grey canvas `zoom` times its longer side, scaled to
+// `scale` times the manifest's input. A car photographed from a few metres fills the frame,
+// which COCO's objects rarely do and the largest anchor (373 x 326 at 640 px) cannot cover: at
+// the input's 320 px with a margin the network sees it whole. Small objects (far people, kites)
+// need the network's own 640 px, where close-ups fare worse: that view reports only boxes within
+// `max_extent` of the image both ways. Measured on the car photos and the object fixtures
+// (bench/vision_eval.py, bench/README.md): 320 px alone with no margin finds a car at 0.6 or
+// more on 53 of 57 photos, with a 1.3x margin on 55, and then misses half kite.jpg's people;
+// the 640 px view brings them back with no wrong label on the fixtures (480 px names a cow on
+// a horse).
+constexpr ObjectDetector::View kViews[] = {{1, 1.3f, 1.0f}, {2, 1.0f, 0.3f}};
+// One object seen by two cells or anchors is one detection (YOLOv5's own NMS threshold). Two
+// classes on one box are the network hesitating between names for it (horse or cow, car or
+// truck): a clearly surer name stands alone; near-ties keep both, since either may be right.
+constexpr float kSameClassIou = 0.45f;
 constexpr float kOtherClassIou = 0.6f;
 constexpr float kSurer = 1.1f;
-// The heatmap is a quarter of the input's resolution.
-constexpr float kStride = 4.0f;
-
-// CenterNet was trained on COCO, whose objects rarely fill the frame; a car photographed from a
-// few metres away does, and the network misses it. Each view places the image, its aspect kept,
-// centred on a square canvas `zoom` times its longer side; a view's detections spanning less
-// than `min_size` of the image's width and of its height are left to the views that see them
-// larger. Measured on the car photos and the object fixtures (bench/vision_eval.py): the plain
-// letterboxed view alone finds a car on 88 % of the car photos at a peak of 0.3, with the wide
-// view 91 %, with no loss on the fixtures once one box keeps one name.
-constexpr ObjectDetector::View kViews[] = {{1.0f, 0.0f}, {1.8f, 0.3f}};
 
 float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
     float inter = (a & b).area();
@@ -40,133 +50,111 @@ bool before(const Detection& a, const Detection& b) {
     return std::tie(a.class_id, a.box.x, a.box.y) < std::tie(b.class_id, b.box.x, b.box.y);
 }
 
-// One object of one class, as the views saw it.
-struct Sighting {
-    Detection best;  // the view that saw it surest
-    float evidence;  // its score averaged over the views that could see it
-};
+float sigmoid(float x) {
+    return 1.0f / (1.0f + std::exp(-x));
+}
 
 }  // namespace
 
-ObjectDetector::ObjectDetector(const ModelSpec& spec) : model_(spec, "centernet") {}
+ObjectDetector::ObjectDetector(const ModelSpec& spec) : model_(spec, "yolov5") {}
 
 void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min_score,
                                  std::vector<Detection>& out) {
     const ModelSpec& spec = model_.spec();
+    const int size = std::min(spec.width, spec.height) * view.scale;
     // The canvas, scaled straight to the network's input: the image lands at (ox, oy).
     const float side = static_cast<float>(std::max(bgr.cols, bgr.rows)) * view.zoom;
-    const float scale = static_cast<float>(std::min(spec.width, spec.height)) / side;
-    const int w_in = std::max(1, static_cast<int>(bgr.cols * scale + 0.5f));
-    const int h_in = std::max(1, static_cast<int>(bgr.rows * scale + 0.5f));
-    const int ox = (spec.width - w_in) / 2, oy = (spec.height - h_in) / 2;
-    cv::Mat canvas(spec.height, spec.width, CV_8UC3, cv::Scalar::all(0));
+    const float scale = static_cast<float>(size) / side;
+    const int w_in = std::clamp(static_cast<int>(bgr.cols * scale + 0.5f), 1, size);
+    const int h_in = std::clamp(static_cast<int>(bgr.rows * scale + 0.5f), 1, size);
+    const int ox = (size - w_in) / 2, oy = (size - h_in) / 2;
+    cv::Mat canvas(size, size, CV_8UC3, cv::Scalar::all(kMarginGrey));
     cv::Mat placed = canvas(cv::Rect(ox, oy, w_in, h_in));
     cv::resize(bgr, placed, placed.size(), 0, 0, cv::INTER_AREA);
-    // Already at the input's size: blobFromImage only reorders to NCHW RGB.
-    cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0, cv::Size(), cv::Scalar(), /*swapRB=*/true,
-                                          /*crop=*/false);
-    std::vector<cv::Mat> outs = model_.run(blob, {"keypoints", "wh"});
-    const cv::Mat& heat = outs[0];  // [1, classes, H, W]
-    const cv::Mat& wh = outs[1];    // [1, 4, H, W]: left, top, right, bottom distances
-    const int classes = heat.size[1], h = heat.size[2], w = heat.size[3];
-    const float* hp = heat.ptr<float>();
-    const float* wp = wh.ptr<float>();
-    auto at = [&](int c, int y, int x) { return hp[(static_cast<size_t>(c) * h + y) * w + x]; };
-
-    // A peak is a cell no smaller than its 3x3 neighbourhood (CenterNet's max-pool NMS).
-    struct Peak {
-        float score;
-        int c, y, x;
-    };
-    std::vector<Peak> peaks;
-    for (int c = 0; c < classes; ++c)
-        for (int y = 0; y < h; ++y)
-            for (int x = 0; x < w; ++x) {
-                float s = at(c, y, x);
-                if (s < min_score) continue;
-                bool peak = true;
-                for (int dy = -1; dy <= 1 && peak; ++dy)
-                    for (int dx = -1; dx <= 1; ++dx) {
-                        int yy = y + dy, xx = x + dx;
-                        if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-                        if (at(c, yy, xx) > s) {
-                            peak = false;
-                            break;
-                        }
-                    }
-                if (peak) peaks.push_back({s, c, y, x});
-            }
-    std::sort(peaks.begin(), peaks.end(), [](const Peak& a, const Peak& b) {
-        if (a.score != b.score) return a.score > b.score;
-        return std::tie(a.c, a.y, a.x) < std::tie(b.c, b.y, b.x);
-    });
-    if (peaks.size() > kTopK) peaks.resize(kTopK);
-
-    const size_t plane = static_cast<size_t>(h) * w;
-    const float iw = static_cast<float>(w_in), ih = static_cast<float>(h_in);
-    for (const Peak& p : peaks) {
-        size_t cell = static_cast<size_t>(p.y) * w + p.x;
-        float cx = p.x * kStride - ox, cy = p.y * kStride - oy;  // in the placed image's pixels
-        float x1 = std::clamp(cx - wp[cell], 0.0f, iw),
-              y1 = std::clamp(cy - wp[plane + cell], 0.0f, ih);
-        float x2 = std::clamp(cx + wp[2 * plane + cell], 0.0f, iw);
-        float y2 = std::clamp(cy + wp[3 * plane + cell], 0.0f, ih);
-        if (x2 <= x1 || y2 <= y1) continue;
-        if (std::max((x2 - x1) / iw, (y2 - y1) / ih) < view.min_size) continue;
-        out.push_back({p.c, p.score, spec.calibrate(p.score),
-                       cv::Rect2f(x1 / iw, y1 / ih, (x2 - x1) / iw, (y2 - y1) / ih)});
+    cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0 / 255, cv::Size(), cv::Scalar(),
+                                          /*swapRB=*/true, /*crop=*/false);
+    std::vector<cv::Mat> heads = model_.run(blob, model_.output_names());
+    for (Detection& d : decode_yolov5(std::move(heads), size, cv::Rect(ox, oy, w_in, h_in),
+                                      min_score, view.max_extent)) {
+        d.confidence = spec.calibrate(d.score);
+        out.push_back(d);
     }
 }
 
-std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_score) {
-    constexpr size_t kViewCount = std::size(kViews);
-    std::vector<Detection> all[kViewCount];
-    for (size_t v = 0; v < kViewCount; ++v) {
-        detect_view(bgr, kViews[v], min_score, all[v]);
-        std::sort(all[v].begin(), all[v].end(), before);
-    }
-    std::vector<Detection> pooled;
-    for (const auto& view : all)
-        pooled.insert(pooled.end(), view.begin(), view.end());
-    std::stable_sort(pooled.begin(), pooled.end(), before);
-
-    // Same class, same box: one object, reported at its surest view. Its evidence averages
-    // the views large enough to see it, so that one view's whim does not name an object.
-    std::vector<Sighting> objects;
-    for (const Detection& d : pooled) {
-        bool seen = std::any_of(objects.begin(), objects.end(), [&](const Sighting& o) {
-            return o.best.class_id == d.class_id && iou(o.best.box, d.box) > kSameClassIou;
-        });
-        if (seen) continue;
-        float sum = 0;
-        int views = 0;
-        for (size_t v = 0; v < kViewCount; ++v) {
-            if (std::max(d.box.width, d.box.height) < kViews[v].min_size) continue;
-            ++views;
-            for (const Detection& o : all[v])  // sorted: the first match is the view's best
-                if (o.class_id == d.class_id && iou(o.box, d.box) > kSameClassIou) {
-                    sum += o.score;
-                    break;
-                }
-        }
-        objects.push_back({d, sum / static_cast<float>(std::max(views, 1))});
-    }
-    // Two names on one box: the better-evidenced stands alone when clearly so.
-    std::stable_sort(objects.begin(), objects.end(),
-                     [](const Sighting& a, const Sighting& b) { return a.evidence > b.evidence; });
-    std::vector<const Sighting*> named;
-    for (const Sighting& o : objects) {
-        bool renamed = std::any_of(named.begin(), named.end(), [&](const Sighting* k) {
-            return k->best.class_id != o.best.class_id && k->evidence >= kSurer * o.evidence &&
-                   iou(k->best.box, o.best.box) > kOtherClassIou;
-        });
-        if (!renamed) named.push_back(&o);
-    }
+std::vector<Detection> decode_yolov5(std::vector<cv::Mat> heads, int size, const cv::Rect& placed,
+                                     float min_score, float max_extent) {
+    auto rows = [](const cv::Mat& m) { return m.dims == 4 ? m.size[2] : 0; };
+    std::sort(heads.begin(), heads.end(),
+              [&](const cv::Mat& a, const cv::Mat& b) { return rows(a) > rows(b); });
     std::vector<Detection> out;
-    for (const Sighting* o : named)
-        out.push_back(o->best);
-    std::sort(out.begin(), out.end(), before);
+    const float iw = static_cast<float>(placed.width), ih = static_cast<float>(placed.height);
+    const float ox = static_cast<float>(placed.x), oy = static_cast<float>(placed.y);
+    for (size_t level = 0; level < heads.size() && level < kAnchors.size(); ++level) {
+        const cv::Mat& head = heads[level];
+        if (head.dims != 4 || head.type() != CV_32F || !head.isContinuous()) continue;
+        const int h = head.size[2], w = head.size[3];
+        const int per_anchor = head.size[1] / 3, classes = per_anchor - 5;
+        if (classes <= 0 || h <= 0 || w <= 0 || head.size[1] != 3 * per_anchor) continue;
+        const float stride = static_cast<float>(size) / static_cast<float>(h);
+        const size_t plane = static_cast<size_t>(h) * w;
+        const float* hp = head.ptr<float>();
+        for (int a = 0; a < 3; ++a) {
+            const float* base = hp + static_cast<size_t>(a) * per_anchor * plane;
+            for (size_t cell = 0; cell < plane; ++cell) {
+                float objectness = sigmoid(base[4 * plane + cell]);
+                if (objectness < min_score) continue;
+                int best = 0;
+                float best_logit = base[5 * plane + cell];
+                for (int c = 1; c < classes; ++c)
+                    if (float l = base[(5 + c) * plane + cell]; l > best_logit) {
+                        best_logit = l;
+                        best = c;
+                    }
+                float score = objectness * sigmoid(best_logit);
+                if (score < min_score) continue;
+                // YOLOv5's box: the centre within two cells' reach, the size up to 4x its anchor.
+                const int gx = static_cast<int>(cell % w), gy = static_cast<int>(cell / w);
+                float cx = (sigmoid(base[cell]) * 2 - 0.5f + gx) * stride - ox;
+                float cy = (sigmoid(base[plane + cell]) * 2 - 0.5f + gy) * stride - oy;
+                float bw =
+                    std::pow(sigmoid(base[2 * plane + cell]) * 2, 2.0f) * kAnchors[level][a][0];
+                float bh =
+                    std::pow(sigmoid(base[3 * plane + cell]) * 2, 2.0f) * kAnchors[level][a][1];
+                float x1 = std::clamp(cx - bw / 2, 0.0f, iw),
+                      y1 = std::clamp(cy - bh / 2, 0.0f, ih);
+                float x2 = std::clamp(cx + bw / 2, 0.0f, iw),
+                      y2 = std::clamp(cy + bh / 2, 0.0f, ih);
+                if (x2 <= x1 || y2 <= y1) continue;
+                cv::Rect2f box(x1 / iw, y1 / ih, (x2 - x1) / iw, (y2 - y1) / ih);
+                if (std::max(box.width, box.height) > max_extent) continue;
+                out.push_back({best, score, 0.0f, box});
+            }
+        }
+    }
     return out;
+}
+
+std::vector<Detection> merge_detections(std::vector<Detection> found) {
+    std::sort(found.begin(), found.end(), before);
+    // Same class, same box: one object, at its surest cell or view. Then two names on one box:
+    // the surer stands alone when clearly so.
+    std::vector<Detection> out;
+    for (const Detection& d : found) {
+        bool seen = std::any_of(out.begin(), out.end(), [&](const Detection& k) {
+            if (iou(k.box, d.box) <= (k.class_id == d.class_id ? kSameClassIou : kOtherClassIou))
+                return false;
+            return k.class_id == d.class_id || k.score >= kSurer * d.score;
+        });
+        if (!seen) out.push_back(d);
+    }
+    return out;
+}
+
+std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_score) {
+    std::vector<Detection> found;
+    for (const View& view : kViews)
+        detect_view(bgr, view, min_score, found);
+    return merge_detections(std::move(found));
 }
 
 }  // namespace fogbank::vision

@@ -1,6 +1,7 @@
-// DetectLabels' detector: a CenterNet ONNX network run by OpenCV's DNN module, its heatmap and
-// box-size outputs decoded here (3x3 peak pick, top-k, boxes), over two views of the image
-// (letterboxed, and zoomed out for objects that fill the frame), merged by NMS.
+// DetectLabels' detector: a YOLOv5 ONNX network run by OpenCV's DNN module on two letterboxed
+// views of the image (coarse with a margin for what fills the frame, fine for what is small),
+// its three detection heads decoded here (anchors, sigmoid, boxes) and merged by NMS, one name
+// to a box.
 #pragma once
 
 #include <opencv2/core.hpp>
@@ -13,10 +14,22 @@ namespace fogbank::vision {
 
 struct Detection {
     int class_id = 0;
-    float score = 0;       // the heatmap peak, 0..1
+    float score = 0;       // objectness x class probability, 0..1
     float confidence = 0;  // calibrated onto Rekognition's 0..100
     cv::Rect2f box;        // relative to the image, 0..1
 };
+
+// YOLOv5's three heads ([1, 3 x (5 + classes), H, W] each, any order) for a `size`-pixel square
+// input on which the image was placed at `placed`: the cells at or above `min_score`
+// (objectness x class), their boxes relative to the image, those spanning more than
+// `max_extent` of it either way left out. Confidence is left at 0.
+std::vector<Detection> decode_yolov5(std::vector<cv::Mat> heads, int size, const cv::Rect& placed,
+                                     float min_score, float max_extent);
+
+// One box per object: same-class boxes overlapping by IoU > 0.45 keep the surest; a box of
+// another class overlapping a surer one by IoU > 0.6 goes when that one is 1.1x surer. Most
+// confident first, ties ordered by class and position.
+std::vector<Detection> merge_detections(std::vector<Detection> found);
 
 class ObjectDetector {
   public:
@@ -24,11 +37,12 @@ class ObjectDetector {
     // Detections above `min_score`, most confident first.
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
 
-    // The image centred on a square canvas `zoom` times its longer side; the view's boxes
-    // spanning less than `min_size` of the image both ways are dropped.
+    // The image on a square canvas `zoom` times its longer side, fed at `scale` times the
+    // manifest's input; the view keeps boxes within `max_extent` of the image both ways.
     struct View {
+        int scale;
         float zoom;
-        float min_size;
+        float max_extent;
     };
 
   private:

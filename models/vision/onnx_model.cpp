@@ -11,6 +11,7 @@ OnnxModel::OnnxModel(const ModelSpec& spec, std::string_view format) : spec_(spe
                                  "' where fogbank runs '" + std::string(format) + "' here");
     check_model_file(spec);
     net_ = cv::dnn::readNetFromONNX(spec.file.string());
+    outputs_ = net_.getUnconnectedOutLayersNames();
 }
 
 std::vector<cv::Mat> OnnxModel::run(const cv::Mat& blob, const std::vector<cv::String>& outputs) {

@@ -22,11 +22,14 @@ class OnnxModel {
     // The named outputs for `blob` (the network's last output when `outputs` is empty), copied
     // out of the network's buffers.
     std::vector<cv::Mat> run(const cv::Mat& blob, const std::vector<cv::String>& outputs = {});
+    // Every output of the graph, in the network's order.
+    const std::vector<cv::String>& output_names() const { return outputs_; }
 
   private:
     ModelSpec spec_;
     std::mutex mu_;
     cv::dnn::Net net_;
+    std::vector<cv::String> outputs_;
 };
 
 }  // namespace fogbank::vision

@@ -36,23 +36,23 @@ def test_fetch_converts_and_then_has_nothing_to_do(tmp_path):
     manifest, dest = only("objects", tmp_path)
     first = fetch(manifest, dest)
     assert first.returncode == 0, first.stderr
-    assert "converted" in first.stdout and (dest / "centernet.onnx").exists()
+    assert "converted" in first.stdout and (dest / "yolov5s.onnx").exists()
     second = fetch(manifest, dest)
     assert second.returncode == 0 and "converted" not in second.stdout and " ok" in second.stdout
 
 
 @pytest.mark.parametrize("change,message", [
     (lambda m: m["packages"]["human"].update(sha256="0" * 64), "tarball SHA-256"),
-    (lambda m: m["models"]["objects"]["source"]["files"].update({"package/models/centernet.bin": "1" * 64}),
+    (lambda m: m["models"]["face_emotions"]["source"]["files"].update({"package/models/emotion.bin": "1" * 64}),
      "manifest pins"),
-    (lambda m: m["models"]["objects"].update(sha256="2" * 64), "conversion gave SHA-256"),
+    (lambda m: m["models"]["face_emotions"].update(sha256="2" * 64), "conversion gave SHA-256"),
 ], ids=["tarball", "file", "conversion"])
 def test_fetch_refuses_what_the_manifest_does_not_pin(tmp_path, change, message):
-    manifest, dest = only("objects", tmp_path, change)
+    manifest, dest = only("face_emotions", tmp_path, change)
     p = fetch(manifest, dest)
     assert p.returncode != 0
     assert message in p.stderr, p.stderr
-    assert not (dest / "centernet.onnx").exists()
+    assert not (dest / "emotion.onnx").exists()
 
 
 def test_debian_file_checked(tmp_path):

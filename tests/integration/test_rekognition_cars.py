@@ -2,9 +2,9 @@
 openalpr's benchmark photos, read in place, never copied): a sample of every third photo,
 through boto3. Each photo's X.txt gives the plate's box (x, y, width, height in pixels) and text.
 
-The label bar sits just under the level reached today (16 of the 19 sampled photos), the plate
-bar at issue 14's goal (80 %; 18 of 19 today), so that a change that makes Rekognition worse on
-real photos fails here; bench/vision_eval.py measures the whole set against the goals.
+The label bar is issue 14's goal (95 %: 18 of the 19 sampled photos; 19 today), the plate bar
+too (80 %; 18 of 19 today), so that a change that makes Rekognition worse on real photos fails
+here; bench/vision_eval.py measures the whole set against the goals.
 """
 import os
 import pathlib
@@ -39,7 +39,7 @@ def test_a_car_at_rekognition_confidence_on_real_photos(rek):
         if "Car" in labels:
             assert {p["Name"] for p in labels["Car"]["Parents"]} >= {"Vehicle", "Transportation"}
             assert labels["Vehicle"]["Confidence"] >= labels["Car"]["Confidence"]
-    assert len(sure) >= 0.78 * len(photos), f"Car >= 90 on {len(sure)} of {len(photos)}: {sure}"
+    assert len(sure) >= 0.95 * len(photos) - 0.5, f"Car >= 90 on {len(sure)} of {len(photos)}: {sure}"
     assert len(named_otherwise) <= 1, named_otherwise
 
 

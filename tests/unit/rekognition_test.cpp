@@ -56,7 +56,7 @@ TEST(VisionManifest, LoadsModelsAndChecksFiles) {
     fs::path manifest = write_temp("manifest.yaml", R"(
 models:
   objects:
-    format: centernet
+    format: yolov5
     file: m.onnx
     sha256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
     input: {width: 512, height: 256}

@@ -9,21 +9,15 @@
 #include "services/sqs/message_attributes.hpp"
 #include "services/sqs/query_codec.hpp"
 #include "services/sqs/queue.hpp"
+#include "tests/unit/error_code.hpp"
 
 using nlohmann::json;
 using namespace fogbank;
 using namespace fogbank::sqs;
 
-namespace {
+using fogbank::test_support::code_of;
 
-std::string code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const AwsError& e) {
-        return e.code();
-    }
-    return "ok";
-}
+namespace {
 
 struct NullJournal : Journal {
     void put_queue(const Queue&) override {}

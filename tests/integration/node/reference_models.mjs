@@ -3,7 +3,7 @@
 // tensor, and writes the outputs, so that test_model_conversion.py can compare them with the
 // converted ONNX run by OpenCV.
 //
-// node reference_models.mjs <centernet|faceres|emotion|nsfwjs|face-recognition> <model file> <input.bin> <H> <W> <out prefix> [C]
+// node reference_models.mjs <yolov5|faceres|emotion|nsfwjs|face-recognition> <model file> <input.bin> <H> <W> <out prefix> [C]
 //   input.bin: float32 [1, H, W, C] (C = 3, RGB, unless given). Each output goes to
 //   <out prefix><name>.bin (float32, NHWC).
 import { readFileSync, writeFileSync } from "node:fs";
@@ -28,18 +28,22 @@ const input = tf.tensor4d(new Float32Array(raw.buffer, raw.byteOffset, raw.byteL
                           [1, Number(h), Number(w), Number(c)]);
 const outputs = {};
 
-if (kind === "centernet" || kind === "faceres" || kind === "emotion") {
+if (kind === "yolov5" || kind === "faceres" || kind === "emotion") {
   const json = JSON.parse(readFileSync(modelFile));
   const model = await tfc.loadGraphModel(tf.io.fromMemory({
     modelTopology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
     weightData: shards(json.weightsManifest, dirname(modelFile)),
   }));
-  const names = { centernet: ["tower_0/keypoints", "tower_0/wh"],
+  const head = (i, n) => `StatefulPartitionedCall/model/tf_detect/tf_conv2d${i}/conv2d_${n}/BiasAdd`;
+  const names = { yolov5: [head("", 57), head("_1", 58), head("_2", 59)],
                   faceres: ["gender_pred/Sigmoid", "age_pred/Softmax"],
                   emotion: ["StatefulPartitionedCall/model_1/predictions/Softmax"] }[kind];
   const res = [model.execute(input, names)].flat();
-  names.forEach((n, i) => { outputs[n.split("/")[kind === "centernet" ? 1 : 0]] = res[i]; });
+  names.forEach((n, i) => {
+    const parts = n.split("/");
+    outputs[kind === "yolov5" ? parts.at(-2) : parts[0]] = res[i];
+  });
 } else if (kind === "nsfwjs") {
   // nsfwjs's bundled layers model: model.min.js exports the JSON, each shard module a base64
   // string; loaded by TF.js's own layers API, as nsfwjs loads it.
