@@ -49,6 +49,8 @@ Manifest Manifest::load(const fs::path& manifest, const fs::path& models_dir) {
         s.classes = node["classes"].as<std::string>("");
         for (const auto& point : node["calibration"])
             s.calibration.emplace_back(point[0].as<float>(), point[1].as<float>());
+        for (const auto& v : node["views"])
+            s.views.push_back({v[0].as<float>(), v[1].as<float>(), v[2].as<float>()});
         m.models_.emplace(s.name, std::move(s));
     }
     return m;

@@ -2,6 +2,7 @@
 // operation, its checksum, its input size and the decoder its outputs need.
 #pragma once
 
+#include <array>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -19,6 +20,9 @@ struct ModelSpec {
     std::string classes;
     // (raw score, Rekognition confidence) points, ascending in score.
     std::vector<std::pair<float, float>> calibration;
+    // yolov5: the views to run, each (input scale, zoom, max extent). Checked by the decoder
+    // when the model loads.
+    std::vector<std::array<float, 3>> views;
 
     // Interpolates the calibration; without one, score * 100.
     float calibrate(float score) const;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 namespace fogbank::vision {
@@ -20,17 +22,6 @@ constexpr std::array<std::array<std::array<float, 2>, 3>, 3> kAnchors = {{
 }};
 // The grey YOLOv5 was trained to see around a letterboxed image.
 constexpr double kMarginGrey = 114;
-// Two views of the image, each on a square grey canvas `zoom` times its longer side, scaled to
-// `scale` times the manifest's input. A car photographed from a few metres fills the frame,
-// which COCO's objects rarely do and the largest anchor (373 x 326 at 640 px) cannot cover: at
-// the input's 320 px with a margin the network sees it whole. Small objects (far people, kites)
-// need the network's own 640 px, where close-ups fare worse: that view reports only boxes within
-// `max_extent` of the image both ways. Measured on the car photos and the object fixtures
-// (bench/vision_eval.py, bench/README.md): 320 px alone with no margin finds a car at 0.6 or
-// more on 53 of 57 photos, with a 1.3x margin on 55, and then misses half kite.jpg's people;
-// the 640 px view brings them back with no wrong label on the fixtures (480 px names a cow on
-// a horse).
-constexpr ObjectDetector::View kViews[] = {{1, 1.3f, 1.0f}, {2, 1.0f, 0.3f}};
 // One object seen by two cells or anchors is one detection (YOLOv5's own NMS threshold). Two
 // classes on one box are the network hesitating between names for it (horse or cow, car or
 // truck): a clearly surer name stands alone; near-ties keep both, since either may be right.
@@ -56,7 +47,29 @@ float sigmoid(float x) {
 
 }  // namespace
 
-ObjectDetector::ObjectDetector(const ModelSpec& spec) : model_(spec, "yolov5") {}
+std::vector<ObjectDetector::View> ObjectDetector::views_of(const ModelSpec& spec) {
+    // The views are the manifest's (models/manifest.yaml says why these). A scale of 1-4 keeps
+    // the input a multiple of the network's stride (32) when the manifest's is, and bounds the
+    // cost of a view at 16x the input's.
+    if (spec.width != spec.height || spec.width <= 0 || spec.width % 32 || spec.views.empty() ||
+        spec.views.size() > 4)
+        throw std::runtime_error("model " + spec.name +
+                                 ": a yolov5 model needs a square input "
+                                 "of a multiple of 32 px and 1 to 4 views");
+    std::vector<View> views;
+    for (const auto& [scale, zoom, extent] : spec.views) {
+        if (scale != std::floor(scale) || scale < 1 || scale > 4 || !(zoom >= 1 && zoom <= 4) ||
+            !(extent > 0 && extent <= 1))
+            throw std::runtime_error("model " + spec.name +
+                                     ": a view is [scale 1-4, zoom 1-4, "
+                                     "max extent over 0 up to 1]");
+        views.push_back({static_cast<int>(scale), zoom, extent});
+    }
+    return views;
+}
+
+ObjectDetector::ObjectDetector(const ModelSpec& spec)
+    : views_(views_of(spec)), model_(spec, "yolov5") {}
 
 void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min_score,
                                  std::vector<Detection>& out) {
@@ -152,7 +165,7 @@ std::vector<Detection> merge_detections(std::vector<Detection> found) {
 
 std::vector<Detection> ObjectDetector::detect(const cv::Mat& bgr, float min_score) {
     std::vector<Detection> found;
-    for (const View& view : kViews)
+    for (const View& view : views_)
         detect_view(bgr, view, min_score, found);
     return merge_detections(std::move(found));
 }

@@ -33,6 +33,7 @@ std::vector<Detection> merge_detections(std::vector<Detection> found);
 
 class ObjectDetector {
   public:
+    // Throws std::runtime_error when the manifest's `views` are not views this decoder runs.
     explicit ObjectDetector(const ModelSpec& spec);
     // Detections above `min_score`, most confident first.
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
@@ -44,8 +45,11 @@ class ObjectDetector {
         float zoom;
         float max_extent;
     };
+    // The manifest's views, checked. Throws std::runtime_error.
+    static std::vector<View> views_of(const ModelSpec& spec);
 
   private:
+    std::vector<View> views_;
     // Appends the detections of one view.
     void detect_view(const cv::Mat& bgr, const View& view, float min_score,
                      std::vector<Detection>& out);

@@ -206,3 +206,27 @@ def test_concurrent_requests_all_answered_alike(server):
     assert len(set(answers)) == 1 and "Horse" in answers[0]
     # The server kept serving other services meanwhile.
     assert make_client(server, "s3").list_buckets()["Buckets"] == []
+
+
+def test_the_manifests_views_are_the_ones_run(tmp_path):
+    """The coarse view alone (the manifest's speed setting) still names the car, but misses the
+    small people that the default's 640 px view finds."""
+    import yaml
+    from conftest import ROOT
+    manifest = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
+    assert len(manifest["models"]["objects"]["views"]) == 2
+    manifest["models"]["objects"]["views"] = [[1, 1.3, 1.0]]
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    default = Server()
+    coarse = Server(config=f"vision:\n  manifest: {path}\n  models_dir: {ROOT / 'models' / 'data'}\n")
+    try:
+        counts = []
+        for srv in (default, coarse):
+            rek = make_client(srv, "rekognition")
+            assert "Car" in labels_of(detect(rek, "dog.jpg"))
+            counts.append(len(labels_of(detect(rek, "kite.jpg"))["Person"]["Instances"]))
+        assert counts[0] >= 5 and counts[1] < counts[0], counts
+    finally:
+        default.stop()
+        coarse.stop()

@@ -9,6 +9,8 @@
 using fogbank::vision::decode_yolov5;
 using fogbank::vision::Detection;
 using fogbank::vision::merge_detections;
+using fogbank::vision::ModelSpec;
+using fogbank::vision::ObjectDetector;
 
 namespace {
 
@@ -113,4 +115,30 @@ TEST(MergeDetections, OneObjectOneBoxOneName) {
     EXPECT_EQ(out[1].class_id, 0);
     EXPECT_EQ(out[2].class_id, 17);
     EXPECT_FLOAT_EQ(out[2].score, 0.70f);
+}
+
+TEST(Yolov5Views, TheManifestsViewsAreChecked) {
+    ModelSpec spec;
+    spec.name = "objects";
+    spec.width = spec.height = 320;
+    spec.views = {{1, 1.3f, 1.0f}, {2, 1.0f, 0.3f}};
+    auto views = ObjectDetector::views_of(spec);
+    ASSERT_EQ(views.size(), 2u);
+    EXPECT_EQ(views[1].scale, 2);
+    EXPECT_FLOAT_EQ(views[0].zoom, 1.3f);
+    EXPECT_FLOAT_EQ(views[1].max_extent, 0.3f);
+
+    auto refused = [&](std::vector<std::array<float, 3>> v, int size = 320) {
+        ModelSpec s = spec;
+        s.views = std::move(v);
+        s.width = s.height = size;
+        EXPECT_THROW(ObjectDetector::views_of(s), std::runtime_error);
+    };
+    refused({});                                                       // none
+    refused({{1.5f, 1, 1}});                                           // not a whole scale
+    refused({{5, 1, 1}});                                              // too costly
+    refused({{1, 0.5f, 1}});                                           // a crop, not a margin
+    refused({{1, 1, 0}});                                              // keeps nothing
+    refused({{1, 1, 1}}, 300);                                         // not a multiple of 32
+    refused({{1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}, {1, 1, 1}});  // too many
 }

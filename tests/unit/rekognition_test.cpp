@@ -60,6 +60,7 @@ models:
     file: m.onnx
     sha256: ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
     input: {width: 512, height: 256}
+    views: [[1, 1.3, 1.0], [2, 1.0, 0.3]]
     classes: coco80
     calibration: [[0, 0], [1, 100]]
   wrong:
@@ -76,6 +77,9 @@ models:
     EXPECT_EQ(o.width, 512);
     EXPECT_EQ(o.height, 256);
     EXPECT_EQ(o.classes, "coco80");
+    ASSERT_EQ(o.views.size(), 2u);
+    EXPECT_FLOAT_EQ(o.views[0][1], 1.3f);
+    EXPECT_FLOAT_EQ(o.views[1][2], 0.3f);
     EXPECT_NO_THROW(vision::check_model_file(o));
     EXPECT_THROW(vision::check_model_file(m.model("wrong")), std::runtime_error);
     EXPECT_THROW(vision::check_model_file(m.model("absent")), std::runtime_error);
