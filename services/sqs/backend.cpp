@@ -118,6 +118,15 @@ std::string Backend::queue_url(const Caller& caller, const Queue& q) const {
 
 std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& in) {
     const std::string& url = required_string(in, "QueueUrl");
+    auto missing = [] {
+        return AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
+    };
+    // A bare queue name, as SQS accepts one: the caller's own queue of that name.
+    if (!url.empty() && url.find('/') == std::string::npos && url.find(':') == std::string::npos) {
+        auto it = queues_.find({caller.account, caller.region, url});
+        if (it == queues_.end()) throw missing();
+        return it->second;
+    }
     // http(s)://host[:port]/account/name, or just /account/name.
     std::string_view path = url;
     if (auto scheme = path.find("://"); scheme != std::string_view::npos) {
@@ -134,8 +143,7 @@ std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& i
     std::string name(path.substr(slash + 1));
     if (name.empty() || name.find('/') != std::string::npos) throw invalid;
     auto it = queues_.find({account, caller.region, name});
-    if (it == queues_.end())
-        throw AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
+    if (it == queues_.end()) throw missing();
     return it->second;
 }
 

@@ -244,10 +244,36 @@ def test_queue_addressed_by_path_and_query_errors(server, sqs):
     assert sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"] == "via path"
     status, body = _query(server, "/", {"Action": "Frobnicate"})
     assert status == 400 and "<Code>InvalidAction</Code>" in body and "<Type>Sender</Type>" in body
-    status, body = _query(server, "/", {"Action": "SendMessage", "QueueUrl": "not-a-url", "MessageBody": "x"})
+    status, body = _query(server, "/", {"Action": "SendMessage", "QueueUrl": "http://localhost/not-a-queue",
+                                        "MessageBody": "x"})
     assert status == 404 and "<Code>InvalidAddress</Code>" in body
+    # A bare name is a queue name, as SQS takes it: here one that does not exist.
+    status, body = _query(server, "/", {"Action": "SendMessage", "QueueUrl": "no-such-queue", "MessageBody": "x"})
+    assert status == 400 and "NonExistentQueue</Code>" in body
     status, body = _query(server, "/", {"Action": "SendMessage", "QueueUrl": url})
     assert status == 400 and "<Code>MissingParameter</Code>" in body
+
+
+def test_a_bare_queue_name_where_a_url_is_expected(server, sqs):
+    url = sqs.create_queue(QueueName="named")["QueueUrl"]
+    sqs.send_message(QueueUrl="named", MessageBody="by name")
+    got = sqs.receive_message(QueueUrl="named", WaitTimeSeconds=0)["Messages"]
+    assert [m["Body"] for m in got] == ["by name"]
+    sqs.delete_message(QueueUrl="named", ReceiptHandle=got[0]["ReceiptHandle"])
+    attrs = sqs.get_queue_attributes(QueueUrl="named", AttributeNames=["QueueArn"])["Attributes"]
+    assert attrs["QueueArn"].endswith(":000000000000:named")
+    # The caller's own queue only: another account's queue of that name is not found by name.
+    other = make_client(server, "sqs", access_key="222222222222")
+    with pytest.raises(ClientError) as e:
+        other.send_message(QueueUrl="named", MessageBody="x")
+    assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+    assert cli_json(server, "sqs", "get-queue-attributes", "--queue-url", "named",
+                    "--attribute-names", "QueueArn")["Attributes"] == attrs
+    sqs.delete_queue(QueueUrl="named")
+    with pytest.raises(ClientError) as e:
+        sqs.get_queue_url(QueueName="named")
+    assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+    assert url.endswith("/named")
 
 
 def test_cli_queue_commands(server):
