@@ -155,15 +155,15 @@ def car_photos(rek, latency):
 
 
 class BareDetector:
-    """The detector's bare work: the JPEG decode and a forward pass for each of the two views
-    DetectLabels runs (models/vision/object_detector.cpp: the manifest's input and twice it),
+    """The detector's bare work: the JPEG decode and a forward pass for each of the views
+    DetectLabels runs (the manifest's `views`, each at its scale of the input),
     the anchor decode, margins and NMS left out. Timed alternately with DetectLabels on the
     same photo, so that this machine's swings in speed land on both sides of the ratio alike."""
 
     def __init__(self):
         import yaml
         spec = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())["models"]["objects"]
-        self.sizes = [spec["input"]["width"], 2 * spec["input"]["width"]]
+        self.sizes = [int(scale) * spec["input"]["width"] for scale, _, _ in spec["views"]]
         self.net = cv2.dnn.readNetFromONNX(str(ROOT / "models" / "data" / spec["file"]))
         self.times = []
 
