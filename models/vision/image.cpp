@@ -15,13 +15,17 @@ bool is_png(std::string_view b) {
 
 }  // namespace
 
-cv::Mat decode_image(std::string_view bytes) {
+cv::Mat decode_image(std::string_view bytes, int reduce) {
     // Rekognition reads JPEG and PNG only; OpenCV would also take BMP, TIFF, WebP, ...
     if (!is_jpeg(bytes) && !is_png(bytes)) return {};
     cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
                 const_cast<char*>(bytes.data()));  // imdecode only reads it
     try {
-        return cv::imdecode(raw, cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION);
+        int mode = !is_jpeg(bytes) || reduce == 1 ? cv::IMREAD_COLOR
+                   : reduce == 2                  ? cv::IMREAD_REDUCED_COLOR_2
+                   : reduce == 4                  ? cv::IMREAD_REDUCED_COLOR_4
+                                                  : cv::IMREAD_REDUCED_COLOR_8;
+        return cv::imdecode(raw, mode | cv::IMREAD_IGNORE_ORIENTATION);
     } catch (const cv::Exception&) {
         return {};
     }

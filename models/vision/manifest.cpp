@@ -64,23 +64,46 @@ const ModelSpec& Manifest::model(const std::string& name) const {
     return it->second;
 }
 
-void check_model_file(const ModelSpec& spec) {
+namespace {
+
+// Reads the model's file through `sink`, a chunk at a time, and checks its digest when pinned.
+template <typename Sink>
+void read_checked(const ModelSpec& spec, Sink&& sink) {
     std::ifstream in(spec.file, std::ios::binary);
     if (!in)
         throw std::runtime_error("model " + spec.name + ": " + spec.file.string() +
                                  " is missing (run `fogbank models fetch`)");
-    if (spec.sha256.empty()) return;
     Digest d(Digest::Kind::sha256);
     std::string buf(1 << 20, '\0');
     while (in) {
         in.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        d.update(std::string_view(buf.data(), static_cast<size_t>(in.gcount())));
+        std::string_view chunk(buf.data(), static_cast<size_t>(in.gcount()));
+        if (!spec.sha256.empty()) d.update(chunk);
+        sink(chunk);
     }
+    if (spec.sha256.empty()) return;
     std::string actual = to_hex(d.finish());
     if (actual != spec.sha256)
         throw std::runtime_error("model " + spec.name + ": " + spec.file.string() +
                                  " has SHA-256 " + actual + ", the manifest pins " + spec.sha256 +
                                  " (run `fogbank models fetch`)");
+}
+
+}  // namespace
+
+void check_model_file(const ModelSpec& spec) {
+    read_checked(spec, [](std::string_view) {});
+}
+
+std::string read_model_file(const ModelSpec& spec) {
+    std::string bytes;
+    read_checked(spec, [&](std::string_view chunk) {
+        if (bytes.size() + chunk.size() > kMaxModelBytes)
+            throw std::runtime_error("model " + spec.name + ": " + spec.file.string() +
+                                     " is larger than fogbank reads");
+        bytes.append(chunk);
+    });
+    return bytes;
 }
 
 }  // namespace fogbank::vision

@@ -46,5 +46,8 @@ class Manifest {
 
 // Throws std::runtime_error unless the file exists and, when pinned, has that SHA-256.
 void check_model_file(const ModelSpec& spec);
+// The file's bytes, checked as check_model_file does; one of at most kMaxModelBytes.
+inline constexpr size_t kMaxModelBytes = size_t{1} << 30;
+std::string read_model_file(const ModelSpec& spec);
 
 }  // namespace fogbank::vision

@@ -1,5 +1,6 @@
 #include "models/vision/object_detector.hpp"
 
+#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -68,12 +69,30 @@ std::vector<ObjectDetector::View> ObjectDetector::views_of(const ModelSpec& spec
     return views;
 }
 
+namespace {
+
+DnnlNet network_of(const ModelSpec& spec) {
+    if (spec.format != "yolov5")
+        throw std::runtime_error("model " + spec.name + ": format '" + spec.format +
+                                 "' where fogbank runs 'yolov5' here");
+    try {
+        return DnnlNet(read_onnx_graph(read_model_file(spec)), DnnlNet::native_precision());
+    } catch (const ProtobufError& e) {
+        throw std::runtime_error("model " + spec.name + ": " + spec.file.string() +
+                                 " is not an ONNX model fogbank reads: " + e.what());
+    } catch (const std::runtime_error& e) {
+        throw std::runtime_error("model " + spec.name + ": " + e.what());
+    }
+}
+
+}  // namespace
+
 ObjectDetector::ObjectDetector(const ModelSpec& spec)
-    : views_(views_of(spec)), model_(spec, "yolov5") {}
+    : views_(views_of(spec)), spec_(spec), net_(network_of(spec)) {}
 
 void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min_score,
                                  std::vector<Detection>& out) {
-    const ModelSpec& spec = model_.spec();
+    const ModelSpec& spec = spec_;
     const int size = std::min(spec.width, spec.height) * view.scale;
     // The canvas, scaled straight to the network's input: the image lands at (ox, oy).
     const float side = static_cast<float>(std::max(bgr.cols, bgr.rows)) * view.zoom;
@@ -86,7 +105,7 @@ void ObjectDetector::detect_view(const cv::Mat& bgr, const View& view, float min
     cv::resize(bgr, placed, placed.size(), 0, 0, cv::INTER_AREA);
     cv::Mat blob = cv::dnn::blobFromImage(canvas, 1.0 / 255, cv::Size(), cv::Scalar(),
                                           /*swapRB=*/true, /*crop=*/false);
-    std::vector<cv::Mat> heads = model_.run(blob, model_.output_names());
+    std::vector<cv::Mat> heads = net_.run(blob);
     for (Detection& d : decode_yolov5(std::move(heads), size, cv::Rect(ox, oy, w_in, h_in),
                                       min_score, view.max_extent)) {
         d.confidence = spec.calibrate(d.score);

@@ -1,14 +1,15 @@
-// DetectLabels' detector: a YOLOv5 ONNX network run by OpenCV's DNN module on two letterboxed
-// views of the image (coarse with a margin for what fills the frame, fine for what is small),
-// its three detection heads decoded here (anchors, sigmoid, boxes) and merged by NMS, one name
-// to a box.
+// DetectLabels' detector: a YOLOv5 ONNX network run on oneDNN (models/vision/dnnl_net.hpp) on two
+// letterboxed views of the image (coarse with a margin for what fills the frame, fine for what is
+// small), its three detection heads decoded here (anchors, sigmoid, boxes) and merged by NMS, one
+// name to a box.
 #pragma once
 
 #include <opencv2/core.hpp>
 
 #include <vector>
 
-#include "models/vision/onnx_model.hpp"
+#include "models/vision/dnnl_net.hpp"
+#include "models/vision/manifest.hpp"
 
 namespace fogbank::vision {
 
@@ -33,8 +34,11 @@ std::vector<Detection> merge_detections(std::vector<Detection> found);
 
 class ObjectDetector {
   public:
-    // Throws std::runtime_error when the manifest's `views` are not views this decoder runs.
+    // Throws std::runtime_error when the manifest's `views` are not views this decoder runs, or
+    // the file is not a network DnnlNet runs.
     explicit ObjectDetector(const ModelSpec& spec);
+    // The precision and kernels the network runs with (for health and the bench).
+    DnnlNet::Precision precision() const { return net_.precision(); }
     // Detections above `min_score`, most confident first.
     std::vector<Detection> detect(const cv::Mat& bgr, float min_score);
 
@@ -54,7 +58,8 @@ class ObjectDetector {
     void detect_view(const cv::Mat& bgr, const View& view, float min_score,
                      std::vector<Detection>& out);
 
-    OnnxModel model_;
+    ModelSpec spec_;
+    DnnlNet net_;
 };
 
 }  // namespace fogbank::vision

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 #include "emulator/http_message.hpp"
@@ -78,7 +80,7 @@ const json* Backend::overridden(const std::string& op, const Caller& caller,
     return &rule->response;
 }
 
-InputImage Backend::image(const json& in, const char* member) {
+InputImage Backend::image(const json& in, const char* member, uint32_t longest_needed) {
     auto it = in.find(member);
     if (it == in.end() || it->is_null()) throw missing_member(member);
     if (!it->is_object()) throw invalid_parameter();
@@ -114,7 +116,11 @@ InputImage Backend::image(const json& in, const char* member) {
         throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
     if (header->width > kMaxDimension || header->height > kMaxDimension) throw too_large();
     out.sha256 = sha256_hex(bytes);
-    out.bgr = vision::decode_image(bytes);
+    int reduce = 1;
+    const uint32_t longest = std::max(header->width, header->height);
+    while (reduce < 8 && longest_needed > 0 && longest / (2 * reduce) >= longest_needed)
+        reduce *= 2;
+    out.bgr = vision::decode_image(bytes, reduce);
     if (out.bgr.empty())
         throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
     return out;

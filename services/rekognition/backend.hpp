@@ -45,7 +45,9 @@ class Backend {
     vision::Engine& engine() { return engine_; }
 
     // Reads `in[member]` (an Image: Bytes or S3Object) as Rekognition does, with its limits.
-    InputImage image(const json& in, const char* member);
+    // With `longest_needed` > 0 the caller looks at most at that many pixels along the
+    // image's longer side, and a JPEG at least twice as large is decoded smaller, never below it.
+    InputImage image(const json& in, const char* member, uint32_t longest_needed = 0);
     // The pinned response for this image, if an override rule matches it (and says so).
     const json* overridden(const std::string& op, const Caller& caller, const InputImage& img);
 

@@ -230,3 +230,27 @@ def test_the_manifests_views_are_the_ones_run(tmp_path):
     finally:
         default.stop()
         coarse.stop()
+
+
+def test_a_model_file_that_is_not_onnx_is_refused_not_run(tmp_path):
+    """An unpinned detector file that is no ONNX model (here, a JPEG) is refused by fogbank's
+    own ONNX reader with a server error naming it; the server stays up."""
+    import yaml
+    from conftest import ROOT
+    manifest = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
+    (tmp_path / "yolov5s.onnx").write_bytes(fixture_bytes("objects/eagle.jpg"))
+    manifest["models"]["objects"].update(file=str(tmp_path / "yolov5s.onnx"), sha256=None)
+    path = tmp_path / "manifest.yaml"
+    path.write_text(yaml.safe_dump(manifest))
+    srv = Server(config=f"vision:\n  manifest: {path}\n  models_dir: {ROOT / 'models' / 'data'}\n")
+    try:
+        rek = make_client(srv, "rekognition")
+        with pytest.raises(ClientError) as e:
+            rek.detect_labels(Image={"Bytes": fixture_bytes("objects/eagle.jpg")})
+        assert error_of(e) == ("InternalServerError", 500)
+        assert "is not an ONNX model fogbank reads" in str(e.value)
+        # Other models still load and answer.
+        faces = rek.detect_faces(Image={"Bytes": fixture_bytes("faces/test/obama1.jpg")})
+        assert len(faces["FaceDetails"]) == 1
+    finally:
+        srv.cleanup()
