@@ -1,6 +1,7 @@
 #include "emulator/json_limits.hpp"
 
 #include "emulator/aws_error.hpp"
+#include "emulator/json_reader.hpp"
 
 namespace fogbank {
 
@@ -47,9 +48,19 @@ void check_request_depth(std::string_view text, const std::string& code) {
 }
 
 nlohmann::json parse_json(std::string_view text, size_t max_depth) {
-    if (json_depth(text, max_depth) > max_depth)
+    nlohmann::json out;
+    if (read_json(text, out, max_depth) != JsonRead::ok)
         return nlohmann::json(nlohmann::json::value_t::discarded);
-    return nlohmann::json::parse(text, nullptr, false);
+    return out;
+}
+
+nlohmann::json parse_request_json(std::string_view text, const std::string& code,
+                                  const std::string& not_json) {
+    nlohmann::json out;
+    if (read_json(text, out, kMaxJsonDepth) == JsonRead::ok && out.is_object()) return out;
+    // The depth is judged over the whole text, before whether it is JSON, as it always was.
+    check_request_depth(text, code);
+    throw AwsError(code, not_json, 400);
 }
 
 }  // namespace fogbank

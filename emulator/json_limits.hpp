@@ -28,4 +28,9 @@ void check_request_depth(std::string_view text, const std::string& code);
 // JSON or nests deeper than `max_depth`.
 nlohmann::json parse_json(std::string_view text, size_t max_depth = kMaxJsonDepth);
 
+// A request body that must be a JSON object: AwsError(code) with `not_json` when it is not one,
+// or with the depth message when it nests deeper than kMaxJsonDepth.
+nlohmann::json parse_request_json(std::string_view text, const std::string& code,
+                                  const std::string& not_json);
+
 }  // namespace fogbank

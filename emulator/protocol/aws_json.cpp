@@ -13,12 +13,8 @@ std::string operation(const RequestHead& head) {
 nlohmann::json parse(const Request& req) {
     const std::string text = req.body.text();
     if (text.empty()) return nlohmann::json::object();
-    check_request_depth(text, "SerializationException");
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        throw AwsError("SerializationException",
-                       "Start of structure or map found where not expected", 400);
-    return j;
+    return parse_request_json(text, "SerializationException",
+                              "Start of structure or map found where not expected");
 }
 
 Response response(const nlohmann::json& out, std::string_view content_type) {

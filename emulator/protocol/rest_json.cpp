@@ -51,11 +51,8 @@ bool match(std::string_view pattern, std::string_view path, PathParams& params) 
 nlohmann::json parse(const Request& req, std::string_view bad_body_code) {
     const std::string text = req.body.text();
     if (text.empty()) return nlohmann::json::object();
-    check_request_depth(text, std::string(bad_body_code));
-    auto j = nlohmann::json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object())
-        throw AwsError(std::string(bad_body_code), "The request body is not a JSON object", 400);
-    return j;
+    return parse_request_json(text, std::string(bad_body_code),
+                              "The request body is not a JSON object");
 }
 
 Response empty(int status) {
