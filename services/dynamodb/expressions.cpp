@@ -1,5 +1,6 @@
 #include "services/dynamodb/expressions.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "emulator/aws_error.hpp"
@@ -102,6 +103,10 @@ class Parser {
             out.push_back(path());
         } while (accept(","));
         expect_end();
+        std::vector<const Path*> paths;
+        for (const Path& p : out)
+            paths.push_back(&p);
+        check_paths(paths);
         return out;
     }
 
@@ -438,18 +443,30 @@ class Parser {
         return c;
     }
 
-    // Two actions may not touch the same path or one inside the other.
+    // Two actions may not touch the same path or one inside the other (an overlap), nor one
+    // path both as a map and as a list (a conflict: a.b and a[1]).
     void check_overlaps(const std::vector<UpdateAction>& actions) const {
-        for (size_t i = 0; i < actions.size(); ++i)
-            for (size_t j = i + 1; j < actions.size(); ++j) {
-                const Path& a = actions[i].path;
-                const Path& b = actions[j].path;
-                size_t n = std::min(a.size(), b.size());
-                if (std::equal(a.begin(), a.begin() + static_cast<long>(n), b.begin()))
-                    throw invalid(which_,
-                                  "Two document paths overlap with each other; must remove or "
-                                  "rewrite one of these paths; path one: " +
-                                      bracketed(a) + ", path two: " + bracketed(b));
+        std::vector<const Path*> paths;
+        for (const UpdateAction& a : actions)
+            paths.push_back(&a.path);
+        check_paths(paths);
+    }
+    void check_paths(const std::vector<const Path*>& paths) const {
+        for (size_t i = 0; i < paths.size(); ++i)
+            for (size_t j = i + 1; j < paths.size(); ++j) {
+                const Path& a = *paths[i];
+                const Path& b = *paths[j];
+                auto [ai, bi] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+                const char* clash = nullptr;
+                if (ai == a.end() || bi == b.end())
+                    clash = "overlap";
+                else if ((ai->index >= 0) != (bi->index >= 0))
+                    clash = "conflict";
+                if (clash)
+                    throw invalid(which_, std::string("Two document paths ") + clash +
+                                              " with each other; must remove or rewrite one of "
+                                              "these paths; path one: " +
+                                              bracketed(a) + ", path two: " + bracketed(b));
             }
     }
     static std::string bracketed(const Path& p) {

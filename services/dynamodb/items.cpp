@@ -1,6 +1,8 @@
 // Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem.
 #include "services/dynamodb/items.hpp"
 
+#include <algorithm>
+
 #include "services/dynamodb/attribute_value.hpp"
 #include "services/dynamodb/backend.hpp"
 #include "services/dynamodb/evaluator.hpp"
@@ -148,6 +150,19 @@ json Backend::update_item(const Caller& caller, json& in) {
     check_update_paths(t, ex.update);
     const json* old = t.find(k);
     if (!holds(ex, old)) throw condition_failed(old, o.old_on_failure);
+    // Removing attributes from an item that does not exist leaves it not existing: only SET and
+    // ADD (or no action at all) create one.
+    const bool only_removes =
+        !ex.update.empty() &&
+        std::all_of(ex.update.begin(), ex.update.end(), [](const expr::UpdateAction& a) {
+            return a.kind == expr::UpdateAction::Kind::remove ||
+                   a.kind == expr::UpdateAction::Kind::del;
+        });
+    if (!old && only_removes) {
+        json out = json::object();
+        add_write_extras(out, t, o, 1, key);
+        return out;
+    }
     json item = apply_updates(t, old, key, ex);
     json out = json::object();
     json attrs = updated_attributes(o.return_values, old, item, ex.update);

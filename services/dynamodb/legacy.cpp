@@ -155,6 +155,9 @@ void check_not_mixed(const json& in) {
         if (present(in, name)) legacy += std::string(legacy.empty() ? "" : ", ") + name;
     for (auto name : kModern)
         if (present(in, name)) modern += std::string(modern.empty() ? "" : ", ") + name;
+    // DynamoDB lets a Query's legacy KeyConditions stand beside a ProjectionExpression, and
+    // nothing else beside it.
+    if (legacy == "KeyConditions" && modern == "ProjectionExpression") return;
     if (!legacy.empty() && !modern.empty())
         throw validation(
             "Can not use both expression and non-expression parameters in the same request: "

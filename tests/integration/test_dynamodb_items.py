@@ -228,3 +228,65 @@ def test_legacy_parameters(ddb, table):
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName=table, Key={"id": {"S": "old"}}, AttributesToGet=["v"], ProjectionExpression="v")
     assert "Can not use both expression and non-expression parameters" in message(e)
+
+
+@pytest.mark.parametrize("paths,clash", [
+    ("a, a", "overlap"), ("a, a.b", "overlap"), ("a.b[2], a.b", "overlap"), ("a.b, a.b.c.d", "overlap"),
+    ("a.b, a[1]", "conflict"), ("a[0], a.b", "conflict"), ("x.y[1], x.y.z", "conflict"),
+])
+def test_projection_paths_that_overlap_or_conflict_are_refused(ddb, table, paths, clash):
+    """Judged on the paths alone, whether or not the item exists, in DynamoDB's words."""
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName=table, Key={"id": {"S": "nobody"}}, ProjectionExpression=paths)
+    assert error_of(e) == ("ValidationException", 400)
+    assert message(e).startswith("Invalid ProjectionExpression: Two document paths " + clash +
+                                 " with each other; must remove or rewrite one of these paths; path one: [")
+
+
+def test_projection_paths_with_a_common_prefix_are_fine(ddb, table):
+    ddb.put_item(TableName=table, Item={"id": {"S": "pp"}, "a": {"M": {"b": {"S": "1"}, "c": {"L": [{"S": "x"}, {"S": "y"}]}}}})
+    r = ddb.get_item(TableName=table, Key={"id": {"S": "pp"}}, ProjectionExpression="a.b, a.c[1], id")
+    assert r["Item"] == {"id": {"S": "pp"}, "a": {"M": {"b": {"S": "1"}, "c": {"L": [{"S": "y"}]}}}}
+
+
+def test_update_conflicting_paths_are_refused(ddb, table):
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=table, Key={"id": {"S": "u"}}, UpdateExpression="SET a.b = :v, a[1] = :v",
+                        ExpressionAttributeValues={":v": {"S": "x"}})
+    assert error_of(e) == ("ValidationException", 400)
+    assert "Two document paths conflict with each other" in message(e)
+
+
+def test_removing_from_a_missing_item_does_not_create_it(ddb, table):
+    for update in ({"UpdateExpression": "REMOVE a, b.c"},
+                   {"UpdateExpression": "DELETE s :v", "ExpressionAttributeValues": {":v": {"SS": ["x"]}}},
+                   {"AttributeUpdates": {"a": {"Action": "DELETE"}}}):
+        r = ddb.update_item(TableName=table, Key={"id": {"S": "ghost"}}, ReturnValues="ALL_NEW",
+                            ReturnConsumedCapacity="TOTAL", **update)
+        assert "Attributes" not in r and r["ConsumedCapacity"]["CapacityUnits"] == 1.0
+        assert "Item" not in ddb.get_item(TableName=table, Key={"id": {"S": "ghost"}})
+    # SET, ADD, or no action at all, still create it; and REMOVE on an item that exists removes.
+    ddb.update_item(TableName=table, Key={"id": {"S": "ghost"}}, UpdateExpression="SET a = :v REMOVE b",
+                    ExpressionAttributeValues={":v": {"N": "1"}})
+    assert ddb.get_item(TableName=table, Key={"id": {"S": "ghost"}})["Item"] == {"id": {"S": "ghost"}, "a": {"N": "1"}}
+    ddb.update_item(TableName=table, Key={"id": {"S": "ghost"}}, UpdateExpression="REMOVE a")
+    assert ddb.get_item(TableName=table, Key={"id": {"S": "ghost"}})["Item"] == {"id": {"S": "ghost"}}
+    ddb.update_item(TableName=table, Key={"id": {"S": "bare"}})
+    assert ddb.get_item(TableName=table, Key={"id": {"S": "bare"}})["Item"] == {"id": {"S": "bare"}}
+
+
+def test_legacy_key_conditions_with_a_projection_expression(ddb):
+    """The one mix of legacy and expression parameters DynamoDB takes."""
+    create_table(ddb, "mixed", range_key=("n", "N"))
+    for i in range(3):
+        ddb.put_item(TableName="mixed", Item={"id": {"S": "k"}, "n": {"N": str(i)}, "v": {"S": f"v{i}"}, "w": {"S": "no"}})
+    r = ddb.query(TableName="mixed", ProjectionExpression="v",
+                  KeyConditions={"id": {"AttributeValueList": [{"S": "k"}], "ComparisonOperator": "EQ"},
+                                 "n": {"AttributeValueList": [{"N": "1"}], "ComparisonOperator": "GE"}})
+    assert r["Items"] == [{"v": {"S": "v1"}}, {"v": {"S": "v2"}}]
+    # Anything else beside a legacy parameter is still refused.
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName="mixed", ProjectionExpression="v", FilterExpression="w = :w",
+                  ExpressionAttributeValues={":w": {"S": "no"}},
+                  KeyConditions={"id": {"AttributeValueList": [{"S": "k"}], "ComparisonOperator": "EQ"}})
+    assert "Can not use both expression and non-expression parameters" in message(e)

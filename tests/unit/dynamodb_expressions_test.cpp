@@ -210,6 +210,10 @@ TEST(DynamoExpressions, Updates) {
         {"SET a.b = :a REMOVE a",
          "ERROR Invalid UpdateExpression: Two document paths overlap with each other; must remove "
          "or rewrite one of these paths; path one: [a, b], path two: [a]"},
+        {"SET a.b = :a, a[1] = :b",
+         "ERROR Invalid UpdateExpression: Two document paths conflict with each other; must "
+         "remove or rewrite one of these paths; path one: [a, b], path two: [a, [1]]"},
+        {"SET a.b = :a, a.c[1] = :b", "SET a.b :a; SET a.c[1] :b"},
         {"SET a = size(b)",
          "ERROR Invalid UpdateExpression: The function is not allowed to be used this way in an "
          "expression; function: size"},
@@ -231,6 +235,29 @@ TEST(DynamoExpressions, ProjectionsAndUnusedPlaceholders) {
     auto paths = parse_projection("a, #n.b[1], c", ph);
     ASSERT_EQ(paths.size(), 3u);
     EXPECT_EQ(to_string(paths[1]), "name.b[1]");
+    // Paths judged against each other: one inside another overlaps, a map step where another
+    // path has a list index conflicts, a common prefix alone is fine.
+    auto refused = [&](const char* text) {
+        try {
+            Placeholders p{&kNames, &kPlaceholderValues};
+            parse_projection(text, p);
+            return std::string("accepted");
+        } catch (const fogbank::AwsError& e) {
+            return std::string(e.what());
+        }
+    };
+    EXPECT_EQ(refused("a.b, a.b[0]"),
+              "Invalid ProjectionExpression: Two document paths overlap with each other; must "
+              "remove or rewrite one of these paths; path one: [a, b], path two: [a, b, [0]]");
+    EXPECT_EQ(refused("a[0].x, a.y"),
+              "Invalid ProjectionExpression: Two document paths conflict with each other; must "
+              "remove or rewrite one of these paths; path one: [a, [0], x], path two: [a, y]");
+    EXPECT_EQ(
+        refused("a.b, a.c, a[1].x, b"),
+        std::string("Invalid ProjectionExpression: Two "
+                    "document paths conflict with each other; must remove or rewrite one of these "
+                    "paths; path one: [a, b], path two: [a, [1], x]"));
+    EXPECT_EQ(refused("a.b, a.c, b[1], b[2]"), "accepted");
     parse_condition("a = :a", ph, "ConditionExpression");
     try {
         ph.check_all_used();
