@@ -36,6 +36,9 @@ bool xml_safe(std::string_view s);
 // Well-formed UTF-8: no stray continuation bytes, overlong forms, surrogates or code points
 // past U+10FFFF.
 bool valid_utf8(std::string_view s);
+// The characters (code points) of UTF-8 text: its bytes less the continuation bytes. Limits
+// AWS states "in characters" are counted so.
+size_t utf8_characters(std::string_view s);
 
 std::string format_iso8601_ms(TimePoint t);                    // 2026-11-22T05:51:14.000Z (S3 XML)
 std::string format_http_date(TimePoint t);                     // Sun, 22 Nov 2026 05:51:14 GMT

@@ -66,11 +66,25 @@ bool Table::has_lsi() const {
     return std::any_of(indexes.begin(), indexes.end(), [](const Index& ix) { return !ix.global; });
 }
 
+namespace {
+
+// DynamoDB's limits on a key's value, the same on reads as on writes.
+void check_key_size(const json& value, size_t limit) {
+    if (key_value_size(value) > limit)
+        throw validation(limit == kMaxHashKey
+                             ? "One or more parameter values were invalid: Size of hashkey "
+                               "has exceeded the maximum size limit of2048 bytes"
+                             : "One or more parameter values were invalid: Aggregated size "
+                               "of all range keys has exceeded the size limit of 1024 bytes");
+}
+
+}  // namespace
+
 KeyBytes Table::key_of_request(const json& k) const {
     if (!k.is_object() || k.size() != (key.range ? 2u : 1u))
         throw validation("The provided key element does not match the schema");
     KeyBytes out;
-    auto part = [&](const KeyAttr& a, std::string& bytes) {
+    auto part = [&](const KeyAttr& a, std::string& bytes, size_t limit) {
         auto it = k.find(a.name);
         if (it == k.end()) throw validation("The provided key element does not match the schema");
         auto b = key_bytes(*it, a.type);
@@ -80,10 +94,11 @@ KeyBytes Table::key_of_request(const json& k) const {
                 "One or more parameter values are not valid. The AttributeValue for a key "
                 "attribute cannot contain an empty " +
                 std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
+        check_key_size(*it, limit);
         bytes = std::move(*b);
     };
-    part(key.hash, out.first);
-    if (key.range) part(*key.range, out.second);
+    part(key.hash, out.first, kMaxHashKey);
+    if (key.range) part(*key.range, out.second, kMaxRangeKey);
     return out;
 }
 
@@ -103,12 +118,7 @@ KeyBytes Table::key_of_item(const json& item) const {
                 "One or more parameter values are not valid. The AttributeValue for a key "
                 "attribute cannot contain an empty " +
                 std::string(a.type == "S" ? "string" : "binary") + " value. Key: " + a.name);
-        if (key_value_size(*it) > limit)
-            throw validation(limit == kMaxHashKey
-                                 ? "One or more parameter values were invalid: Size of hashkey "
-                                   "has exceeded the maximum size limit of2048 bytes"
-                                 : "One or more parameter values were invalid: Aggregated size "
-                                   "of all range keys has exceeded the size limit of 1024 bytes");
+        check_key_size(*it, limit);
         bytes = std::move(*b);
     };
     part(key.hash, out.first, kMaxHashKey);

@@ -187,11 +187,12 @@ std::vector<std::pair<std::string, std::string>> tags_param(const json& in) {
     if (it == in.end() || it->is_null()) return out;
     for (auto& tag : *it) {
         std::string k = tag.value("Key", ""), v = tag.value("Value", "");
-        if (k.empty() || k.size() > 128)
+        // Counted in characters, as DynamoDB counts them, not in UTF-8 bytes.
+        if (k.empty() || utf8_characters(k) > 128)
             throw validation(
                 "One or more parameter values were invalid: Tag key must be between "
                 "1 and 128 characters");
-        if (v.size() > 256)
+        if (utf8_characters(v) > 256)
             throw validation(
                 "One or more parameter values were invalid: Tag value must be "
                 "between 0 and 256 characters");

@@ -15,6 +15,7 @@ namespace fogbank::dynamodb {
 namespace {
 
 constexpr size_t kMaxTransactItems = 100;
+constexpr size_t kMaxTransactBytes = size_t{4} << 20;
 constexpr int64_t kTokenLifetimeMs = 10 * 60 * 1000;
 
 json& transact_items(json& in) {
@@ -121,6 +122,13 @@ json Backend::transact_write_items(const Caller& caller, json& in) {
                                        "NONE") == "ALL_OLD";
         ops.push_back(std::move(op));
     }
+
+    // DynamoDB's bound on the whole request, over the items it writes whole.
+    size_t request_bytes = 0;
+    for (const Op& op : ops)
+        request_bytes += op.kind == "Put" ? item_size((*op.spec)["Item"]) : item_size(op.key_value);
+    if (request_bytes > kMaxTransactBytes)
+        throw validation("Transaction request cannot be larger than 4 MB");
 
     std::lock_guard lock(mu_);
     const int64_t now = now_ms().time_since_epoch().count();

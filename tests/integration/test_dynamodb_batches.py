@@ -131,3 +131,18 @@ def test_transact_idempotency_token(ddb, tables):
     assert error_of(e) == ("IdempotentParameterMismatchException", 400)
     ddb.transact_write_items(TransactItems=items, ClientRequestToken="token-2")
     assert ddb.get_item(TableName="t_a", Key={"id": {"S": "ctr"}})["Item"]["n"] == {"N": "6"}
+
+
+def test_transact_request_over_4_mb_is_refused(ddb, tables):
+    big = "x" * 390_000
+    items = [{"Put": {"TableName": "t_a", "Item": {"id": {"S": f"big{i}"}, "v": {"S": big}}}} for i in range(11)]
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=items)
+    assert error_of(e) == ("ValidationException", 400)
+    assert e.value.response["Error"]["Message"] == "Transaction request cannot be larger than 4 MB"
+    def stored():
+        return sum("Item" in ddb.get_item(TableName="t_a", Key={"id": {"S": f"big{i}"}}, ProjectionExpression="id")
+                   for i in range(11))
+    assert stored() == 0  # nothing written
+    ddb.transact_write_items(TransactItems=items[:10])  # ~3.7 MB is fine
+    assert stored() == 10

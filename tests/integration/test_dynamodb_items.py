@@ -290,3 +290,19 @@ def test_legacy_key_conditions_with_a_projection_expression(ddb):
                   ExpressionAttributeValues={":w": {"S": "no"}},
                   KeyConditions={"id": {"AttributeValueList": [{"S": "k"}], "ComparisonOperator": "EQ"}})
     assert "Can not use both expression and non-expression parameters" in message(e)
+
+
+def test_key_size_limits_hold_on_reads_too(ddb):
+    create_table(ddb, "big_keys", range_key=("r", "S"))
+    cases = [({"id": {"S": "x" * 2049}, "r": {"S": "a"}}, "Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+             ({"id": {"S": "x"}, "r": {"S": "a" * 1025}}, "Aggregated size of all range keys has exceeded the size limit of 1024 bytes")]
+    for key, what in cases:
+        for call in (lambda: ddb.get_item(TableName="big_keys", Key=key),
+                     lambda: ddb.delete_item(TableName="big_keys", Key=key),
+                     lambda: ddb.update_item(TableName="big_keys", Key=key, UpdateExpression="SET v = :v",
+                                             ExpressionAttributeValues={":v": {"N": "1"}})):
+            with pytest.raises(ClientError) as e:
+                call()
+            assert error_of(e) == ("ValidationException", 400) and what in message(e)
+    # At the limits, reads answer.
+    assert "Item" not in ddb.get_item(TableName="big_keys", Key={"id": {"S": "x" * 2048}, "r": {"S": "a" * 1024}})

@@ -256,3 +256,15 @@ def test_malformed_bodies_get_serialization_errors(server, ddb, op, body):
         call()
     code, status = error_of(e)
     assert status == 400 and code in ("SerializationException", "ValidationException"), code
+
+
+def test_tag_lengths_are_counted_in_characters(ddb):
+    arn = create_table(ddb, "tag_chars")["TableDescription"]["TableArn"]
+    # 128 two-byte characters are 256 bytes: within the key's 128 characters.
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "é" * 128, "Value": "€" * 256}])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "é" * 128, "Value": "€" * 256}]
+    for tag, what in (({"Key": "é" * 129, "Value": "v"}, "Tag key must be between 1 and 128 characters"),
+                      ({"Key": "k", "Value": "é" * 257}, "Tag value must be between 0 and 256 characters")):
+        with pytest.raises(ClientError) as e:
+            ddb.tag_resource(ResourceArn=arn, Tags=[tag])
+        assert error_of(e) == ("ValidationException", 400) and what in e.value.response["Error"]["Message"]

@@ -52,3 +52,10 @@ TEST(Encoding, Dates) {
     EXPECT_FALSE(parse_amz_date("2013-05-24"));
     EXPECT_FALSE(parse_http_date("yesterday"));
 }
+
+TEST(Encoding, Utf8CharactersCountCodePointsNotBytes) {
+    EXPECT_EQ(fogbank::utf8_characters(""), 0u);
+    EXPECT_EQ(fogbank::utf8_characters("abc"), 3u);
+    EXPECT_EQ(fogbank::utf8_characters("caf\xC3\xA9"), 4u);                   // é: 2 bytes
+    EXPECT_EQ(fogbank::utf8_characters("\xE2\x82\xAC\xF0\x9F\x98\x80"), 2u);  // € and 😀
+}
