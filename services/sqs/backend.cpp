@@ -31,6 +31,11 @@ std::optional<int> optional_int(const json& in, const char* name) {
                             "must be an integer.");
 }
 
+AwsError queue_does_not_exist() {
+    return AwsError("QueueDoesNotExist",
+                    "The specified queue does not exist for this wsdl version.", 400);
+}
+
 AwsError invalid_parameter(const std::string& value, const std::string& param,
                            const std::string& reason) {
     return AwsError("InvalidParameterValue",
@@ -118,9 +123,7 @@ std::string Backend::queue_url(const Caller& caller, const Queue& q) const {
 
 std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& in) {
     const std::string& url = required_string(in, "QueueUrl");
-    auto missing = [] {
-        return AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
-    };
+    auto missing = [] { return queue_does_not_exist(); };
     // A bare queue name, as SQS accepts one: the caller's own queue of that name.
     if (!url.empty() && url.find('/') == std::string::npos && url.find(':') == std::string::npos) {
         auto it = queues_.find({caller.account, caller.region, url});

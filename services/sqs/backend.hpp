@@ -184,6 +184,9 @@ std::string fmt_sequence(uint64_t seq);
 AwsError invalid_parameter(const std::string& value, const std::string& param,
                            const std::string& reason);
 
+// QueueDoesNotExist (NonExistentQueue on the query protocol), in SQS's words.
+AwsError queue_does_not_exist();
+
 // Helpers for handlers: required and optional inputs that come as JSON values from the JSON
 // protocol and as strings from the query protocol.
 const std::string& required_string(const json& in, const char* name);

@@ -177,8 +177,7 @@ json Backend::get_queue_url(const Caller& caller, const json& in) {
     if (auto it = in.find("QueueOwnerAWSAccountId"); it != in.end() && it->is_string())
         account = it->get<std::string>();
     auto it = queues_.find({account, caller.region, name});
-    if (it == queues_.end())
-        throw AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
+    if (it == queues_.end()) throw queue_does_not_exist();
     return {{"QueueUrl", queue_url(caller, *it->second)}};
 }
 

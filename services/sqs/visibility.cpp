@@ -131,7 +131,7 @@ std::optional<json> Backend::receive(const ReceiveRequest& r, const std::shared_
                                      bool last, SteadyTime& recheck) {
     std::lock_guard lock(mu_);
     Queue& q = *r.queue;
-    if (q.deleted) throw AwsError("QueueDoesNotExist", "The specified queue does not exist.", 400);
+    if (q.deleted) throw queue_does_not_exist();
     Millis now = now_epoch_ms();
     if (q.fifo && !r.attempt_id.empty()) {
         if (auto again = retried_attempt(q, r.attempt_id, now)) {

@@ -27,6 +27,8 @@ def test_create_get_list_delete(sqs):
     with pytest.raises(ClientError) as e:
         sqs.send_message(QueueUrl=url, MessageBody="x")
     assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", 400)
+    # In SQS's own words, which SDKs surface and other projects' tests match on.
+    assert e.value.response["Error"]["Message"] == "The specified queue does not exist for this wsdl version."
 
 
 def test_list_queues_paginates(sqs):
