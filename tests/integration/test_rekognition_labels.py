@@ -208,18 +208,23 @@ def test_concurrent_requests_all_answered_alike(server):
     assert make_client(server, "s3").list_buckets()["Buckets"] == []
 
 
-def test_the_manifests_views_are_the_ones_run(tmp_path):
-    """The coarse view alone (the manifest's speed setting) still names the car, but misses the
-    small people that the default's 640 px view finds."""
+def server_with_objects_model(tmp_path, **changes):
+    """A server whose manifest is the project's with DetectLabels' model entry changed."""
     import yaml
     from conftest import ROOT
     manifest = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
     assert len(manifest["models"]["objects"]["views"]) == 2
-    manifest["models"]["objects"]["views"] = [[1, 1.3, 1.0]]
+    manifest["models"]["objects"].update(changes)
     path = tmp_path / "manifest.yaml"
     path.write_text(yaml.safe_dump(manifest))
+    return Server(config=f"vision:\n  manifest: {path}\n  models_dir: {ROOT / 'models' / 'data'}\n")
+
+
+def test_the_manifests_views_are_the_ones_run(tmp_path):
+    """The coarse view alone (the manifest's speed setting) still names the car, but misses the
+    small people that the default's 640 px view finds."""
     default = Server()
-    coarse = Server(config=f"vision:\n  manifest: {path}\n  models_dir: {ROOT / 'models' / 'data'}\n")
+    coarse = server_with_objects_model(tmp_path, views=[[1, 1.3, 1.0]])
     try:
         counts = []
         for srv in (default, coarse):
@@ -235,14 +240,8 @@ def test_the_manifests_views_are_the_ones_run(tmp_path):
 def test_a_model_file_that_is_not_onnx_is_refused_not_run(tmp_path):
     """An unpinned detector file that is no ONNX model (here, a JPEG) is refused by fogbank's
     own ONNX reader with a server error naming it; the server stays up."""
-    import yaml
-    from conftest import ROOT
-    manifest = yaml.safe_load((ROOT / "models" / "manifest.yaml").read_text())
     (tmp_path / "yolov5s.onnx").write_bytes(fixture_bytes("objects/eagle.jpg"))
-    manifest["models"]["objects"].update(file=str(tmp_path / "yolov5s.onnx"), sha256=None)
-    path = tmp_path / "manifest.yaml"
-    path.write_text(yaml.safe_dump(manifest))
-    srv = Server(config=f"vision:\n  manifest: {path}\n  models_dir: {ROOT / 'models' / 'data'}\n")
+    srv = server_with_objects_model(tmp_path, file=str(tmp_path / "yolov5s.onnx"), sha256=None)
     try:
         rek = make_client(srv, "rekognition")
         with pytest.raises(ClientError) as e:
