@@ -382,10 +382,20 @@ json Backend::query(const Caller& caller, json& in) {
                     a->name);
     }
     bool forward = in.value("ScanIndexForward", true);
+    // A starting key must itself satisfy the key condition (it names an item of the range).
+    auto check_inside = [&](const KeyBytes& k) {
+        if (k.first != range.hash || k.second < range.lo || (range.hi && k.second >= *range.hi))
+            throw validation(
+                "The provided starting key is outside query boundaries based on provided "
+                "conditions");
+    };
     Page page{t, r};
     if (!r.index) {
         std::optional<KeyBytes> start;
-        if (r.start) start = start_keys(t, nullptr, *r.start).first;
+        if (r.start) {
+            start = start_keys(t, nullptr, *r.start).first;
+            check_inside(*start);
+        }
         walk_range(
             t.items, range, start, forward,
             [](const std::string& h, const std::string& rk) {
@@ -396,6 +406,7 @@ json Backend::query(const Caller& caller, json& in) {
         std::optional<std::pair<KeyBytes, KeyBytes>> start;
         if (r.start) {
             auto [tk, ik] = start_keys(t, r.index, *r.start);
+            check_inside(*ik);
             start = std::pair{*ik, tk};
         }
         walk_range(

@@ -239,3 +239,26 @@ def test_resource_query(ddb_resource, ddb, events):
     assert [int(i["ts"]) for i in r["Items"]] == [0, 10]
     r = t.query(KeyConditionExpression=Key("pk").eq("cam") & Key("ts").gt(99), ScanIndexForward=False)
     assert [int(i["ts"]) for i in r["Items"]] == [1000, 100]
+
+
+def test_a_starting_key_outside_the_key_condition_is_refused(ddb, events, faces):
+    outside = "The provided starting key is outside query boundaries based on provided conditions"
+    cam = {":p": {"S": "cam"}}
+    # Another partition, then a range key the condition excludes, on the table.
+    for cond, values, start in (("pk = :p", cam, {"pk": {"S": "other"}, "ts": {"N": "5"}}),
+                                ("pk = :p AND ts > :t", {**cam, ":t": {"N": "10"}}, {"pk": {"S": "cam"}, "ts": {"N": "2"}}),
+                                ("pk = :p AND ts BETWEEN :a AND :b", {**cam, ":a": {"N": "0"}, ":b": {"N": "10"}},
+                                 {"pk": {"S": "cam"}, "ts": {"N": "100"}})):
+        with pytest.raises(ClientError) as e:
+            q(ddb, cond, values, ExclusiveStartKey=start)
+        assert error_of(e) == ("ValidationException", 400) and message(e) == outside
+    # On an index, the index's own key is judged.
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=faces, IndexName="byPerson", KeyConditionExpression="person = :p",
+                  ExpressionAttributeValues={":p": {"S": "ann"}},
+                  ExclusiveStartKey={"collection": {"S": "c1"}, "face": {"S": "f2"}, "person": {"S": "bob"},
+                                     "confidence": {"N": "80"}})
+    assert message(e) == outside
+    # A key inside the range, even one no item has, resumes after it.
+    r = q(ddb, "pk = :p AND ts >= :t", {**cam, ":t": {"N": "0"}}, ExclusiveStartKey={"pk": {"S": "cam"}, "ts": {"N": "5"}})
+    assert ts(r["Items"]) == ["10", "10.5", "100", "1000"]
