@@ -44,7 +44,11 @@ void apply_config_file(Config& cfg, const std::string& path) {
             cfg.vision_manifest = n.as<std::string>();
         if (auto n = vision["models_dir"]; n && !n.IsNull())
             cfg.vision_models_dir = n.as<std::string>();
+        if (auto n = vision["worker"]; n && !n.IsNull()) cfg.vision_worker = n.as<std::string>();
         if (auto n = vision["workers"]) cfg.vision_workers = n.as<unsigned>();
+        if (auto n = vision["request_timeout_ms"]) cfg.vision_request_timeout_ms = n.as<unsigned>();
+        if (auto n = vision["idle_seconds"]) cfg.vision_idle_seconds = n.as<unsigned>();
+        if (auto n = vision["worker_memory_mib"]) cfg.vision_worker_memory_mib = n.as<unsigned>();
         if (auto n = vision["overrides"]; n && !n.IsNull())
             cfg.vision_overrides = n.as<std::string>();
     }
@@ -83,8 +87,15 @@ void apply_environment(Config& cfg) {
     if (auto v = env("FOGBANK_VISION_MANIFEST")) cfg.vision_manifest = v;
     if (auto v = env("FOGBANK_VISION_MODELS_DIR")) cfg.vision_models_dir = v;
     if (auto v = env("FOGBANK_VISION_OVERRIDES")) cfg.vision_overrides = v;
+    if (auto v = env("FOGBANK_VISION_WORKER")) cfg.vision_worker = v;
     if (auto v = env("FOGBANK_VISION_WORKERS"))
         cfg.vision_workers = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_VISION_REQUEST_TIMEOUT_MS"))
+        cfg.vision_request_timeout_ms = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_VISION_IDLE_SECONDS"))
+        cfg.vision_idle_seconds = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_VISION_WORKER_MEMORY_MIB"))
+        cfg.vision_worker_memory_mib = static_cast<unsigned>(std::stoul(v));
     if (auto v = env("FOGBANK_LAMBDA_PYTHON")) cfg.lambda_python = v;
     if (auto v = env("FOGBANK_LAMBDA_NODE")) cfg.lambda_node = v;
     if (auto v = env("FOGBANK_LAMBDA_CONCURRENCY"))

@@ -32,11 +32,18 @@ struct Config {
                                                          "s3.amazonaws.com"};
 
     // Rekognition's models: the manifest naming them, the directory `fogbank models fetch`
-    // writes them to (both default to the source tree's models/), and how many images are
-    // analysed at once (0: one per core).
+    // writes them to (both default to the source tree's models/), and the worker processes
+    // they run in (services/rekognition/vision_client.hpp): the executable (empty:
+    // fogbank-vision beside fogbank), how many at most, each analysing one image at a time (0:
+    // one per core), how long one may take over an image (and a request wait for one), how long an
+    // idle one lives, and the peak resident memory at which one is stopped (0: no limit).
     std::string vision_manifest = FOGBANK_SOURCE_DIR "/models/manifest.yaml";
     std::string vision_models_dir = FOGBANK_SOURCE_DIR "/models/data";
+    std::string vision_worker;
     unsigned vision_workers = 0;
+    unsigned vision_request_timeout_ms = 60000;
+    unsigned vision_idle_seconds = 300;
+    unsigned vision_worker_memory_mib = 4096;
     // Pinned answers for tests (services/rekognition/overrides.hpp); empty: none.
     std::string vision_overrides;
 
@@ -71,8 +78,9 @@ struct Config {
 void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_HOST, FOGBANK_PORT, FOGBANK_DATA_DIR, FOGBANK_IO_THREADS, FOGBANK_LOG_LEVEL,
 // FOGBANK_AUTH_STRICT, FOGBANK_DEFAULT_ACCOUNT, FOGBANK_DEFAULT_REGION,
-// FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKERS,
-// FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
+// FOGBANK_VISION_MANIFEST, FOGBANK_VISION_MODELS_DIR, FOGBANK_VISION_WORKER,
+// FOGBANK_VISION_WORKERS, FOGBANK_VISION_REQUEST_TIMEOUT_MS, FOGBANK_VISION_IDLE_SECONDS,
+// FOGBANK_VISION_WORKER_MEMORY_MIB, FOGBANK_VISION_OVERRIDES, FOGBANK_LAMBDA_PYTHON, FOGBANK_LAMBDA_NODE,
 // FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS, FOGBANK_LAMBDA_RETRY_DELAY_MS,
 // FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS, FOGBANK_INIT_DIR (one directory, or
 // several separated by ':'), FOGBANK_INIT_TIMEOUT_MS, FOGBANK_ADVERTISED_HOST (or LocalStack's

@@ -19,7 +19,6 @@
 #include "emulator/init_hooks.hpp"
 #include "emulator/router.hpp"
 #include "emulator/server.hpp"
-#include "models/vision/engine.hpp"
 #include "services/apigateway/apigateway_service.hpp"
 #include "services/dynamodb/dynamodb_service.hpp"
 #include "services/ec2/ec2_service.hpp"
@@ -48,10 +47,6 @@ int serve(fogbank::Config cfg) {
     fogbank::Database db(db_path);
     fogbank::BlobStore blobs(cfg.data_dir.empty() ? fs::path{} : fs::path(cfg.data_dir));
 
-    unsigned vision_slots =
-        cfg.vision_workers ? cfg.vision_workers : std::max(1u, std::thread::hardware_concurrency());
-    fogbank::vision::Engine vision(cfg.vision_manifest, cfg.vision_models_dir, vision_slots);
-
     fogbank::Router router(cfg);
     auto s3 = std::make_unique<fogbank::s3::S3Service>(cfg, db, blobs);
     auto& s3_store = s3->store();
@@ -62,7 +57,7 @@ int serve(fogbank::Config cfg) {
     router.add(std::move(sqs));
     router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
     router.add(
-        std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store, vision));
+        std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store));
     // Function code and sandboxes' files live under the data directory, or a temporary one.
     fs::path lambda_dir = cfg.data_dir.empty() ? blobs.spool_dir().parent_path() / "lambda"
                                                : fs::path(cfg.data_dir) / "lambda";

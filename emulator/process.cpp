@@ -128,8 +128,22 @@ ChildProcess ChildProcess::spawn(const SpawnSpec& spec) {
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], 1);
     posix_spawn_file_actions_adddup2(&fa, out[1], 2);
+    // The channel is moved above the descriptors dup2 targets first, so that dup2 always copies
+    // it (a dup2 onto itself would keep close-on-exec set).
+    int channel = -1;
+    if (spec.channel_fd >= 0) {
+        channel = ::fcntl(spec.channel_fd, F_DUPFD_CLOEXEC, 10);
+        if (channel < 0) {
+            int err = errno;
+            ::close(out[0]);
+            ::close(out[1]);
+            posix_spawn_file_actions_destroy(&fa);
+            throw SpawnError("cannot pass a channel to the child", err);
+        }
+        posix_spawn_file_actions_adddup2(&fa, channel, 3);
+    }
     // Nothing of fogbank's (listening socket, database, the guard's pipe) leaks into a child.
-    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+    posix_spawn_file_actions_addclosefrom_np(&fa, channel >= 0 ? 4 : 3);
     if (!spec.cwd.empty()) posix_spawn_file_actions_addchdir_np(&fa, spec.cwd.c_str());
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);
@@ -166,6 +180,7 @@ ChildProcess ChildProcess::spawn(const SpawnSpec& spec) {
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     ::close(out[1]);
+    if (channel >= 0) ::close(channel);
     if (rc != 0) {
         ::close(out[0]);
         throw SpawnError("cannot start " + exe + ": " + std::strerror(rc), rc);
@@ -262,7 +277,11 @@ int ChildProcess::kill_and_wait() {
 
 long ChildProcess::peak_rss_mb() const {
     if (pid_ <= 0 || status_) return 0;
-    std::ifstream f("/proc/" + std::to_string(pid_) + "/status");
+    return peak_rss_mib_of(pid_);
+}
+
+long peak_rss_mib_of(pid_t pid) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/status");
     std::string line;
     while (std::getline(f, line))
         if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6)) / 1024;

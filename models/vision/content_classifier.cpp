@@ -12,7 +12,7 @@ ContentScores ContentClassifier::classify(const cv::Mat& bgr) {
     cv::resize(bgr, small, cv::Size(spec.width, spec.height), 0, 0,
                bgr.cols > spec.width ? cv::INTER_AREA : cv::INTER_LINEAR);
     cv::Mat blob = cv::dnn::blobFromImage(small, 1.0 / 255.0, cv::Size(), cv::Scalar(), true);
-    return ContentScores::from(model_.run(blob).front());
+    return probabilities_from<ContentScores>(model_.run(blob).front());
 }
 
 }  // namespace fogbank::vision

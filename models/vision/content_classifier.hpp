@@ -10,10 +10,8 @@
 
 namespace fogbank::vision {
 
-enum class Content { kDrawing, kHentai, kNeutral, kPorn, kSexy };
-constexpr size_t kContents = 5;
-
-using ContentScores = ClassProbabilities<Content, kContents>;
+using analysis::Content;
+using analysis::ContentScores;
 
 class ContentClassifier {
   public:

@@ -5,16 +5,13 @@
 
 #include <opencv2/core.hpp>
 
+#include "models/vision/analysis.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
-struct AgeGender {
-    float male = 0;   // probability, 0..1
-    int age_low = 0;  // the 10th and 90th percentiles of the age distribution
-    int age_high = 0;
-};
+using analysis::AgeGender;
 
 class FaceAttributes {
   public:

@@ -34,11 +34,4 @@ Descriptor FaceEmbedder::embed(const cv::Mat& bgr, const Face& face) {
     return d;
 }
 
-float distance(const Descriptor& a, const Descriptor& b) {
-    float sum = 0;
-    for (size_t i = 0; i < a.size(); ++i)
-        sum += (a[i] - b[i]) * (a[i] - b[i]);
-    return std::sqrt(sum);
-}
-
 }  // namespace fogbank::vision

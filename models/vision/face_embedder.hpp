@@ -7,12 +7,13 @@
 
 #include <array>
 
+#include "models/vision/analysis.hpp"
 #include "models/vision/face_detector.hpp"
 #include "models/vision/onnx_model.hpp"
 
 namespace fogbank::vision {
 
-using Descriptor = std::array<float, 128>;
+using analysis::Descriptor;
 
 class FaceEmbedder {
   public:
@@ -22,7 +23,5 @@ class FaceEmbedder {
   private:
     OnnxModel model_;
 };
-
-float distance(const Descriptor& a, const Descriptor& b);
 
 }  // namespace fogbank::vision

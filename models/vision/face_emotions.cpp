@@ -33,7 +33,7 @@ Emotions FaceEmotions::estimate(const cv::Mat& bgr, const Face& face) {
     cv::cvtColor(small, gray, cv::COLOR_BGR2GRAY);
     // Grey scaled to -1..1, as the network was trained.
     cv::Mat blob = cv::dnn::blobFromImage(gray, 2.0 / 255.0, cv::Size(), cv::Scalar(127.5));
-    return Emotions::from(model_.run(blob).front());
+    return probabilities_from<Emotions>(model_.run(blob).front());
 }
 
 }  // namespace fogbank::vision

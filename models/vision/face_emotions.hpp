@@ -11,10 +11,8 @@
 
 namespace fogbank::vision {
 
-enum class Expression { kAngry, kDisgust, kFear, kHappy, kSad, kSurprise, kNeutral };
-constexpr size_t kExpressions = 7;
-
-using Emotions = ClassProbabilities<Expression, kExpressions>;
+using analysis::Emotions;
+using analysis::Expression;
 
 class FaceEmotions {
   public:

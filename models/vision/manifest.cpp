@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <stdexcept>
 
@@ -11,6 +12,13 @@
 namespace fogbank::vision {
 
 namespace fs = std::filesystem;
+
+uint32_t ModelSpec::largest_view() const {
+    uint32_t largest = 0;
+    for (const auto& view : views)
+        largest = std::max(largest, static_cast<uint32_t>(view[0] * static_cast<float>(width)));
+    return largest;
+}
 
 float ModelSpec::calibrate(float score) const {
     if (calibration.empty()) return score * 100.0f;

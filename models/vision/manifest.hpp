@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -26,6 +27,9 @@ struct ModelSpec {
 
     // Interpolates the calibration; without one, score * 100.
     float calibrate(float score) const;
+    // The most pixels along an image's longer side that any view looks at (a margin only
+    // shrinks the image): scale x input width; 0 without views.
+    uint32_t largest_view() const;
 };
 
 class Manifest {

@@ -8,7 +8,6 @@
 #include "emulator/encoding.hpp"
 #include "emulator/http_message.hpp"
 #include "emulator/image_header.hpp"
-#include "models/vision/image.hpp"
 #include "services/rekognition/validation.hpp"
 
 namespace fogbank::rekognition {
@@ -41,8 +40,8 @@ std::string read_object(s3::Store& store, const std::string& bucket, const std::
 
 }  // namespace
 
-Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, vision::Engine& engine)
-    : cfg_(cfg), s3_(s3), engine_(engine), collections_(db) {
+Backend::Backend(const Config& cfg, Database& db, s3::Store& s3, VisionClient& vision)
+    : cfg_(cfg), s3_(s3), vision_(vision), collections_(db) {
     if (!cfg.vision_overrides.empty()) overrides_ = Overrides::load(cfg.vision_overrides);
     handlers_ = {
         {"DetectLabels", &Backend::detect_labels},
@@ -116,14 +115,26 @@ InputImage Backend::image(const json& in, const char* member, uint32_t longest_n
         throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
     if (header->width > kMaxDimension || header->height > kMaxDimension) throw too_large();
     out.sha256 = sha256_hex(bytes);
-    int reduce = 1;
     const uint32_t longest = std::max(header->width, header->height);
-    while (reduce < 8 && longest_needed > 0 && longest / (2 * reduce) >= longest_needed)
-        reduce *= 2;
-    out.bgr = vision::decode_image(bytes, reduce);
-    if (out.bgr.empty())
-        throw AwsError("InvalidImageFormatException", "Request has invalid image format", 400);
+    while (out.reduce < 8 && longest_needed > 0 && longest / (2 * out.reduce) >= longest_needed)
+        out.reduce *= 2;
+    out.bytes = std::move(bytes);
     return out;
+}
+
+analysis::Result Backend::analyse(analysis::Request request, const InputImage& img) {
+    request.reduce = img.reduce;
+    return vision_.analyse(request, img.bytes);
+}
+
+analysis::Result Backend::faces(const InputImage& img, size_t max_faces, bool attributes,
+                                size_t descriptors) {
+    analysis::Request r;
+    r.task = analysis::Task::kFaces;
+    r.max_faces = max_faces;
+    r.attributes = attributes;
+    r.descriptors = descriptors;
+    return analyse(r, img);
 }
 
 }  // namespace fogbank::rekognition

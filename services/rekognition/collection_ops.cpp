@@ -32,8 +32,7 @@ AwsError no_collection(const std::string& id) {
 }
 
 // Why IndexFaces would leave a face out under a QualityFilter, or "" to index it.
-std::string quality_reason(const std::string& filter, const vision::Face& f,
-                           const FaceMeasures& m) {
+std::string quality_reason(const std::string& filter, const analysis::Face& f) {
     if (filter == "NONE") return "";
     // AUTO and LOW are the lenient bar; MEDIUM and HIGH raise it.
     float min_side = 20, max_angle = 90, min_sharpness = 0;
@@ -41,8 +40,8 @@ std::string quality_reason(const std::string& filter, const vision::Face& f,
     if (filter == "HIGH") min_side = 60, max_angle = 30, min_sharpness = 20;
     if (std::min(f.box.width, f.box.height) < min_side) return "SMALL_BOUNDING_BOX";
     if (f.score < 0) return "LOW_CONFIDENCE";
-    if (std::fabs(m.yaw) > max_angle || std::fabs(m.pitch) > max_angle) return "EXTREME_POSE";
-    if (m.sharpness < min_sharpness) return "LOW_SHARPNESS";
+    if (std::fabs(f.yaw) > max_angle || std::fabs(f.pitch) > max_angle) return "EXTREME_POSE";
+    if (f.sharpness < min_sharpness) return "LOW_SHARPNESS";
     return "";
 }
 
@@ -113,16 +112,17 @@ json Backend::index_faces(const Caller& caller, const json& in) {
     existing_collection(k);
     InputImage img = image(in, "Image");
 
-    auto faces = engine_.detect_faces(img.bgr);
+    // Which faces are indexed is known only once each is measured, so every face comes with
+    // its descriptor.
+    analysis::Result found = faces(img, 0, all, SIZE_MAX);
     std::string image_id = random_uuid();
     json records = json::array(), unindexed = json::array();
     std::vector<FaceRecord> added;
-    for (const auto& f : faces) {
-        FaceMeasures m = measure(img.bgr, f);
+    for (const auto& f : found.faces) {
         std::string reason = static_cast<int64_t>(added.size()) >= max_faces
                                  ? "EXCEEDS_MAX_FACES"
-                                 : quality_reason(filter, f, m);
-        json detail = face_detail(img.bgr, f, m, attributes_if(all, img.bgr, f));
+                                 : quality_reason(filter, f);
+        json detail = face_detail(f, size_of(found));
         if (!reason.empty()) {
             unindexed.push_back({{"Reasons", json::array({reason})}, {"FaceDetail", detail}});
             continue;
@@ -132,7 +132,7 @@ json Backend::index_faces(const Caller& caller, const json& in) {
                      {"ImageId", image_id},
                      {"Confidence", detail["Confidence"]}};
         if (external) face["ExternalImageId"] = *external;
-        added.push_back({face["FaceId"], face, engine_.embed_face(img.bgr, f)});
+        added.push_back({face["FaceId"], face, descriptor_of(f)});
         records.push_back({{"Face", face}, {"FaceDetail", detail}});
     }
     for (auto& r : added)
@@ -190,7 +190,7 @@ Backend::SearchOptions Backend::search_options(const json& in) {
     return opt;
 }
 
-json Backend::search(const CollectionKey& k, const vision::Descriptor& probe,
+json Backend::search(const CollectionKey& k, const analysis::Descriptor& probe,
                      const SearchOptions& opt, const std::string& exclude_face_id) {
     struct Match {
         float similarity;
@@ -199,7 +199,7 @@ json Backend::search(const CollectionKey& k, const vision::Descriptor& probe,
     std::vector<Match> matches;
     for (auto& [face_id, descriptor] : collections_.descriptors(k)) {
         if (face_id == exclude_face_id) continue;
-        float sim = similarity(vision::distance(probe, descriptor));
+        float sim = similarity(analysis::distance(probe, descriptor));
         if (sim >= opt.threshold) matches.push_back({sim, std::move(face_id)});
     }
     std::sort(matches.begin(), matches.end(), [](const Match& a, const Match& b) {
@@ -239,13 +239,13 @@ json Backend::search_faces_by_image(const Caller& caller, const json& in) {
     SearchOptions opt = search_options(in);
     existing_collection(k);
     InputImage img = image(in, "Image");
-    auto faces = engine_.detect_faces(img.bgr);
-    if (faces.empty())
-        throw invalid_parameter("There are no faces in the image. Should be at least 1.");
     // The largest face is the one searched.
-    const vision::Face& f = faces.front();
-    vision::Descriptor probe = engine_.embed_face(img.bgr, f);
-    return {{"SearchedFaceBoundingBox", bounding_box(f.box, img.bgr.size())},
+    analysis::Result found = faces(img, 1, false, 1);
+    if (found.faces.empty())
+        throw invalid_parameter("There are no faces in the image. Should be at least 1.");
+    const analysis::Face& f = found.faces.front();
+    const analysis::Descriptor& probe = descriptor_of(f);
+    return {{"SearchedFaceBoundingBox", bounding_box(f.box, size_of(found))},
             {"SearchedFaceConfidence", wire_float(face_confidence(f))},
             {"FaceMatches", search(k, probe, opt, "")},
             {"FaceModelVersion", kFaceModelVersion}};

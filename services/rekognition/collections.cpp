@@ -9,14 +9,14 @@ namespace {
 
 using Lock = std::lock_guard<std::mutex>;
 
-std::string pack(const vision::Descriptor& d) {
+std::string pack(const analysis::Descriptor& d) {
     std::string out(sizeof(float) * d.size(), '\0');
     std::memcpy(out.data(), d.data(), out.size());
     return out;
 }
 
-vision::Descriptor unpack(const std::string& bytes) {
-    vision::Descriptor d{};
+analysis::Descriptor unpack(const std::string& bytes) {
+    analysis::Descriptor d{};
     if (bytes.size() == sizeof(float) * d.size()) std::memcpy(d.data(), bytes.data(), bytes.size());
     return d;
 }
@@ -133,14 +133,14 @@ std::optional<FaceRecord> Collections::face(const CollectionKey& k, const std::s
     return read_face(s);
 }
 
-std::vector<std::pair<std::string, vision::Descriptor>> Collections::descriptors(
+std::vector<std::pair<std::string, analysis::Descriptor>> Collections::descriptors(
     const CollectionKey& k) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(
         "SELECT face_id, descriptor FROM rekognition_faces WHERE account=? AND region=? AND "
         "collection=?");
     s.bind_all(k.account, k.region, k.id);
-    std::vector<std::pair<std::string, vision::Descriptor>> out;
+    std::vector<std::pair<std::string, analysis::Descriptor>> out;
     while (s.step())
         out.emplace_back(s.text(0), unpack(s.blob(1)));
     return out;

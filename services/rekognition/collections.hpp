@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "emulator/database.hpp"
-#include "models/vision/face_embedder.hpp"
+#include "models/vision/analysis.hpp"
 
 namespace fogbank::rekognition {
 
@@ -31,7 +31,7 @@ struct CollectionRecord {
 struct FaceRecord {
     std::string face_id;
     nlohmann::json face;  // {FaceId, BoundingBox, ImageId, ExternalImageId?, Confidence, ...}
-    vision::Descriptor descriptor{};
+    analysis::Descriptor descriptor{};
 };
 
 class Collections {
@@ -51,7 +51,7 @@ class Collections {
     std::vector<FaceRecord> faces(const CollectionKey& k, const std::string& after, size_t limit);
     std::optional<FaceRecord> face(const CollectionKey& k, const std::string& face_id);
     // Every face's id and descriptor, without its record: what a search compares against.
-    std::vector<std::pair<std::string, vision::Descriptor>> descriptors(const CollectionKey& k);
+    std::vector<std::pair<std::string, analysis::Descriptor>> descriptors(const CollectionKey& k);
     // The FaceIds that existed and are now gone.
     std::vector<std::string> delete_faces(const CollectionKey& k,
                                           const std::vector<std::string>& face_ids);

@@ -1,8 +1,5 @@
 #include "services/rekognition/face_detail.hpp"
 
-#include <opencv2/calib3d.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 
@@ -15,11 +12,16 @@ namespace {
 
 using json = nlohmann::json;
 
-cv::Point2f mean_of(const vision::Face& f, std::initializer_list<int> idx) {
-    cv::Point2f sum(0, 0);
-    for (int i : idx)
-        sum += f.landmarks[static_cast<size_t>(i)];
-    return sum * (1.0f / static_cast<float>(idx.size()));
+using analysis::Point;
+
+Point mean_of(const analysis::Face& f, std::initializer_list<int> idx) {
+    Point sum;
+    for (int i : idx) {
+        sum.x += f.landmarks[static_cast<size_t>(i)].x;
+        sum.y += f.landmarks[static_cast<size_t>(i)].y;
+    }
+    float n = static_cast<float>(idx.size());
+    return {sum.x / n, sum.y / n};
 }
 
 struct Named {
@@ -63,14 +65,14 @@ const Named kMoreLandmarks[] = {
     {"upperJawlineRight", {15}},
 };
 
-json landmark(const vision::Face& f, const Named& n, const cv::Size& image) {
-    cv::Point2f p = mean_of(f, n.points);
+json landmark(const analysis::Face& f, const Named& n, const ImageSize& image) {
+    Point p = mean_of(f, n.points);
     return {{"Type", n.type},
             {"X", wire_float(p.x / static_cast<float>(image.width))},
             {"Y", wire_float(p.y / static_cast<float>(image.height))}};
 }
 
-json landmarks(const vision::Face& f, const cv::Size& image, bool all) {
+json landmarks(const analysis::Face& f, const ImageSize& image, bool all) {
     json out = json::array();
     for (const auto& n : kDefaultLandmarks)
         out.push_back(landmark(f, n, image));
@@ -80,12 +82,12 @@ json landmarks(const vision::Face& f, const cv::Size& image, bool all) {
     return out;
 }
 
-float dist(cv::Point2f a, cv::Point2f b) {
-    return static_cast<float>(cv::norm(a - b));
+float dist(Point a, Point b) {
+    return std::hypot(a.x - b.x, a.y - b.y);
 }
 
 // Eye aspect ratio (Soukupová and Čech): ~0.3 open, under 0.2 closed.
-float eye_ratio(const vision::Face& f, int first) {
+float eye_ratio(const analysis::Face& f, int first) {
     auto p = [&](int i) { return f.landmarks[static_cast<size_t>(first + i)]; };
     return (dist(p(1), p(5)) + dist(p(2), p(4))) / (2.0f * dist(p(0), p(3)));
 }
@@ -97,85 +99,33 @@ json boolean(float ratio, float threshold, float spread) {
             {"Confidence", wire_float(50.0 + 49.9 * std::tanh(margin))}};
 }
 
-json quality_and_pose(const FaceMeasures& m) {
+json quality_and_pose(const analysis::Face& f) {
     return {{"Pose",
-             {{"Roll", wire_float(m.roll)},
-              {"Yaw", wire_float(m.yaw)},
-              {"Pitch", wire_float(m.pitch)}}},
+             {{"Roll", wire_float(f.roll)},
+              {"Yaw", wire_float(f.yaw)},
+              {"Pitch", wire_float(f.pitch)}}},
             {"Quality",
-             {{"Brightness", wire_float(m.brightness)}, {"Sharpness", wire_float(m.sharpness)}}}};
+             {{"Brightness", wire_float(f.brightness)}, {"Sharpness", wire_float(f.sharpness)}}}};
 }
 
 }  // namespace
 
-json relative_box(const cv::Rect2f& box) {
+json relative_box(const analysis::Rect& box) {
     return {{"Width", wire_float(box.width)},
             {"Height", wire_float(box.height)},
             {"Left", wire_float(box.x)},
             {"Top", wire_float(box.y)}};
 }
 
-json bounding_box(const cv::Rect2f& px, const cv::Size& image) {
+json bounding_box(const analysis::Rect& px, const ImageSize& image) {
     float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
-    return relative_box(cv::Rect2f(px.x / w, px.y / h, px.width / w, px.height / h));
+    return relative_box({px.x / w, px.y / h, px.width / w, px.height / h});
 }
 
-float face_confidence(const vision::Face& f) {
+float face_confidence(const analysis::Face& f) {
     // dlib's margin is 0 at its threshold and ~1-3 for clear frontal faces: map that onto
     // Rekognition's scale, where a clear face reads 99.9.
     return static_cast<float>(100.0 - 10.0 * std::exp(-3.0 * std::max(0.0f, f.score)));
-}
-
-FaceMeasures measure(const cv::Mat& bgr, const vision::Face& f) {
-    FaceMeasures m;
-    cv::Rect roi = cv::Rect(f.box) & cv::Rect(0, 0, bgr.cols, bgr.rows);
-    if (roi.area() > 0) {
-        cv::Mat gray, small, lap;
-        cv::cvtColor(bgr(roi), gray, cv::COLOR_BGR2GRAY);
-        m.brightness = static_cast<float>(cv::mean(gray)[0] / 255.0 * 100.0);
-        // Sharpness: variance of the Laplacian at a fixed face size, so that it does not
-        // depend on how large the face is in the photo.
-        cv::resize(gray, small, cv::Size(128, 128), 0, 0, cv::INTER_AREA);
-        cv::Laplacian(small, lap, CV_32F);
-        cv::Scalar mu, sigma;
-        cv::meanStdDev(lap, mu, sigma);
-        double var = sigma[0] * sigma[0];
-        m.sharpness = static_cast<float>(100.0 * (1.0 - std::exp(-var / 400.0)));
-    }
-    // Roll from the line between the eyes; yaw and pitch from a PnP fit of six landmarks to
-    // a generic head model, with a pinhole camera whose focal length is the image width.
-    cv::Point2f le = mean_of(f, {36, 37, 38, 39, 40, 41}),
-                re = mean_of(f, {42, 43, 44, 45, 46, 47});
-    m.roll = static_cast<float>(std::atan2(re.y - le.y, re.x - le.x) * 180.0 / CV_PI);
-    std::vector<cv::Point3d> model = {{0.0, 0.0, 0.0},          {0.0, -330.0, -65.0},
-                                      {-225.0, 170.0, -135.0},  {225.0, 170.0, -135.0},
-                                      {-150.0, -150.0, -125.0}, {150.0, -150.0, -125.0}};
-    std::vector<cv::Point2d> image;
-    for (int i : {30, 8, 36, 45, 48, 54})
-        image.emplace_back(f.landmarks[static_cast<size_t>(i)].x,
-                           f.landmarks[static_cast<size_t>(i)].y);
-    double focal = bgr.cols;
-    cv::Mat camera =
-        (cv::Mat_<double>(3, 3) << focal, 0, bgr.cols / 2.0, 0, focal, bgr.rows / 2.0, 0, 0, 1);
-    cv::Mat rvec, tvec, rot;
-    if (cv::solvePnP(model, image, camera, cv::Mat(), rvec, tvec, false, cv::SOLVEPNP_ITERATIVE)) {
-        cv::Rodrigues(rvec, rot);
-        // The model's y axis points up and the image's down: flip to read angles as a viewer.
-        cv::Mat flip = (cv::Mat_<double>(3, 3) << 1, 0, 0, 0, -1, 0, 0, 0, -1);
-        cv::Mat r = flip * rot;
-        double pitch = std::atan2(r.at<double>(2, 1), r.at<double>(2, 2));
-        double yaw = std::asin(std::clamp(-r.at<double>(2, 0), -1.0, 1.0));
-        auto wrap = [](double deg) {
-            while (deg > 90)
-                deg -= 180;
-            while (deg < -90)
-                deg += 180;
-            return deg;
-        };
-        m.pitch = static_cast<float>(wrap(pitch * 180.0 / CV_PI));
-        m.yaw = static_cast<float>(wrap(yaw * 180.0 / CV_PI));
-    }
-    return m;
 }
 
 bool wants_all(const json& in, const char* member) {
@@ -194,8 +144,8 @@ bool wants_all(const json& in, const char* member) {
     return all;
 }
 
-json emotions(const vision::Emotions& e) {
-    using vision::Expression;
+json emotions(const analysis::Emotions& e) {
+    using analysis::Expression;
     static const std::pair<Expression, const char*> kTypes[] = {
         {Expression::kHappy, "HAPPY"},        {Expression::kSad, "SAD"},
         {Expression::kAngry, "ANGRY"},        {Expression::kDisgust, "DISGUSTED"},
@@ -214,21 +164,21 @@ json emotions(const vision::Emotions& e) {
     return out;
 }
 
-json smile(const vision::Emotions& e) {
-    float happy = std::clamp(e.of(vision::Expression::kHappy), 0.0f, 1.0f);
+json smile(const analysis::Emotions& e) {
+    float happy = std::clamp(e.of(analysis::Expression::kHappy), 0.0f, 1.0f);
     bool smiling = happy >= 0.5f;
     return {{"Value", smiling},
             {"Confidence", wire_float(100.0 * (smiling ? happy : 1.0f - happy))}};
 }
 
-json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& m,
-                 const std::optional<FaceEstimates>& estimates) {
-    json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
-              {"Landmarks", landmarks(f, bgr.size(), estimates.has_value())}};
-    d.update(quality_and_pose(m));
+json face_detail(const analysis::Face& f, const ImageSize& image) {
+    const bool all = f.age_gender && f.emotions;
+    json d = {{"BoundingBox", bounding_box(f.box, image)},
+              {"Landmarks", landmarks(f, image, all)}};
+    d.update(quality_and_pose(f));
     d["Confidence"] = wire_float(face_confidence(f));
-    if (estimates) {
-        const vision::AgeGender& ag = estimates->age_gender;
+    if (all) {
+        const analysis::AgeGender& ag = *f.age_gender;
         d["AgeRange"] = {{"Low", ag.age_low}, {"High", ag.age_high}};
         bool male = ag.male >= 0.5f;
         d["Gender"] = {{"Value", male ? "Male" : "Female"},
@@ -238,17 +188,17 @@ json face_detail(const cv::Mat& bgr, const vision::Face& f, const FaceMeasures& 
         // Inner lip gap over mouth width.
         float mar = dist(f.landmarks[62], f.landmarks[66]) / dist(f.landmarks[60], f.landmarks[64]);
         d["MouthOpen"] = boolean(mar, 0.15f, 0.05f);
-        d["Smile"] = smile(estimates->emotions);
-        d["Emotions"] = emotions(estimates->emotions);
+        d["Smile"] = smile(*f.emotions);
+        d["Emotions"] = emotions(*f.emotions);
     }
     return d;
 }
 
-json compared_face(const cv::Mat& bgr, const vision::Face& f) {
-    json d = {{"BoundingBox", bounding_box(f.box, bgr.size())},
+json compared_face(const analysis::Face& f, const ImageSize& image) {
+    json d = {{"BoundingBox", bounding_box(f.box, image)},
               {"Confidence", wire_float(face_confidence(f))},
-              {"Landmarks", landmarks(f, bgr.size(), false)}};
-    d.update(quality_and_pose(measure(bgr, f)));
+              {"Landmarks", landmarks(f, image, false)}};
+    d.update(quality_and_pose(f));
     return d;
 }
 

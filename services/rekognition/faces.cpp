@@ -19,49 +19,39 @@ json Backend::detect_faces(const Caller& caller, const json& in) {
     bool all = wants_all(in, "Attributes");
     InputImage img = image(in, "Image");
     if (const json* pinned = overridden("DetectFaces", caller, img)) return *pinned;
-    auto faces = engine_.detect_faces(img.bgr);
-    if (faces.size() > kMaxDetectedFaces) faces.resize(kMaxDetectedFaces);
+    analysis::Result found = faces(img, kMaxDetectedFaces, all, 0);
     json details = json::array();
-    for (const auto& f : faces)
-        details.push_back(
-            face_detail(img.bgr, f, measure(img.bgr, f), attributes_if(all, img.bgr, f)));
+    for (const auto& f : found.faces)
+        details.push_back(face_detail(f, size_of(found)));
     return {{"FaceDetails", details}};
 }
 
-std::optional<FaceEstimates> Backend::attributes_if(bool all, const cv::Mat& bgr,
-                                                    const vision::Face& f) {
-    if (!all) return std::nullopt;
-    return FaceEstimates{engine_.face_attributes(bgr, f), engine_.face_emotions(bgr, f)};
-}
-
 float Backend::similarity(float distance) const {
-    return engine_.manifest().model("face_embedding").calibrate(distance);
+    return vision_.manifest().model("face_embedding").calibrate(distance);
 }
 
 json Backend::compare_faces(const Caller&, const json& in) {
     float threshold =
         static_cast<float>(number_member(in, "SimilarityThreshold", 0, 100).value_or(80));
     enum_member(in, "QualityFilter", {"NONE", "AUTO", "LOW", "MEDIUM", "HIGH"});
-    InputImage source = image(in, "SourceImage");
-    InputImage target = image(in, "TargetImage");
-    auto source_faces = engine_.detect_faces(source.bgr);
-    if (source_faces.empty()) throw invalid_parameter("There are no faces in the source image.");
-    auto target_faces = engine_.detect_faces(target.bgr);
-    if (target_faces.empty()) throw invalid_parameter("There are no faces in the target image.");
-    if (target_faces.size() > kMaxComparedFaces) target_faces.resize(kMaxComparedFaces);
-
+    InputImage source_image = image(in, "SourceImage");
+    InputImage target_image = image(in, "TargetImage");
     // The largest face of the source is the one compared, as Rekognition does.
-    const vision::Face& probe_face = source_faces.front();
-    vision::Descriptor probe = engine_.embed_face(source.bgr, probe_face);
+    analysis::Result source = faces(source_image, 1, false, 1);
+    if (source.faces.empty()) throw invalid_parameter("There are no faces in the source image.");
+    analysis::Result target = faces(target_image, kMaxComparedFaces, false, kMaxComparedFaces);
+    if (target.faces.empty()) throw invalid_parameter("There are no faces in the target image.");
+
+    const analysis::Face& probe_face = source.faces.front();
     struct Scored {
         json face;
         float similarity;
     };
     std::vector<Scored> matches;
     json unmatched = json::array();
-    for (const auto& f : target_faces) {
-        float sim = similarity(vision::distance(probe, engine_.embed_face(target.bgr, f)));
-        json face = compared_face(target.bgr, f);
+    for (const auto& f : target.faces) {
+        float sim = similarity(analysis::distance(descriptor_of(probe_face), descriptor_of(f)));
+        json face = compared_face(f, size_of(target));
         if (sim >= threshold)
             matches.push_back({std::move(face), sim});
         else
@@ -74,7 +64,7 @@ json Backend::compare_faces(const Caller&, const json& in) {
         face_matches.push_back(
             {{"Similarity", wire_float(m.similarity)}, {"Face", std::move(m.face)}});
     return {{"SourceImageFace",
-             {{"BoundingBox", bounding_box(probe_face.box, source.bgr.size())},
+             {{"BoundingBox", bounding_box(probe_face.box, size_of(source))},
               {"Confidence", wire_float(face_confidence(probe_face))}}},
             {"FaceMatches", face_matches},
             {"UnmatchedFaces", unmatched}};

@@ -56,17 +56,16 @@ json Backend::detect_labels(const Caller& caller, const json& in) {
             filters.include_categories = string_list(*g, "LabelCategoryInclusionFilters");
             filters.exclude_categories = string_list(*g, "LabelCategoryExclusionFilters");
         }
-    const auto& spec = engine_.manifest().model("objects");
-    // The detector's largest view sees the image at most this large (a margin only shrinks it).
-    uint32_t largest_view = 0;
-    for (const auto& view : spec.views)
-        largest_view = std::max(largest_view, static_cast<uint32_t>(view[0] * spec.width));
-    InputImage img = image(in, "Image", largest_view);
+    const auto& spec = vision_.manifest().model("objects");
+    InputImage img = image(in, "Image", spec.largest_view());
     if (const json* pinned = overridden("DetectLabels", caller, img)) return *pinned;
 
     // The detector is asked for everything a low threshold admits; confidences are compared
     // on Rekognition's scale afterwards.
-    auto detections = engine_.detect_objects(img.bgr, 0.05f);
+    analysis::Request request;
+    request.task = analysis::Task::kObjects;
+    request.min_score = 0.05f;
+    auto detections = analyse(request, img).objects;
 
     struct Entry {
         const LabelInfo* info;

@@ -20,8 +20,8 @@ double percent(float p) {
 
 }  // namespace
 
-json moderation_answer(const vision::ContentScores& s, float min_confidence) {
-    using vision::Content;
+json moderation_answer(const analysis::ContentScores& s, float min_confidence) {
+    using analysis::Content;
     std::vector<std::pair<double, const char*>> labels = {
         {percent(s.of(Content::kPorn) + s.of(Content::kHentai)), "Explicit"},
         {percent(s.of(Content::kSexy)), "Swimwear or Underwear"}};
@@ -51,7 +51,9 @@ json Backend::detect_moderation_labels(const Caller& caller, const json& in) {
                        "The resource specified in the request cannot be found.", 400);
     InputImage img = image(in, "Image");
     if (const json* pinned = overridden("DetectModerationLabels", caller, img)) return *pinned;
-    return moderation_answer(engine_.classify_content(img.bgr), min_conf);
+    analysis::Request request;
+    request.task = analysis::Task::kContent;
+    return moderation_answer(analyse(request, img).content, min_conf);
 }
 
 }  // namespace fogbank::rekognition

@@ -9,12 +9,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "models/vision/content_classifier.hpp"
+#include "models/vision/analysis.hpp"
 
 namespace fogbank::rekognition {
 
 // {ModerationLabels, ModerationModelVersion, ContentTypes}: labels at or above
 // `min_confidence`, most confident first.
-nlohmann::json moderation_answer(const vision::ContentScores& s, float min_confidence);
+nlohmann::json moderation_answer(const analysis::ContentScores& s, float min_confidence);
 
 }  // namespace fogbank::rekognition

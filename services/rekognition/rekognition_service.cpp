@@ -50,10 +50,7 @@ Response RekognitionService::error_response(const AwsError& err, const RequestHe
 }
 
 nlohmann::json RekognitionService::health() const {
-    nlohmann::json models = nlohmann::json::object();
-    for (const auto& [name, state] : backend_.engine().status())
-        models[name] = state;
-    return {{"models", models}};
+    return vision_.health();
 }
 
 }  // namespace fogbank::rekognition

@@ -6,15 +6,15 @@
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "emulator/service.hpp"
-#include "models/vision/engine.hpp"
 #include "services/rekognition/backend.hpp"
+#include "services/rekognition/vision_client.hpp"
 
 namespace fogbank::rekognition {
 
 class RekognitionService : public Service {
   public:
-    RekognitionService(const Config& cfg, Database& db, s3::Store& s3, vision::Engine& engine)
-        : backend_(cfg, db, s3, engine) {}
+    RekognitionService(const Config& cfg, Database& db, s3::Store& s3)
+        : vision_(cfg), backend_(cfg, db, s3, vision_) {}
     std::string_view name() const override { return "rekognition"; }
     BodyPlan body_plan(const RequestHead& head) const override;
     Response handle(Request& req) override;
@@ -24,6 +24,7 @@ class RekognitionService : public Service {
     nlohmann::json health() const override;
 
   private:
+    VisionClient vision_;
     mutable Backend backend_;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "services/rekognition/backend.hpp"
+#include "services/rekognition/face_detail.hpp"
 #include "services/rekognition/validation.hpp"
 #include "services/rekognition/wire_float.hpp"
 
@@ -12,7 +13,7 @@ namespace {
 
 constexpr size_t kMaxWords = 100;  // Rekognition reports at most 100 words per image
 
-json geometry(const std::array<cv::Point2f, 4>& quad, const cv::Size& image) {
+json geometry(const std::array<analysis::Point, 4>& quad, const ImageSize& image) {
     float w = static_cast<float>(image.width), h = static_cast<float>(image.height);
     float x0 = quad[0].x, y0 = quad[0].y, x1 = x0, y1 = y0;
     json polygon = json::array();
@@ -99,7 +100,10 @@ json Backend::detect_text(const Caller& caller, const json& in) {
     WordFilter filter = read_filters(in);
     InputImage img = image(in, "Image");
     if (const json* pinned = overridden("DetectText", caller, img)) return *pinned;
-    auto lines = engine_.detect_text(img.bgr);
+    analysis::Request request;
+    request.task = analysis::Task::kText;
+    analysis::Result found = analyse(request, img);
+    const auto& lines = found.lines;
 
     size_t words_total = 0;
     std::vector<std::pair<json, std::vector<json>>> kept;
@@ -112,7 +116,7 @@ json Backend::detect_text(const Caller& caller, const json& in) {
             json word = {{"DetectedText", w.text},
                          {"Type", "WORD"},
                          {"Confidence", wire_float(w.confidence)},
-                         {"Geometry", geometry(w.quad, img.bgr.size())}};
+                         {"Geometry", geometry(w.quad, size_of(found))}};
             if (!filter.admits(word)) continue;
             text += (text.empty() ? "" : " ") + w.text;
             conf_sum += w.confidence;
@@ -123,7 +127,7 @@ json Backend::detect_text(const Caller& caller, const json& in) {
         json l = {{"DetectedText", text},
                   {"Type", "LINE"},
                   {"Confidence", wire_float(conf_sum / static_cast<double>(words.size()))},
-                  {"Geometry", geometry(line.quad, img.bgr.size())}};
+                  {"Geometry", geometry(line.quad, size_of(found))}};
         kept.emplace_back(std::move(l), std::move(words));
     }
     // Lines take the first Ids, words the ones after, as Rekognition numbers them.

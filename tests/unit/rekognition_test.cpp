@@ -8,7 +8,6 @@
 
 #include "emulator/aws_error.hpp"
 #include "emulator/database.hpp"
-#include "models/vision/line_recognizer.hpp"
 #include "models/vision/manifest.hpp"
 #include "services/rekognition/collections.hpp"
 #include "services/rekognition/face_detail.hpp"
@@ -87,48 +86,9 @@ models:
     EXPECT_THROW(vision::Manifest::load(dir / "missing.yaml", dir), std::runtime_error);
 }
 
-// The recogniser's classes after conversion: 0 is CTC's blank, k > 0 is chr(31 + k).
-TEST(LineRecognizer, GreedyCtcDecodingCollapsesRepeatsAndDropsBlanks) {
-    auto klass = [](char c) { return c - 31; };
-    // Steps: A A blank A B B space C, each step certain of its class but for one.
-    std::vector<int> steps = {klass('A'), klass('A'), 0,          klass('A'),
-                              klass('B'), klass('B'), klass(' '), klass('C')};
-    cv::Mat p(static_cast<int>(steps.size()), 96, CV_32F, cv::Scalar(0.0f));
-    for (int t = 0; t < p.rows; ++t)
-        p.at<float>(t, steps[static_cast<size_t>(t)]) = 0.9f;
-    p.at<float>(7, klass('C')) = 0.6f;
-    p.at<float>(7, klass('G')) = 0.3f;  // a runner-up never wins
-    auto chars = vision::LineRecognizer::decode(p);
-    std::string text;
-    for (const auto& c : chars)
-        text += c.ch;
-    EXPECT_EQ(text, "AAB C");  // a blank between two A's keeps both; repeats collapse
-    ASSERT_EQ(chars.size(), 5u);
-    EXPECT_EQ(chars[0].first_step, 0);
-    EXPECT_EQ(chars[0].last_step, 1);
-    EXPECT_EQ(chars[2].first_step, 4);
-    EXPECT_EQ(chars[2].last_step, 5);
-    EXPECT_FLOAT_EQ(chars[4].confidence, 0.6f);
-    auto settled = [](std::string w) {
-        vision::LineRecognizer::settle_zeros(w);
-        return w;
-    };
-    EXPECT_EQ(settled("H0URS"), "HOURS");
-    EXPECT_EQ(settled("INV0ICE"), "INVOICE");
-    EXPECT_EQ(settled("2O41"), "2041");
-    EXPECT_EQ(settled("99.95"), "99.95");
-    EXPECT_EQ(settled("AY0-9034"), "AY0-9034");  // letters and other digits: as read
-    EXPECT_EQ(settled("NZO.6276"), "NZO.6276");
-    EXPECT_EQ(settled("OPEN"), "OPEN");
-    // All blank: nothing read.
-    cv::Mat blank(4, 96, CV_32F, cv::Scalar(0.0f));
-    blank.col(0).setTo(1.0f);
-    EXPECT_TRUE(vision::LineRecognizer::decode(blank).empty());
-}
-
 // FER-2013's seven expressions as Rekognition's emotion types, most likely first.
 TEST(FaceDetail, EmotionsAndSmileFromExpressionProbabilities) {
-    vision::Emotions e;
+    analysis::Emotions e;
     // angry, disgust, fear, happy, sad, surprise, neutral
     e.p = {0.02f, 0.01f, 0.02f, 0.80f, 0.05f, 0.0f, 0.10f};
     json out = emotions(e);
@@ -154,7 +114,7 @@ TEST(FaceDetail, EmotionsAndSmileFromExpressionProbabilities) {
 
 // nsfwjs's five classes as Rekognition's top-level moderation categories.
 TEST(Moderation, ClassifierProbabilitiesBecomeTopLevelLabels) {
-    vision::ContentScores s;
+    analysis::ContentScores s;
     // drawing, hentai, neutral, porn, sexy
     s.p = {0.05f, 0.10f, 0.05f, 0.60f, 0.20f};
     json out = moderation_answer(s, 0);
@@ -257,7 +217,7 @@ TEST(Collections, StoreKeepsCollectionsAndFaceDescriptors) {
     EXPECT_TRUE(c.create({{k.account, "eu-west-1", "people"}, 1}));  // regions are apart
     EXPECT_EQ(c.list(k.account, k.region, "", 10), std::vector<std::string>{"people"});
 
-    vision::Descriptor d{};
+    analysis::Descriptor d{};
     for (size_t i = 0; i < d.size(); ++i)
         d[i] = static_cast<float>(i) / 128.0f - 0.5f;
     c.add_faces(
