@@ -1,6 +1,7 @@
 #include "emulator/blob_store.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -35,11 +36,8 @@ BlobStore::BlobStore(fs::path root) : root_(std::move(root)) {
     spool_ = root_ / "spool";
     fs::create_directories(blobs_);
     fs::create_directories(spool_);
-    // All 256 fan-out directories up front: creating a blob is then one open() or rename().
-    for (int i = 0; i < 256; ++i) {
-        static constexpr char kHex[] = "0123456789abcdef";
-        fs::create_directories(blobs_ / std::string{kHex[i >> 4], kHex[i & 15]});
-    }
+    // The 256 fan-out directories are made as blobs first need them: making them all here
+    // was most of an ephemeral server's start-up.
     // Spool files of a crashed process were never acknowledged.
     std::error_code ec;
     for (auto& e : fs::directory_iterator(spool_, ec))
@@ -61,6 +59,14 @@ fs::path BlobStore::path_for(const std::string& id) const {
 std::string BlobStore::create(fs::path& out_path) {
     std::string id = random_hex(16);
     out_path = path_for(id);
+    size_t fan = std::stoul(id.substr(0, 2), nullptr, 16);
+    if (!made_[fan].load(std::memory_order_acquire)) {
+        // Racing creators both get here; mkdir makes it once and EEXIST is as good.
+        if (::mkdir(out_path.parent_path().c_str(), 0755) != 0 && errno != EEXIST)
+            throw std::runtime_error("cannot create " + out_path.parent_path().string() + ": " +
+                                     std::strerror(errno));
+        made_[fan].store(true, std::memory_order_release);
+    }
     return id;
 }
 

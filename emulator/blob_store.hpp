@@ -3,6 +3,8 @@
 // so that adopting one is a rename on the same filesystem.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -37,6 +39,7 @@ class BlobStore {
     std::filesystem::path blobs_;
     std::filesystem::path spool_;
     bool temporary_ = false;
+    std::array<std::atomic<bool>, 256> made_{};  // fan-out directories known to exist
 };
 
 }  // namespace fogbank

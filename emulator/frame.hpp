@@ -25,7 +25,8 @@ std::string frame_header(size_t meta_size, size_t payload_size);
 // Reads frames from a byte stream as it arrives.
 class FrameReader {
   public:
-    FrameReader(size_t max_meta, size_t max_payload) : max_meta_(max_meta), max_payload_(max_payload) {}
+    FrameReader(size_t max_meta, size_t max_payload)
+        : max_meta_(max_meta), max_payload_(max_payload) {}
     // Takes the next bytes of the stream. False once a frame's header claims more than the
     // limits allow: the stream cannot be trusted after that.
     bool feed(std::string_view bytes);

@@ -56,8 +56,7 @@ int serve(fogbank::Config cfg) {
     auto& sqs_backend = sqs->backend();
     router.add(std::move(sqs));
     router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
-    router.add(
-        std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store));
+    router.add(std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store));
     // Function code and sandboxes' files live under the data directory, or a temporary one.
     fs::path lambda_dir = cfg.data_dir.empty() ? blobs.spool_dir().parent_path() / "lambda"
                                                : fs::path(cfg.data_dir) / "lambda";

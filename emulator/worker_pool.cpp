@@ -20,7 +20,7 @@ using PoolClock = std::chrono::steady_clock;
 struct WorkerPool::Worker {
     ChildProcess child;
     pid_t pid = -1;  // child.pid(), readable while another thread owns the child
-    int fd = -1;  // fogbank's end of the socket pair
+    int fd = -1;     // fogbank's end of the socket pair
     bool busy = false;
     PoolClock::time_point idle_since = PoolClock::now();
     uint64_t requests = 0;
@@ -132,10 +132,10 @@ Frame WorkerPool::exchange(Worker& w, std::string_view meta, std::string_view pa
     };
     auto over_memory = [&](long peak) {
         w.child.kill_and_wait();
-        return WorkerFailure(WorkerFailure::Kind::kOverMemory,
-                             "the " + who + " used " + std::to_string(peak) +
-                                 " MiB, over its limit of " +
-                                 std::to_string(options_.memory_limit_mib) + " MiB, and was stopped");
+        return WorkerFailure(
+            WorkerFailure::Kind::kOverMemory,
+            "the " + who + " used " + std::to_string(peak) + " MiB, over its limit of " +
+                std::to_string(options_.memory_limit_mib) + " MiB, and was stopped");
     };
     auto timed_out = [&] {
         w.child.kill_and_wait();
@@ -165,10 +165,10 @@ Frame WorkerPool::exchange(Worker& w, std::string_view meta, std::string_view pa
         if (now >= deadline) throw timed_out();
         auto wait = std::min<PoolClock::duration>(deadline - now, kPollSlice);
         pollfd fds[2] = {{w.fd, POLLIN, 0}, {w.child.output_fd(), POLLIN, 0}};
-        int rc = ::poll(fds, 2,
-                        static_cast<int>(
-                            std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) +
-                            1);
+        int rc = ::poll(
+            fds, 2,
+            static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(wait).count()) +
+                1);
         if (rc < 0 && errno != EINTR) throw gone("while its channel failed");
         if (fds[1].revents) drain_output(w);
         if (fds[0].revents) {

@@ -85,7 +85,8 @@ class WorkerPool {
 
   private:
     struct Worker;
-    Worker& acquire(std::unique_lock<std::mutex>& lock, std::chrono::steady_clock::time_point deadline);
+    Worker& acquire(std::unique_lock<std::mutex>& lock,
+                    std::chrono::steady_clock::time_point deadline);
     Frame exchange(Worker& w, std::string_view meta, std::string_view payload,
                    std::chrono::steady_clock::time_point deadline);
     // Logs the complete lines a worker has written.

@@ -105,19 +105,26 @@ json values(const A& a) {
 
 const char* task_name(Task t) {
     switch (t) {
-        case Task::kObjects: return "objects";
-        case Task::kFaces: return "faces";
-        case Task::kText: return "text";
-        case Task::kContent: return "content";
+        case Task::kObjects:
+            return "objects";
+        case Task::kFaces:
+            return "faces";
+        case Task::kText:
+            return "text";
+        case Task::kContent:
+            return "content";
     }
     return "";
 }
 
 const char* failure_name(Failure f) {
     switch (f) {
-        case Failure::kNone: return "";
-        case Failure::kInvalidImage: return "invalid_image";
-        case Failure::kInternal: return "internal";
+        case Failure::kNone:
+            return "";
+        case Failure::kInvalidImage:
+            return "invalid_image";
+        case Failure::kInternal:
+            return "internal";
     }
     return "";
 }
@@ -125,9 +132,9 @@ const char* failure_name(Failure f) {
 }  // namespace
 
 json to_json(const Request& r) {
-    return {{"task", task_name(r.task)},     {"reduce", r.reduce},
-            {"min_score", r.min_score},      {"max_faces", std::min(r.max_faces, kMaxItems)},
-            {"attributes", r.attributes},    {"descriptors", std::min(r.descriptors, kMaxItems)}};
+    return {{"task", task_name(r.task)},  {"reduce", r.reduce},
+            {"min_score", r.min_score},   {"max_faces", std::min(r.max_faces, kMaxItems)},
+            {"attributes", r.attributes}, {"descriptors", std::min(r.descriptors, kMaxItems)}};
 }
 
 Request request_from(const json& j) {
@@ -161,7 +168,8 @@ json to_json(const Result& r) {
                 {"models", r.models}};
     json objects = json::array();
     for (const Object& o : r.objects)
-        objects.push_back({{"class", o.class_id}, {"confidence", o.confidence}, {"box", rect(o.box)}});
+        objects.push_back(
+            {{"class", o.class_id}, {"confidence", o.confidence}, {"box", rect(o.box)}});
     out["objects"] = std::move(objects);
     json faces = json::array();
     for (const Face& f : r.faces) {
@@ -170,7 +178,8 @@ json to_json(const Result& r) {
                      {"landmarks", points(f.landmarks)},
                      {"measures", {f.brightness, f.sharpness, f.roll, f.yaw, f.pitch}}};
         if (f.age_gender)
-            face["age_gender"] = {f.age_gender->male, f.age_gender->age_low, f.age_gender->age_high};
+            face["age_gender"] = {f.age_gender->male, f.age_gender->age_low,
+                                  f.age_gender->age_high};
         if (f.emotions) face["emotions"] = values(f.emotions->p);
         if (f.descriptor) face["descriptor"] = values(*f.descriptor);
         faces.push_back(std::move(face));
@@ -180,7 +189,8 @@ json to_json(const Result& r) {
     for (const Line& l : r.lines) {
         json words = json::array();
         for (const Word& w : l.words)
-            words.push_back({{"text", w.text}, {"confidence", w.confidence}, {"quad", points(w.quad)}});
+            words.push_back(
+                {{"text", w.text}, {"confidence", w.confidence}, {"quad", points(w.quad)}});
         lines.push_back({{"text", l.text},
                          {"confidence", l.confidence},
                          {"quad", points(l.quad)},
@@ -222,8 +232,9 @@ Result result_from(const json& j) {
         face.pitch = m[4];
         if (auto it = f.find("age_gender"); it != f.end()) {
             if (!it->is_array() || it->size() != 3) malformed("age_gender");
-            face.age_gender = AgeGender{number((*it)[0]), static_cast<int>(integer((*it)[1], 0, 1000)),
-                                        static_cast<int>(integer((*it)[2], 0, 1000))};
+            face.age_gender =
+                AgeGender{number((*it)[0]), static_cast<int>(integer((*it)[1], 0, 1000)),
+                          static_cast<int>(integer((*it)[2], 0, 1000))};
         }
         if (auto it = f.find("emotions"); it != f.end())
             face.emotions = Emotions{floats<kExpressions>(*it)};
@@ -232,8 +243,10 @@ Result result_from(const json& j) {
         r.faces.push_back(std::move(face));
     }
     for (const json& l : array(member(j, "lines"), kMaxItems)) {
-        Line line{text(member(l, "text")), number(member(l, "confidence")),
-                  points_from<4>(member(l, "quad")), {}};
+        Line line{text(member(l, "text")),
+                  number(member(l, "confidence")),
+                  points_from<4>(member(l, "quad")),
+                  {}};
         for (const json& w : array(member(l, "words"), kMaxItems))
             line.words.push_back({text(member(w, "text")), number(member(w, "confidence")),
                                   points_from<4>(member(w, "quad"))});

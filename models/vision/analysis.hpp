@@ -65,14 +65,14 @@ struct Face {
     float brightness = 0, sharpness = 0;
     // Degrees.
     float roll = 0, yaw = 0, pitch = 0;
-    std::optional<AgeGender> age_gender;  // when attributes were asked for
-    std::optional<Emotions> emotions;     // likewise
+    std::optional<AgeGender> age_gender;   // when attributes were asked for
+    std::optional<Emotions> emotions;      // likewise
     std::optional<Descriptor> descriptor;  // for the first `descriptors` faces
 };
 
 struct Word {
     std::string text;
-    float confidence = 0;  // 0..100
+    float confidence = 0;       // 0..100
     std::array<Point, 4> quad;  // pixels
 };
 

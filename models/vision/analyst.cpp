@@ -27,8 +27,7 @@ std::array<analysis::Point, N> points(const std::array<cv::Point2f, N>& ps) {
 
 }  // namespace
 
-void Analyst::analyse(const analysis::Request& request, const cv::Mat& bgr,
-                      analysis::Result& out) {
+void Analyst::analyse(const analysis::Request& request, const cv::Mat& bgr, analysis::Result& out) {
     using analysis::Task;
     switch (request.task) {
         case Task::kObjects:

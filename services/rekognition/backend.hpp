@@ -1,6 +1,6 @@
 // Rekognition's operations over the vision workers (vision_client.hpp), fogbank's own S3 (for
-// Image.S3Object) and the collections store. Handlers take the request's JSON and return the response's; errors
-// are AwsError with Rekognition's codes.
+// Image.S3Object) and the collections store. Handlers take the request's JSON and return the
+// response's; errors are AwsError with Rekognition's codes.
 #pragma once
 
 #include <nlohmann/json.hpp>

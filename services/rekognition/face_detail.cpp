@@ -173,8 +173,7 @@ json smile(const analysis::Emotions& e) {
 
 json face_detail(const analysis::Face& f, const ImageSize& image) {
     const bool all = f.age_gender && f.emotions;
-    json d = {{"BoundingBox", bounding_box(f.box, image)},
-              {"Landmarks", landmarks(f, image, all)}};
+    json d = {{"BoundingBox", bounding_box(f.box, image)}, {"Landmarks", landmarks(f, image, all)}};
     d.update(quality_and_pose(f));
     d["Confidence"] = wire_float(face_confidence(f));
     if (all) {

@@ -35,7 +35,8 @@ class VisionClient {
     // failed, ThrottlingException when no worker can be started or none came free in time.
     analysis::Result analyse(const analysis::Request& request, std::string_view image);
 
-    // {"models": {name: state}, "workers": [...], "max_workers": n}
+    // {"models": {name: state}, "manifest": path, "workers": [...], "max_workers": n}; the
+    // models are listed once the manifest has been read (the first image).
     nlohmann::json health() const;
 
   private:

@@ -134,13 +134,18 @@ TEST(Analysis, MalformedAnswersAreRefused) {
     refused([](json& j) { j["content"] = json::array({1}); });
     refused([](json& j) { j["models"] = json::array(); });
     refused([](json& j) { j["lines"] = json::array({{{"text", 1}}}); });
-    refused([](json& j) { j["objects"] = json::array({{{"class", -2}, {"confidence", 1}, {"box", {0, 0, 1, 1}}}}); });
+    refused([](json& j) {
+        j["objects"] = json::array({{{"class", -2}, {"confidence", 1}, {"box", {0, 0, 1, 1}}}});
+    });
 
     json req = analysis::to_json(analysis::Request{});
     EXPECT_NO_THROW(analysis::request_from(req));
-    for (auto [key, value] : std::vector<std::pair<std::string, json>>{
-             {"task", "paint"}, {"reduce", 3}, {"reduce", 16}, {"attributes", 1},
-             {"max_faces", -1}, {"min_score", "low"}}) {
+    for (auto [key, value] : std::vector<std::pair<std::string, json>>{{"task", "paint"},
+                                                                       {"reduce", 3},
+                                                                       {"reduce", 16},
+                                                                       {"attributes", 1},
+                                                                       {"max_faces", -1},
+                                                                       {"min_score", "low"}}) {
         json j = req;
         j[key] = value;
         EXPECT_THROW(analysis::request_from(j), std::runtime_error) << j.dump();

@@ -48,4 +48,3 @@ TEST(LineRecognizer, GreedyCtcDecodingCollapsesRepeatsAndDropsBlanks) {
     blank.col(0).setTo(1.0f);
     EXPECT_TRUE(vision::LineRecognizer::decode(blank).empty());
 }
-
