@@ -17,9 +17,11 @@ void round_trip(const nlohmann::json& j, Decode decode) {
     } catch (const std::runtime_error&) {
         return;
     }
-    nlohmann::json again = fogbank::analysis::to_json(value);
-    fogbank::fuzz::check(fogbank::analysis::to_json(decode(again)) == again,
-                         "a decoded value encodes and decodes to itself");
+    // Compared as text: a NaN (written null) is never equal to itself as a value.
+    std::string again = fogbank::analysis::to_json(value).dump();
+    fogbank::fuzz::check(
+        fogbank::analysis::to_json(decode(nlohmann::json::parse(again))).dump() == again,
+        "a decoded value encodes and decodes to itself");
 }
 
 }  // namespace
