@@ -46,9 +46,10 @@ def wait_port(port, proc, timeout=20):
     raise RuntimeError("server did not listen")
 
 
-def peak_rss_mib(pid):
+def peak_rss_mib(pid, field="VmHWM"):
+    """A process's peak resident memory in MiB (or another /proc/<pid>/status field's)."""
     for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 
-from run import FOGBANK, S3RVER, free_port
+from run import FOGBANK, S3RVER, free_port, peak_rss_mib
 
 
 def first_answer(port, path, proc, poll_s, timeout=20):
@@ -41,13 +41,6 @@ def first_answer(port, path, proc, poll_s, timeout=20):
     raise RuntimeError("no answer")
 
 
-def rss_mib(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def one_start(name, tmp, poll_s, idle_s):
     port = free_port()
     d = pathlib.Path(tempfile.mkdtemp(dir=tmp))
@@ -64,7 +57,7 @@ def one_start(name, tmp, poll_s, idle_s):
                 break
         ms = (time.perf_counter() - t0) * 1000
         time.sleep(idle_s)
-        return ms, rss_mib(proc.pid)
+        return ms, peak_rss_mib(proc.pid, "VmRSS")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
