@@ -197,11 +197,11 @@ WorkerPool::Reply WorkerPool::call(std::string_view meta, std::string_view paylo
         reply.frame = exchange(w, meta, payload, deadline);
     } catch (const WorkerFailure& e) {
         spdlog::warn("{}", e.what());
-        lock.lock();
-        pid_t pid = remove_locked(w);
-        lock.unlock();
-        freed_.notify_one();
-        if (options_.on_worker_gone) options_.on_worker_gone(pid);
+        drop(w);
+        throw;
+    } catch (...) {
+        // An allocation of ours failed mid-exchange: the stream is in an unknown state.
+        drop(w);
         throw;
     }
     lock.lock();
@@ -213,10 +213,14 @@ WorkerPool::Reply WorkerPool::call(std::string_view meta, std::string_view paylo
     return reply;
 }
 
-pid_t WorkerPool::remove_locked(Worker& w) {
+void WorkerPool::drop(Worker& w) {
     pid_t pid = w.pid;
-    workers_.remove_if([&](const std::unique_ptr<Worker>& p) { return p.get() == &w; });
-    return pid;
+    {
+        std::lock_guard lock(mu_);
+        workers_.remove_if([&](const std::unique_ptr<Worker>& p) { return p.get() == &w; });
+    }
+    freed_.notify_one();
+    if (options_.on_worker_gone) options_.on_worker_gone(pid);
 }
 
 void WorkerPool::reap_loop() {

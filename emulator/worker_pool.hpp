@@ -92,8 +92,8 @@ class WorkerPool {
     // Logs the complete lines a worker has written.
     void drain_output(Worker& w);
     void reap_loop();
-    // Removes `w` (killed and reaped), under the lock; returns its pid for on_worker_gone.
-    pid_t remove_locked(Worker& w);
+    // Forgets a worker the caller held (killing and reaping it if it still runs).
+    void drop(Worker& w);
 
     WorkerPoolOptions options_;
     mutable std::mutex mu_;
