@@ -103,53 +103,46 @@ json values(const A& a) {
     return json(std::vector<float>(a.begin(), a.end()));
 }
 
-const char* task_name(Task t) {
-    switch (t) {
-        case Task::kObjects:
-            return "objects";
-        case Task::kFaces:
-            return "faces";
-        case Task::kText:
-            return "text";
-        case Task::kContent:
-            return "content";
-    }
+// Each enum's names on the wire, one table read both ways.
+template <typename E>
+struct Named {
+    E value;
+    const char* name;
+};
+constexpr Named<Task> kTasks[] = {{Task::kObjects, "objects"},
+                                  {Task::kFaces, "faces"},
+                                  {Task::kText, "text"},
+                                  {Task::kContent, "content"}};
+constexpr Named<Failure> kFailures[] = {{Failure::kNone, ""},
+                                        {Failure::kInvalidImage, "invalid_image"},
+                                        {Failure::kInternal, "internal"}};
+
+template <typename E, size_t N>
+const char* name_of(const Named<E> (&table)[N], E value) {
+    for (const auto& n : table)
+        if (n.value == value) return n.name;
     return "";
 }
 
-const char* failure_name(Failure f) {
-    switch (f) {
-        case Failure::kNone:
-            return "";
-        case Failure::kInvalidImage:
-            return "invalid_image";
-        case Failure::kInternal:
-            return "internal";
-    }
-    return "";
+template <typename E, size_t N>
+E value_of(const Named<E> (&table)[N], const json& j, const char* what) {
+    std::string name = text(j);
+    for (const auto& n : table)
+        if (name == n.name) return n.value;
+    malformed(what);
 }
 
 }  // namespace
 
 json to_json(const Request& r) {
-    return {{"task", task_name(r.task)},  {"reduce", r.reduce},
-            {"min_score", r.min_score},   {"max_faces", std::min(r.max_faces, kMaxItems)},
-            {"attributes", r.attributes}, {"descriptors", std::min(r.descriptors, kMaxItems)}};
+    return {{"task", name_of(kTasks, r.task)}, {"reduce", r.reduce},
+            {"min_score", r.min_score},        {"max_faces", std::min(r.max_faces, kMaxItems)},
+            {"attributes", r.attributes},      {"descriptors", std::min(r.descriptors, kMaxItems)}};
 }
 
 Request request_from(const json& j) {
     Request r;
-    std::string task = text(member(j, "task"));
-    if (task == "objects")
-        r.task = Task::kObjects;
-    else if (task == "faces")
-        r.task = Task::kFaces;
-    else if (task == "text")
-        r.task = Task::kText;
-    else if (task == "content")
-        r.task = Task::kContent;
-    else
-        malformed("unknown task");
+    r.task = value_of(kTasks, member(j, "task"), "unknown task");
     r.reduce = static_cast<int>(integer(member(j, "reduce"), 1, 8));
     if (r.reduce != 1 && r.reduce != 2 && r.reduce != 4 && r.reduce != 8) malformed("reduce");
     r.min_score = number(member(j, "min_score"));
@@ -161,7 +154,7 @@ Request request_from(const json& j) {
 }
 
 json to_json(const Result& r) {
-    json out = {{"failure", failure_name(r.failure)},
+    json out = {{"failure", name_of(kFailures, r.failure)},
                 {"message", r.message},
                 {"width", r.width},
                 {"height", r.height},
@@ -203,15 +196,7 @@ json to_json(const Result& r) {
 
 Result result_from(const json& j) {
     Result r;
-    std::string failure = text(member(j, "failure"));
-    if (failure.empty())
-        r.failure = Failure::kNone;
-    else if (failure == "invalid_image")
-        r.failure = Failure::kInvalidImage;
-    else if (failure == "internal")
-        r.failure = Failure::kInternal;
-    else
-        malformed("unknown failure");
+    r.failure = value_of(kFailures, member(j, "failure"), "unknown failure");
     r.message = text(member(j, "message"));
     r.width = static_cast<int>(integer(member(j, "width"), 0, 1 << 20));
     r.height = static_cast<int>(integer(member(j, "height"), 0, 1 << 20));

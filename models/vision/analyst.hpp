@@ -15,7 +15,7 @@ namespace fogbank::vision {
 class Analyst {
   public:
     Analyst(const std::filesystem::path& manifest, const std::filesystem::path& models_dir)
-        : engine_(manifest, models_dir, 1) {}
+        : engine_(manifest, models_dir) {}
     analysis::Result run(const analysis::Request& request, std::string_view image);
 
   private:

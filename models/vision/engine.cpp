@@ -5,21 +5,8 @@
 
 namespace fogbank::vision {
 
-class Engine::Slot {
-  public:
-    explicit Slot(std::counting_semaphore<256>& s) : s_(s) { s_.acquire(); }
-    ~Slot() { s_.release(); }
-    Slot(const Slot&) = delete;
-    Slot& operator=(const Slot&) = delete;
-
-  private:
-    std::counting_semaphore<256>& s_;
-};
-
-Engine::Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir,
-               unsigned slots)
-    : manifest_(Manifest::load(manifest, models_dir)),
-      slots_(static_cast<std::ptrdiff_t>(std::clamp(slots, 1u, 256u))) {}
+Engine::Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir)
+    : manifest_(Manifest::load(manifest, models_dir)) {}
 
 Engine::~Engine() = default;
 
@@ -41,37 +28,31 @@ T& Engine::load(std::unique_ptr<T>& model, const std::string& name) {
 
 std::vector<Detection> Engine::detect_objects(const cv::Mat& bgr, float min_score) {
     auto& m = load(objects_, "objects");
-    Slot slot(slots_);
     return m.detect(bgr, min_score);
 }
 
 std::vector<Face> Engine::detect_faces(const cv::Mat& bgr) {
     auto& m = load(faces_, "face_landmarks");
-    Slot slot(slots_);
     return m.detect(bgr);
 }
 
 Descriptor Engine::embed_face(const cv::Mat& bgr, const Face& face) {
     auto& m = load(embedder_, "face_embedding");
-    Slot slot(slots_);
     return m.embed(bgr, face);
 }
 
 AgeGender Engine::face_attributes(const cv::Mat& bgr, const Face& face) {
     auto& m = load(attributes_, "face_attributes");
-    Slot slot(slots_);
     return m.estimate(bgr, face);
 }
 
 Emotions Engine::face_emotions(const cv::Mat& bgr, const Face& face) {
     auto& m = load(emotions_, "face_emotions");
-    Slot slot(slots_);
     return m.estimate(bgr, face);
 }
 
 ContentScores Engine::classify_content(const cv::Mat& bgr) {
     auto& m = load(content_, "moderation");
-    Slot slot(slots_);
     return m.classify(bgr);
 }
 
@@ -79,7 +60,6 @@ std::vector<TextLine> Engine::detect_text(const cv::Mat& bgr) {
     auto& detector = load(text_detector_, "text_detection");
     auto& recognizer = load(line_recognizer_, "text_recognition");
     auto& long_lines = load(text_reader_, "text_recognition_long");
-    Slot slot(slots_);
     std::vector<TextLine> lines;
     for (const TextRegion& region : detector.detect(bgr)) {
         auto line = recognizer.fits(region) ? recognizer.read(bgr, region)

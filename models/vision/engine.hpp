@@ -1,14 +1,12 @@
-// The vision models behind Rekognition, loaded on first use and run in a bounded number of
-// inference slots: requests run on the server's worker pool (never an I/O thread), and at
-// most `slots` of them run a network at once, so a burst of images queues instead of
-// oversubscribing the cores that OpenCV already parallelises each forward pass across.
+// The vision models behind Rekognition, loaded on first use. The engine lives in a vision
+// worker (models/vision/analyst.hpp), which analyses one image at a time: how many images run
+// at once is the worker pool's to bound (vision.workers), not the engine's.
 #pragma once
 
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <semaphore>
 #include <string>
 #include <vector>
 
@@ -28,8 +26,7 @@ namespace fogbank::vision {
 class Engine {
   public:
     // The manifest is read here; model files only when first needed.
-    Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir,
-           unsigned slots);
+    Engine(const std::filesystem::path& manifest, const std::filesystem::path& models_dir);
     ~Engine();
 
     // Each throws std::runtime_error when its model cannot be loaded.
@@ -46,12 +43,10 @@ class Engine {
     std::map<std::string, std::string> status() const;
 
   private:
-    class Slot;
     template <typename T>
     T& load(std::unique_ptr<T>& model, const std::string& name);
 
     Manifest manifest_;
-    std::counting_semaphore<256> slots_;
     mutable std::mutex load_mu_;
     std::map<std::string, std::string> errors_;
     std::unique_ptr<ObjectDetector> objects_;
