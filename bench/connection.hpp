@@ -145,12 +145,17 @@ class JsonClient {
     JsonClient(const Endpoint& e, std::string service, std::string target_prefix)
         : conn_(e), service_(std::move(service)), prefix_(std::move(target_prefix)) {}
     nlohmann::json call(const std::string& op, const nlohmann::json& in) {
+        std::string out = raw(op, in);
+        return out.empty() ? nlohmann::json::object() : nlohmann::json::parse(out);
+    }
+    // The body of the answer as it came.
+    std::string raw(const std::string& op, const nlohmann::json& in) {
         std::string out;
         int status = conn_.json_request(service_, prefix_ + op, "application/x-amz-json-1.0",
                                         in.dump(), out);
         if (status != 200)
             throw std::runtime_error(op + " -> " + std::to_string(status) + ": " + out);
-        return out.empty() ? nlohmann::json::object() : nlohmann::json::parse(out);
+        return out;
     }
 
   private:

@@ -4,6 +4,7 @@
 //   fill          --count items for GetItem (pk g<i>, sk 0) and 1,000 in partition "q"
 //   put           PutItem, a fresh ~200-byte item per request
 //   get           GetItem of a random filled item
+//   sample        one GetItem of the first filled item; prints its answer's body
 //   query         Query of partition "q", 100-item pages (Limit 100), walking the partition
 //   update        UpdateItem with a version condition ("ver = :old"), each thread on its own
 //                 item, so every condition holds and every write lands
@@ -57,7 +58,7 @@ int main(int argc, char** argv) {
     CLI::App app{"fogbank-dynamodb-load: DynamoDB load generator"};
     app.add_option("--host", o.endpoint.host);
     app.add_option("--port", o.endpoint.port)->required();
-    app.add_option("--op", o.op, "create-table, fill, put, get, query, update")->required();
+    app.add_option("--op", o.op, "create-table, fill, put, get, query, update, sample")->required();
     app.add_option("--table", o.table);
     app.add_option("--connections", o.connections);
     app.add_option("--seconds", o.seconds);
@@ -105,6 +106,15 @@ int main(int argc, char** argv) {
         for (auto& t : threads)
             t.join();
         std::cout << json{{"op", o.op}, {"items", total}}.dump() << "\n";
+        return 0;
+    }
+
+    if (o.op == "sample") {
+        std::cout << json{{"op", o.op},
+                          {"body",
+                           setup.raw("GetItem", {{"TableName", o.table}, {"Key", key("g0", 0)}})}}
+                         .dump()
+                  << "\n";
         return 0;
     }
 

@@ -5,6 +5,7 @@
 //   receive-delete  ReceiveMessage (up to 10) then DeleteMessageBatch of what came back, until
 //                   the time is up or the queue runs dry (the rate counts the time taken)
 //   fill            SendMessageBatch of 10 until --count messages are queued
+//   sample          one SendMessage; prints its answer's body (for a server that answers it back)
 //   long-poll       one receiver long-polls an empty queue, one sender sends a message once the
 //                   receiver is parked; the latency is send start -> receive return
 #include <CLI/CLI.hpp>
@@ -29,6 +30,7 @@ struct Options {
     bench::Endpoint endpoint;
     std::string op = "send";
     std::string queue = "bench";
+    std::string queue_url;  // given: no GetQueueUrl first (a server that answers one fixed body)
     unsigned size = 256;
     unsigned connections = 1;
     double seconds = 5;
@@ -51,8 +53,10 @@ int main(int argc, char** argv) {
     CLI::App app{"fogbank-sqs-load: SQS load generator (AWS JSON protocol)"};
     app.add_option("--host", o.endpoint.host);
     app.add_option("--port", o.endpoint.port)->required();
-    app.add_option("--op", o.op, "create-queue, send, fill, receive-delete, long-poll")->required();
+    app.add_option("--op", o.op, "create-queue, send, fill, receive-delete, long-poll, sample")
+        ->required();
     app.add_option("--queue", o.queue);
+    app.add_option("--queue-url", o.queue_url, "skip GetQueueUrl and send to this URL");
     app.add_option("--size", o.size, "message body bytes");
     app.add_option("--connections", o.connections);
     app.add_option("--seconds", o.seconds);
@@ -65,8 +69,19 @@ int main(int argc, char** argv) {
         std::cout << json{{"op", o.op}, {"queue_url", r["QueueUrl"]}}.dump() << "\n";
         return 0;
     }
-    const std::string url = setup.call("GetQueueUrl", {{"QueueName", o.queue}})["QueueUrl"];
+    const std::string url =
+        !o.queue_url.empty()
+            ? o.queue_url
+            : setup.call("GetQueueUrl", {{"QueueName", o.queue}})["QueueUrl"].get<std::string>();
     const std::string body(o.size, 'm');
+    if (o.op == "sample") {
+        std::cout << json{{"op", o.op},
+                          {"body",
+                           setup.raw("SendMessage", {{"QueueUrl", url}, {"MessageBody", body}})}}
+                         .dump()
+                  << "\n";
+        return 0;
+    }
 
     if (o.op == "long-poll") {
         // The receiver parks; the sender waits until it is parked (a fixed pause after the last
