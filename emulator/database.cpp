@@ -1,5 +1,6 @@
 #include "emulator/database.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace fogbank {
@@ -8,6 +9,15 @@ namespace {
 [[noreturn]] void fail(sqlite3* db, std::string_view what) {
     throw std::runtime_error(std::string(what) + ": " + sqlite3_errmsg(db));
 }
+
+// The generation the calling thread's current request scope has touched, and in which database.
+struct ScopeMark {
+    const Database* db = nullptr;
+    uint64_t generation = 0;
+};
+thread_local ScopeMark scope_mark;
+
+constexpr size_t kLostKept = 1024;
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -86,7 +96,8 @@ bool Statement::is_null(int col) const {
     return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }
 
-Database::Database(const std::string& path) {
+Database::Database(const std::string& path, std::chrono::milliseconds fallback_commit)
+    : fallback_after_(fallback_commit) {
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.empty() ? ":memory:" : path.c_str(), &db_, flags, nullptr) !=
         SQLITE_OK)
@@ -103,12 +114,26 @@ Database::Database(const std::string& path) {
             throw std::runtime_error("database " + path + " is in use by another fogbank process");
         }
         exec("PRAGMA synchronous=NORMAL");
+        // A checkpoint copies the WAL into the database and syncs both; small group commits
+        // rewrite the same few pages, so a longer WAL (up to 32 MiB) copies each page once
+        // for many commits.
+        exec("PRAGMA wal_autocheckpoint=8192");
     }
     exec("PRAGMA foreign_keys=ON");
     sqlite3_busy_timeout(db_, 5000);
+    grouped_ = !path.empty();
 }
 
 Database::~Database() {
+    if (grouped_) {
+        {
+            std::lock_guard lock(fallback_mu_);
+            stopping_ = true;
+        }
+        fallback_cv_.notify_all();
+        if (fallback_.joinable()) fallback_.join();
+        commit_pending();  // what background work wrote last
+    }
     for (auto& [_, c] : cache_)
         sqlite3_finalize(c.stmt);
     sqlite3_close_v2(db_);
@@ -121,13 +146,126 @@ Statement Database::prepare(std::string_view sql) {
         if (sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
             fail(db_, "prepare");
-        it = cache_.emplace(std::string(sql), Cached{stmt, false}).first;
+        it = cache_.emplace(std::string(sql), Cached{stmt, false, sqlite3_stmt_readonly(stmt) != 0})
+                 .first;
+    }
+    if (grouped_) {
+        if (!it->second.read_only)
+            join_group();
+        else
+            touch_open();
     }
     if (it->second.in_use) return Statement(db_, sql);
     return Statement(db_, it->second.stmt, &it->second.in_use);
 }
 
+void Database::join_group() {
+    if (!grouped_) return;
+    touch_open();
+    if (open_.load() == 0) {
+        if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+            fail(db_, "begin");
+        open_.store(++last_opened_);
+        if (!fallback_.joinable()) {
+            fallback_ = std::thread([this] { fallback_loop(); });
+        } else if (fallback_idle_.load()) {
+            std::lock_guard lock(fallback_mu_);
+            fallback_cv_.notify_one();
+        }
+    }
+    touch_open();
+}
+
+void Database::touch_open() {
+    uint64_t g = open_.load();
+    if (g == 0) return;
+    if (sqlite3_get_autocommit(db_)) {
+        // SQLite rolled the shared transaction back by itself (an I/O error, a full disk): its
+        // writes are gone, and so are the acknowledgements its waiters were promised.
+        resolve(g, false);
+        return;
+    }
+    if (scope_mark.db != this) scope_mark = {this, 0};
+    scope_mark.generation = std::max(scope_mark.generation, g);
+}
+
+void Database::begin_scope() {
+    scope_mark = {this, 0};
+}
+
+uint64_t Database::scope_ticket() const {
+    return scope_mark.db == this ? scope_mark.generation : 0;
+}
+
+void Database::when_committed(uint64_t ticket, std::function<void(bool)> done) {
+    bool ok;
+    {
+        std::lock_guard lock(waiters_mu_);
+        if (ticket > resolved_.load()) {
+            waiters_.push_back({ticket, std::move(done)});
+            waiting_.store(waiters_.size());
+            return;
+        }
+        ok = std::find(lost_.begin(), lost_.end(), ticket) == lost_.end();
+    }
+    done(ok);
+}
+
+void Database::resolve(uint64_t g, bool ok) {
+    open_.store(0);
+    std::vector<std::pair<std::function<void(bool)>, bool>> ready;
+    {
+        std::lock_guard lock(waiters_mu_);
+        if (!ok) {
+            lost_.push_back(g);
+            if (lost_.size() > kLostKept) lost_.erase(lost_.begin());
+            any_lost_.store(true);
+        }
+        resolved_.store(g);
+        auto end = std::partition(waiters_.begin(), waiters_.end(),
+                                  [g](const Waiter& w) { return w.generation > g; });
+        for (auto it = end; it != waiters_.end(); ++it) {
+            bool committed = std::find(lost_.begin(), lost_.end(), it->generation) == lost_.end();
+            ready.emplace_back(std::move(it->done), committed);
+        }
+        waiters_.erase(end, waiters_.end());
+        waiting_.store(waiters_.size());
+    }
+    for (auto& [done, committed] : ready)
+        done(committed);
+}
+
+void Database::commit_pending() {
+    std::lock_guard lock(mutex_);
+    commit_claimed_.store(false);
+    uint64_t g = open_.load();
+    if (g == 0) return;
+    bool ok = !sqlite3_get_autocommit(db_) &&
+              sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    if (!ok && !sqlite3_get_autocommit(db_))
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    resolve(g, ok);
+}
+
+void Database::fallback_loop() {
+    for (;;) {
+        uint64_t seen;
+        {
+            std::unique_lock lock(fallback_mu_);
+            fallback_idle_.store(true);
+            fallback_cv_.wait(lock, [this] { return stopping_ || open_.load() != 0; });
+            fallback_idle_.store(false);
+            if (stopping_) return;
+            seen = open_.load();
+            if (fallback_cv_.wait_for(lock, fallback_after_, [this] { return stopping_; })) return;
+        }
+        // Still open: no request is waiting for it (or its commit is late); commit it here.
+        if (open_.load() == seen) commit_pending();
+    }
+}
+
 void Database::exec(std::string_view sql) {
+    if (grouped_) touch_open();
     char* err = nullptr;
     if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "exec failed";

@@ -105,7 +105,7 @@ int serve(fogbank::Config cfg) {
                              std::chrono::milliseconds(cfg.init_timeout_ms));
     router.add(std::make_unique<fogbank::AdminService>(router, &hooks));
 
-    fogbank::Server server(cfg, router, blobs.spool_dir());
+    fogbank::Server server(cfg, router, blobs.spool_dir(), db.groups_commits() ? &db : nullptr);
     hooks.run(fogbank::InitHooks::Stage::boot);
     uint16_t port = server.listen();
     std::string reachable =

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "emulator/crypto.hpp"
+#include "emulator/database.hpp"
 #include "emulator/encoding.hpp"
 
 namespace fogbank {
@@ -61,6 +62,24 @@ class TimerWaker : public Waker, public std::enable_shared_from_this<TimerWaker>
     std::atomic<bool> armed{false};
 };
 
+// One synchronous stretch of a request's handling (a handler, a long poll's attempt): what it
+// touched of the database's shared transaction is added to the request's ticket.
+class CommitScope {
+  public:
+    CommitScope(Database* db, uint64_t& ticket) : db_(db), ticket_(ticket) {
+        if (db_) db_->begin_scope();
+    }
+    ~CommitScope() {
+        if (db_) ticket_ = std::max(ticket_, db_->scope_ticket());
+    }
+    CommitScope(const CommitScope&) = delete;
+    CommitScope& operator=(const CommitScope&) = delete;
+
+  private:
+    Database* db_;
+    uint64_t& ticket_;
+};
+
 }  // namespace
 
 FileSlice& FileSlice::operator=(FileSlice&& o) noexcept {
@@ -82,6 +101,7 @@ struct Server::Impl {
     Router& router;
     Authenticator auth;
     std::filesystem::path spool_dir;
+    Database* grouped;
     // The main loop accepts connections and handles signals; each connection then lives on one
     // of `loops`, an event loop per I/O thread. A loop run by one thread needs no locking in its
     // scheduler and never wakes another thread to hand work over, which a single io_context
@@ -99,11 +119,12 @@ struct Server::Impl {
     std::atomic<int> in_flight{0};
     std::atomic<bool> stopping{false};
 
-    Impl(const Config& c, Router& r, std::filesystem::path spool)
+    Impl(const Config& c, Router& r, std::filesystem::path spool, Database* g)
         : cfg(c),
           router(r),
           auth(c),
           spool_dir(std::move(spool)),
+          grouped(g),
           workers(std::max(4u, 2 * std::thread::hardware_concurrency())) {}
 
     asio::awaitable<void> accept_loop() {
@@ -229,6 +250,9 @@ struct Server::Impl {
         req.service = std::string(service.name());
         Response res;
         bool body_done = parser.is_done();
+        // The group commit this request's answer waits for (0: none); the worker's is apart so
+        // that no two threads write one variable.
+        uint64_t ticket = 0, worker_ticket = 0;
         try {
             AuthState st = auth.begin(req, service);
             BodyPlan plan = service.body_plan(req);
@@ -253,19 +277,34 @@ struct Server::Impl {
             req.body = sink.finish();
             auth.finish(req, st, req.body, service);
             if (service.quick(req)) {
+                CommitScope scope(grouped, ticket);
                 res = service.handle(req);
             } else {
                 // Runs on the worker pool; resumes here, on this connection's loop, with the
                 // result or the handler's exception.
                 res = co_await asio::co_spawn(
-                    workers, [&]() -> asio::awaitable<Response> { co_return service.handle(req); },
+                    workers,
+                    [&]() -> asio::awaitable<Response> {
+                        CommitScope scope(grouped, worker_ticket);
+                        co_return service.handle(req);
+                    },
                     asio::use_awaitable);
             }
-            if (res.long_poll) res = co_await wait_for_answer(stream, *res.long_poll);
+            if (res.long_poll) res = co_await wait_for_answer(stream, *res.long_poll, ticket);
         } catch (const AwsError& e) {
             res = service.error_response(e, req);
         } catch (const std::exception& e) {
             spdlog::error("{} {} {}: {}", req.service, req.method_name, req.target, e.what());
+            res = service.error_response(
+                AwsError("InternalError", "We encountered an internal error. Please try again.",
+                         500),
+                req);
+        }
+        // Acknowledged means durable: what the request touched commits before it is answered.
+        ticket = std::max(ticket, worker_ticket);
+        if (ticket && !grouped->settled(ticket) && !co_await committed(stream, ticket)) {
+            spdlog::error("{} {} {}: its write was not committed", req.service, req.method_name,
+                          req.target);
             res = service.error_response(
                 AwsError("InternalError", "We encountered an internal error. Please try again.",
                          500),
@@ -290,13 +329,18 @@ struct Server::Impl {
 
     // Parks a long poll until the service can answer it. Each wait is capped at a second so that
     // a stopping server answers its long polls promptly and a missed wake-up costs at most that.
-    asio::awaitable<Response> wait_for_answer(beast::tcp_stream& stream, LongPoll poll) {
+    asio::awaitable<Response> wait_for_answer(beast::tcp_stream& stream, LongPoll poll,
+                                              uint64_t& ticket) {
         auto waker = std::make_shared<TimerWaker>(stream.get_executor());
         for (;;) {
             auto now = std::chrono::steady_clock::now();
             SteadyTime recheck = std::min(poll.deadline, now + std::chrono::seconds(1));
             waker->armed = true;
-            auto answer = poll.attempt(waker, stopping || now >= poll.deadline, recheck);
+            std::optional<Response> answer;
+            {
+                CommitScope scope(grouped, ticket);
+                answer = poll.attempt(waker, stopping || now >= poll.deadline, recheck);
+            }
             if (answer) {
                 waker->armed = false;
                 co_return std::move(*answer);
@@ -304,6 +348,37 @@ struct Server::Impl {
             waker->timer.expires_at(recheck);
             co_await waker->timer.async_wait(use_nothrow);
         }
+    }
+
+    // Commits once the group stops growing: each run of the posted handler comes after the
+    // requests its loop had in hand, so while a run finds more waiters than the last, more
+    // requests are joining, and the commit waits one more turn of the loop (at most kRounds).
+    static void commit_soon(asio::any_io_executor ex, Database* db, size_t seen, int rounds) {
+        constexpr int kRounds = 64;
+        asio::post(ex, [ex, db, seen, rounds] {
+            size_t now = db->waiting();
+            if (now > seen && rounds < kRounds)
+                commit_soon(ex, db, now, rounds + 1);
+            else
+                db->commit_pending();
+        });
+    }
+
+    // Resumes once group commit `ticket` has ended: true when it committed. The commit runs on
+    // this loop, after what the loop already has in hand, unless one is already on its way.
+    asio::awaitable<bool> committed(beast::tcp_stream& stream, uint64_t ticket) {
+        auto ex = stream.get_executor();
+        Database* db = grouped;
+        bool ok = co_await asio::async_initiate<decltype(asio::use_awaitable), void(bool)>(
+            [db, ticket, ex](auto handler) {
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                db->when_committed(ticket, [h, ex](bool ok) {
+                    asio::post(ex, [h, ok]() mutable { std::move (*h)(ok); });
+                });
+                if (db->claim_commit()) commit_soon(ex, db, 0, 0);
+            },
+            asio::use_awaitable);
+        co_return ok;
     }
 
     // Content-Length bodies bypass the parser: bytes go socket -> chunk -> sink with one
@@ -477,8 +552,9 @@ struct Server::Impl {
     }
 };
 
-Server::Server(const Config& cfg, Router& router, std::filesystem::path spool_dir)
-    : impl_(std::make_unique<Impl>(cfg, router, std::move(spool_dir))) {}
+Server::Server(const Config& cfg, Router& router, std::filesystem::path spool_dir,
+               Database* grouped)
+    : impl_(std::make_unique<Impl>(cfg, router, std::move(spool_dir), grouped)) {}
 
 Server::~Server() = default;
 

@@ -1,7 +1,9 @@
 // The HTTP front door: an Asio acceptor and one coroutine per connection, each on one of the
 // I/O threads' own event loops. Keep-alive and pipelining come from reading requests in
 // order off one buffer; bodies stream in bounded chunks in both directions; idle connections
-// time out. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then return.
+// time out. SIGINT/SIGTERM stop accepting, let in-flight requests finish, then return. With a
+// database that groups commits, a request that touched the shared transaction is answered only
+// once it has committed (see database.hpp).
 #pragma once
 
 #include <atomic>
@@ -15,9 +17,13 @@
 
 namespace fogbank {
 
+class Database;
+
 class Server {
   public:
-    Server(const Config& cfg, Router& router, std::filesystem::path spool_dir);
+    // `grouped`: the database whose group commits answers wait for (null: none to wait for).
+    Server(const Config& cfg, Router& router, std::filesystem::path spool_dir,
+           Database* grouped = nullptr);
     ~Server();
     // Binds and listens; returns the bound port (useful with port 0).
     uint16_t listen();
