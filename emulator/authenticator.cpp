@@ -48,13 +48,13 @@ ProcessCredentials credentials_for(const Config& cfg, const std::string& account
 
 AuthState Authenticator::begin(RequestHead& head, const Service& service) const {
     AuthState st;
-    auto amz_date = head.header("x-amz-date").value_or(head.header("date").value_or(""));
-    if (auto h = head.header("authorization"))
-        st.auth = parse_authorization_header(*h, amz_date);
+    auto authorization = head.header_view("authorization");
+    auto amz_date = head.header_view("x-amz-date").value_or(head.header_view("date").value_or(""));
+    if (authorization)
+        st.auth = parse_authorization_header(*authorization, amz_date);
     else
         st.auth = parse_presigned_query(head.query);
-    if (!st.auth && !head.header("authorization") && service.s3_signing())
-        st.v2 = parse_sigv2_query(head.query);
+    if (!st.auth && !authorization && service.s3_signing()) st.v2 = parse_sigv2_query(head.query);
 
     head.account = cfg_.default_account;
     head.region = cfg_.default_region;
@@ -69,10 +69,10 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         head.account = account_for(cfg_, head.access_key);
     }
 
-    st.payload_claim = head.header("x-amz-content-sha256").value_or("");
+    st.payload_claim = head.header_view("x-amz-content-sha256").value_or("");
     if (st.auth && st.auth->presigned && st.payload_claim.empty()) st.payload_claim = kUnsigned;
     st.streaming = st.payload_claim.rfind("STREAMING-", 0) == 0;
-    if (auto ce = head.header("content-encoding");
+    if (auto ce = head.header_view("content-encoding");
         ce && ce->find("aws-chunked") != std::string::npos)
         st.streaming = true;
     st.signed_chunks =

@@ -28,6 +28,12 @@ std::optional<std::string> RequestHead::header(std::string_view name) const {
     return std::string(it->value());
 }
 
+std::optional<std::string_view> RequestHead::header_view(std::string_view name) const {
+    auto it = headers.find(name);
+    if (it == headers.end()) return std::nullopt;
+    return std::string_view(it->value().data(), it->value().size());
+}
+
 RequestHead take_head(http::request<http::buffer_body>& h) {
     RequestHead head;
     head.method = h.method();

@@ -47,6 +47,8 @@ struct RequestHead {
     bool has_query(std::string_view name) const;
     std::optional<std::string> query_param(std::string_view name) const;
     std::optional<std::string> header(std::string_view name) const;
+    // The same without a copy; valid while the headers are.
+    std::optional<std::string_view> header_view(std::string_view name) const;
 };
 
 // Takes the header fields out of a parsed request head (the parser keeps its own framing state

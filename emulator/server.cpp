@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -526,15 +527,42 @@ struct Server::Impl {
             auto [wec, _] = co_await http::async_write_header(stream, sr, use_nothrow);
             co_return !wec;
         }
-        http::response<http::string_body> msg{status, version};
-        static_cast<http::fields&>(msg) = std::move(res.headers);
-        msg.result(status);
-        msg.version(version);
-        msg.body() = std::move(res.body);
-        msg.keep_alive(keep_alive);
-        msg.prepare_payload();
-        auto [wec, _] = co_await http::async_write(stream, msg, use_nothrow);
+        // An answer held in memory (nearly all of them) is written as its head, formatted here
+        // in one pass over the fields, and its body, in one gather write: Beast's serializer
+        // costs several times that per small answer.
+        std::string head = response_head(res, version, keep_alive);
+        std::array<asio::const_buffer, 2> parts{asio::buffer(head), asio::buffer(res.body)};
+        auto [wec, _] = co_await asio::async_write(stream, parts, use_nothrow);
         co_return !wec;
+    }
+
+    // The status line and fields of an answer with a body of res.body.size() bytes, framed as
+    // Beast's prepare_payload() and keep_alive() would: the framing fields are ours to set.
+    static std::string response_head(const Response& res, unsigned version, bool keep_alive) {
+        std::string head;
+        head.reserve(256);
+        head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+        head += std::to_string(res.status);
+        head += ' ';
+        head += http::obsolete_reason(static_cast<http::status>(res.status));
+        head += "\r\n";
+        for (auto& f : res.headers) {
+            auto name = f.name();
+            if (name == http::field::content_length || name == http::field::transfer_encoding ||
+                name == http::field::connection)
+                continue;
+            head += f.name_string();
+            head += ": ";
+            head += f.value();
+            head += "\r\n";
+        }
+        head += "Content-Length: ";
+        head += std::to_string(res.body.size());
+        head += "\r\n";
+        if (version == 10 && keep_alive) head += "Connection: keep-alive\r\n";
+        if (version != 10 && !keep_alive) head += "Connection: close\r\n";
+        head += "\r\n";
+        return head;
     }
 
     asio::awaitable<void> drain_then_stop() {

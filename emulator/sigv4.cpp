@@ -27,6 +27,19 @@ std::vector<std::string> split(std::string_view s, char sep) {
     return out;
 }
 
+// The same, as views into `s`: for the parts only looked at.
+std::vector<std::string_view> split_views(std::string_view s, char sep) {
+    std::vector<std::string_view> out;
+    size_t start = 0;
+    while (true) {
+        auto pos = s.find(sep, start);
+        out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
+        if (pos == std::string_view::npos) break;
+        start = pos + 1;
+    }
+    return out;
+}
+
 // Header values are trimmed and inner runs of spaces collapse to one (SigV4 rule).
 std::string canonical_header_value(std::string_view v) {
     v = trim(v);
@@ -47,10 +60,11 @@ std::string canonical_header_value(std::string_view v) {
 }  // namespace
 
 std::optional<SigV4Credential> parse_credential(std::string_view value) {
-    auto parts = split(value, '/');
+    auto parts = split_views(value, '/');
     if (parts.size() != 5 || parts[4] != "aws4_request" || parts[0].empty() || parts[1].size() != 8)
         return std::nullopt;
-    return SigV4Credential{parts[0], parts[1], parts[2], parts[3]};
+    return SigV4Credential{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
+                           std::string(parts[3])};
 }
 
 std::optional<SigV4Auth> parse_authorization_header(std::string_view value,
@@ -60,7 +74,7 @@ std::optional<SigV4Auth> parse_authorization_header(std::string_view value,
     value.remove_prefix(kAlgorithm.size());
     SigV4Auth auth;
     bool have_cred = false, have_headers = false, have_sig = false;
-    for (auto& raw : split(value, ',')) {
+    for (auto raw : split_views(value, ',')) {
         std::string_view field = trim(raw);
         auto eq = field.find('=');
         if (eq == std::string_view::npos)

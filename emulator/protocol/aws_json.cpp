@@ -1,6 +1,7 @@
 #include "emulator/protocol/aws_json.hpp"
 
 #include "emulator/json_limits.hpp"
+#include "emulator/json_writer.hpp"
 
 namespace fogbank::aws_json {
 
@@ -22,7 +23,7 @@ Response response(const nlohmann::json& out, std::string_view content_type) {
     res.headers.set("Content-Type", content_type);
     // Invalid UTF-8 cannot reach here from a JSON client, but a query-protocol client may have
     // stored it; replace rather than throw while writing a response.
-    res.body = out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    res.body = json_text(out, JsonErrorHandler::replace);
     return res;
 }
 

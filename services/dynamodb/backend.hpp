@@ -29,6 +29,10 @@ struct Caller {
     std::string account;
     std::string region;
     std::string endpoint;  // host:port the client used
+    // Where a handler may write its answer as JSON text instead of returning it (GetItem does:
+    // the stored item is written out under the lock, not copied into an answer to write later).
+    // Null: return the answer.
+    std::string* answer_text = nullptr;
 };
 
 // The expressions of one request, parsed, with the placeholders they used checked.

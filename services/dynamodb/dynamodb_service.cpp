@@ -32,6 +32,8 @@ Response DynamoDbService::handle(Request& req) {
     Caller caller{req.account, req.region,
                   host && !host->empty() ? *host : cfg_.host + ":" + std::to_string(cfg_.port)};
     json out;
+    std::string text;
+    caller.answer_text = &text;
     try {
         out = backend_.call(op, caller, in);
     } catch (const json::exception& e) {
@@ -40,7 +42,13 @@ Response DynamoDbService::handle(Request& req) {
         throw AwsError("SerializationException",
                        std::string("Unexpected value type in payload: ") + e.what(), 400);
     }
-    Response res = aws_json::response(out, kJsonType);
+    Response res;
+    if (!text.empty()) {
+        res.headers.set("Content-Type", kJsonType);
+        res.body = std::move(text);
+    } else {
+        res = aws_json::response(out, kJsonType);
+    }
     res.headers.set("x-amzn-RequestId", req.request_id);
     sign_body(res);
     return res;

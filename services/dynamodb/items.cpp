@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "emulator/json_writer.hpp"
 #include "services/dynamodb/attribute_value.hpp"
 #include "services/dynamodb/backend.hpp"
 #include "services/dynamodb/evaluator.hpp"
@@ -132,10 +133,24 @@ json Backend::get_item(const Caller& caller, json& in) {
     Table& t = table(caller, in, "tableName");
     const json* item = t.find(t.key_of_request(key));
     json out = json::object();
-    if (item) out["Item"] = ex.projection ? project(*item, *ex.projection) : *item;
     if (capacity != "NONE")
         out["ConsumedCapacity"] =
             consumed(t, read_units(item ? item_size(*item) : 0, consistent), capacity);
+    if (item && !ex.projection && caller.answer_text) {
+        // {"ConsumedCapacity":…,"Item":…} in the key order the DOM would have had.
+        std::string& text = *caller.answer_text;
+        text = "{";
+        if (out.contains("ConsumedCapacity")) {
+            text += "\"ConsumedCapacity\":";
+            write_json(out["ConsumedCapacity"], text, JsonErrorHandler::replace);
+            text += ',';
+        }
+        text += "\"Item\":";
+        write_json(*item, text, JsonErrorHandler::replace);
+        text += '}';
+        return json();
+    }
+    if (item) out["Item"] = ex.projection ? project(*item, *ex.projection) : *item;
     return out;
 }
 

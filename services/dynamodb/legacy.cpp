@@ -17,9 +17,22 @@ constexpr const char* kModern[] = {"ConditionExpression", "FilterExpression",
                                    "KeyConditionExpression", "ProjectionExpression",
                                    "UpdateExpression"};
 
-bool present(const json& in, const char* name) {
+bool present(const json& in, std::string_view name) {
     auto it = in.find(name);
     return it != in.end() && !it->is_null();
+}
+
+// Whether `in` has a non-null member named in `names`: one pass over the request's few members,
+// where asking for each name would walk the object's tree a dozen times per request.
+template <size_t N>
+bool any_present(const json& in, const char* const (&names)[N]) {
+    if (!in.is_object()) return false;
+    for (auto& [k, v] : in.get_ref<const json::object_t&>()) {
+        if (v.is_null()) continue;
+        for (std::string_view n : names)
+            if (k == n) return true;
+    }
+    return false;
 }
 
 // Holds each legacy value under a placeholder of its own.
@@ -150,6 +163,7 @@ Condition filter(const json& spec, const std::string& op, Values& values) {
 }  // namespace
 
 void check_not_mixed(const json& in) {
+    if (!any_present(in, kLegacy) || !any_present(in, kModern)) return;
     std::string legacy, modern;
     for (auto name : kLegacy)
         if (present(in, name)) legacy += std::string(legacy.empty() ? "" : ", ") + name;
@@ -166,10 +180,7 @@ void check_not_mixed(const json& in) {
 }
 
 void translate(json& in, Expressions& out) {
-    bool any = false;
-    for (auto name : kLegacy)
-        any = any || present(in, name);
-    if (!any) return;
+    if (!any_present(in, kLegacy)) return;
     out.legacy_values = std::make_shared<json>(json::object());
     Values values{*out.legacy_values};
     std::string op = in.value("ConditionalOperator", "AND");

@@ -1,5 +1,7 @@
 #include "services/dynamodb/store.hpp"
 
+#include "emulator/json_writer.hpp"
+
 namespace fogbank::dynamodb {
 
 Store::Store(Database& db, bool durable) : db_(db), durable_(durable) {
@@ -65,7 +67,7 @@ void Store::put_item(const Table& t, const KeyBytes& k, const json& item) {
         .bind(1, t.id)
         .bind_blob(2, k.first)
         .bind_blob(3, k.second)
-        .bind(4, item.dump())
+        .bind(4, json_text(item))
         .run();
 }
 

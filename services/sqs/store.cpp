@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/encoding.hpp"
+#include "emulator/json_writer.hpp"
 #include "services/sqs/message_attributes.hpp"
 
 namespace fogbank::sqs {
@@ -127,7 +128,7 @@ void Store::put_message(const Queue& q, const Message& m) {
                          kMessageColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(q.id, m.seq, m.id);
     s.bind_blob(4, m.body);
-    s.bind(5, attrs.dump());
+    s.bind(5, json_text(attrs));
     s.bind(6, m.trace_header)
         .bind(7, m.sender_id)
         .bind(8, m.group_id)
