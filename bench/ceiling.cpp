@@ -71,12 +71,13 @@ asio::awaitable<void> accept_loop(tcp::acceptor& acceptor,
 int main(int argc, char** argv) {
     std::string host = "127.0.0.1", body_file;
     uint16_t port = 0;
-    unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+    unsigned hw = std::thread::hardware_concurrency();
+    unsigned threads = hw > 1 ? hw - 1 : 1;  // fogbank's default
     Answer answer{std::string(1024, 'c'), "application/octet-stream"};
     CLI::App app{"fogbank-ceiling: a bare Beast server answering one fixed body"};
     app.add_option("--host", host);
     app.add_option("--port", port)->required();
-    app.add_option("--threads", threads, "I/O threads (fogbank's default: one per core, >= 2)");
+    app.add_option("--threads", threads, "I/O threads (fogbank's default: one per core but one)");
     app.add_option("--body-file", body_file, "the body to answer (default: 1 KiB of 'c')");
     app.add_option("--content-type", answer.content_type);
     CLI11_PARSE(app, argc, argv);

@@ -25,9 +25,14 @@ S3_LOAD, SQS_LOAD, DDB_LOAD = BUILD / "fogbank-load", BUILD / "fogbank-sqs-load"
 LOADS = {"s3": [S3_LOAD, "--access-key", "test", "--secret", "test"], "sqs": [SQS_LOAD], "dynamodb": [DDB_LOAD]}
 
 
+IO_THREADS = []  # --io-threads N: both servers' I/O threads (default: each server's own)
+
+
 def fogbank(tmp, name, durable):
     port = free_port()
     cmd = [FOGBANK, "serve", "--port", port, "--log-level", "warn"]
+    if IO_THREADS:
+        cmd = ["env", f"FOGBANK_IO_THREADS={IO_THREADS[0]}"] + cmd
     if durable:
         d = pathlib.Path(tmp) / name
         d.mkdir()
@@ -79,7 +84,10 @@ def alternate(targets, args_of, secs, repeat, label):
 
 
 def main():
-    args = bench_args((FOGBANK, CEILING, S3_LOAD, SQS_LOAD, DDB_LOAD))
+    args = bench_args((FOGBANK, CEILING, S3_LOAD, SQS_LOAD, DDB_LOAD),
+                      extra=lambda ap: ap.add_argument("--io-threads", type=int))
+    if args.io_threads:
+        IO_THREADS.append(args.io_threads)
     secs = 2 if args.quick else 5
     out = {"ceiling": {}, "durable": {}}
     with tempfile.TemporaryDirectory(prefix="fogbank-core-bench-") as tmp:
@@ -93,7 +101,8 @@ def main():
                 body_file.write_bytes(body)
                 port = free_port()
                 targets["ceiling"] = Target("ceiling", port, list(map(str, [
-                    CEILING, "--port", port, "--body-file", body_file, "--content-type", ctype])), LOADS[service])
+                    CEILING, "--port", port, "--body-file", body_file, "--content-type", ctype,
+                    *(["--threads", IO_THREADS[0]] if IO_THREADS else [])])), LOADS[service])
                 args_of = {"fogbank": extra + op, "ceiling": extra + op}
                 if service == "sqs":  # the ceiling answers no GetQueueUrl
                     args_of["ceiling"] = op + ["--queue-url", "http://127.0.0.1/000000000000/bench"]

@@ -54,9 +54,12 @@ def peak_rss_mib(pid, field="VmHWM"):
     return float("nan")
 
 
-def bench_args(required, quick_help="2 s runs"):
-    """The options every peer comparison takes; exits early when a build or npm step is missing."""
+def bench_args(required, quick_help="2 s runs", extra=None):
+    """The options every peer comparison takes (and `extra(parser)`'s); exits early when a build
+    or npm step is missing."""
     ap = argparse.ArgumentParser()
+    if extra:
+        extra(ap)
     ap.add_argument("--quick", action="store_true", help=quick_help)
     ap.add_argument("--repeat", type=int, default=3, help="runs per scenario (median kept)")
     ap.add_argument("--json", type=pathlib.Path, help="also write raw results here")

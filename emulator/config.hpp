@@ -13,7 +13,7 @@ struct Config {
     std::string host = "127.0.0.1";
     uint16_t port = 4566;
     std::string data_dir;     // empty: ephemeral state, gone at exit
-    unsigned io_threads = 0;  // 0: one per core
+    unsigned io_threads = 0;  // 0: one per core but one (at least one)
     std::string log_level = "info";
 
     // Server limits (Beast server defaults follow AWS's front ends).

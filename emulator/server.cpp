@@ -625,8 +625,12 @@ void Server::run(std::function<void()> on_stop) {
             asio::post(im.ioc, stop);
         });
     });
-    unsigned n =
-        im.cfg.io_threads ? im.cfg.io_threads : std::max(2u, std::thread::hardware_concurrency());
+    // By default one I/O thread per core but one. fogbank's clients (test suites, SDKs, the
+    // functions it runs) share its machine. On 2 cores, two loops contending with them, and with
+    // each other for the services' locks, answered up to a third fewer requests than one did
+    // (bench/README.md: core_run.py --io-threads).
+    unsigned hw = std::thread::hardware_concurrency();
+    unsigned n = im.cfg.io_threads ? im.cfg.io_threads : (hw > 1 ? hw - 1 : 1);
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < n; ++i) {
         im.loops.push_back(std::make_unique<asio::io_context>(1));
