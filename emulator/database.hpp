@@ -101,6 +101,8 @@ class Database {
 
     // --- Group commit (persistent mode only; all of it is a no-op in memory) ---
     bool groups_commits() const { return grouped_; }
+    // Whether a shared transaction is open: what a read sees now may not have committed.
+    bool group_open() const { return open_.load() != 0; }
     // Opens the shared transaction if none is open. Hold mutex().
     void join_group();
     // The calling thread's request scope: begin_scope() forgets what the thread touched before;

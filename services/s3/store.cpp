@@ -119,15 +119,24 @@ bool Store::create_bucket(const BucketRecord& b) {
                          ") VALUES (?,?,?,?,?,?,?)");
     s.bind_all(b.name, b.account, b.region, b.created_ms, b.tags.dump(), b.cors_xml, b.versioning);
     s.run();
+    forget_bucket(b.name);
     return db_.changes() == 1;
+}
+
+const BucketRecord* Store::cached_bucket(const std::string& name) const {
+    auto it = bucket_cache_.find(name);
+    return it == bucket_cache_.end() ? nullptr : &it->second;
 }
 
 std::optional<BucketRecord> Store::bucket(const std::string& name) {
     Lock lock(db_.mutex());
+    if (auto* b = cached_bucket(name)) return *b;
     auto s = db_.prepare(std::string("SELECT ") + kBucketColumns + " FROM s3_buckets WHERE name=?");
     s.bind_all(name);
     if (!s.step()) return std::nullopt;
-    return read_bucket(s);
+    BucketRecord b = read_bucket(s);
+    if (!db_.group_open()) bucket_cache_[name] = b;
+    return b;
 }
 
 std::vector<BucketRecord> Store::buckets(const std::string& account) {
@@ -166,6 +175,7 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
     }
     db_.prepare("DELETE FROM s3_uploads WHERE bucket=?").bind_all(name).run();
     db_.prepare("DELETE FROM s3_buckets WHERE name=?").bind_all(name).run();
+    forget_bucket(name);
     tx.commit();
     for (auto& b : part_blobs)
         blobs_.remove(b);
@@ -175,16 +185,19 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
 void Store::set_bucket_tags(const std::string& name, const nlohmann::json& tags) {
     Lock lock(db_.mutex());
     db_.prepare("UPDATE s3_buckets SET tags=? WHERE name=?").bind_all(tags.dump(), name).run();
+    forget_bucket(name);
 }
 
 void Store::set_bucket_cors(const std::string& name, const std::string& xml) {
     Lock lock(db_.mutex());
     db_.prepare("UPDATE s3_buckets SET cors=? WHERE name=?").bind_all(xml, name).run();
+    forget_bucket(name);
 }
 
 void Store::set_bucket_versioning(const std::string& name, const std::string& status) {
     Lock lock(db_.mutex());
     db_.prepare("UPDATE s3_buckets SET versioning=? WHERE name=?").bind_all(status, name).run();
+    forget_bucket(name);
 }
 
 void Store::put_object(const ObjectRecord& o, const Precondition& precondition) {
@@ -449,6 +462,7 @@ void Store::reset() {
     db_.exec(
         "DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM "
         "s3_buckets;");
+    bucket_cache_.clear();
     blobs_.remove_all();
 }
 

@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "emulator/blob_store.hpp"
@@ -126,8 +127,15 @@ class Store {
 
   private:
     void init_schema();
+    // Every object request reads its bucket's row: kept here once read, under the database
+    // lock, and dropped by any change to the bucket. Only committed rows are kept (none read
+    // while a group commit is open), so a group that fails to commit leaves nothing stale.
+    const BucketRecord* cached_bucket(const std::string& name) const;
+    void forget_bucket(const std::string& name) { bucket_cache_.erase(name); }
+
     Database& db_;
     BlobStore& blobs_;
+    std::unordered_map<std::string, BucketRecord> bucket_cache_;
 };
 
 }  // namespace fogbank::s3

@@ -162,3 +162,24 @@ TEST_F(StoreTest, InlineBodiesLiveInTheRow) {
     store.put_object(empty_body);
     EXPECT_EQ(store.open_object("b", "empty")->record.inline_body, "");
 }
+
+// Bucket rows are kept in memory once read: every change must show in the next read.
+TEST_F(StoreTest, ABucketReadAfterAChangeSeesTheChange) {
+    ASSERT_TRUE(store.bucket("b").has_value());  // now kept
+    store.set_bucket_tags("b", nlohmann::json{{"k", "v"}});
+    EXPECT_EQ(store.bucket("b")->tags, (nlohmann::json{{"k", "v"}}));
+    store.set_bucket_versioning("b", "Enabled");
+    EXPECT_EQ(store.bucket("b")->versioning, "Enabled");
+    store.set_bucket_cors("b", "<CORSConfiguration/>");
+    EXPECT_EQ(store.bucket("b")->cors_xml, "<CORSConfiguration/>");
+    EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::deleted);
+    EXPECT_FALSE(store.bucket("b").has_value());
+    BucketRecord again;
+    again.name = "b";
+    again.account = "2";
+    again.region = "eu-west-1";
+    ASSERT_TRUE(store.create_bucket(again));
+    EXPECT_EQ(store.bucket("b")->account, "2");
+    store.reset();
+    EXPECT_FALSE(store.bucket("b").has_value());
+}
