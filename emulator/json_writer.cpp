@@ -8,25 +8,20 @@ namespace {
 
 using json = nlohmann::json;
 
-// True when every byte is printable ASCII that JSON leaves as it is.
-bool plain(const std::string& s) {
-    for (unsigned char c : s)
-        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return false;
-    return true;
-}
-
 void write_string(const std::string& s, std::string& out, JsonErrorHandler on_bad_utf8) {
-    if (plain(s)) {
+    // One pass says which of three ways the string is written.
+    bool escapes = false;
+    for (unsigned char c : s) {
+        if (c >= 0x80) {  // UTF-8 (or not): nlohmann's checks and escapes
+            out += json(s).dump(-1, ' ', false, on_bad_utf8);
+            return;
+        }
+        escapes = escapes || c < 0x20 || c == '"' || c == '\\';
+    }
+    if (!escapes) {
         out += '"';
         out += s;
         out += '"';
-        return;
-    }
-    bool ascii = true;
-    for (unsigned char c : s)
-        ascii = ascii && c < 0x80;
-    if (!ascii) {
-        out += json(s).dump(-1, ' ', false, on_bad_utf8);
         return;
     }
     // nlohmann's escapes: the short forms, then \u00xx in lower-case hex for other controls.

@@ -15,19 +15,7 @@ AwsError malformed_auth(std::string msg) {
     return AwsError("AuthorizationHeaderMalformed", std::move(msg), 400);
 }
 
-std::vector<std::string> split(std::string_view s, char sep) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    while (true) {
-        auto pos = s.find(sep, start);
-        out.emplace_back(s.substr(start, pos - start));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
-    }
-    return out;
-}
-
-// The same, as views into `s`: for the parts only looked at.
+// `s` cut at each `sep`, as views into `s`: for the parts only looked at.
 std::vector<std::string_view> split_views(std::string_view s, char sep) {
     std::vector<std::string_view> out;
     size_t start = 0;
@@ -38,6 +26,12 @@ std::vector<std::string_view> split_views(std::string_view s, char sep) {
         start = pos + 1;
     }
     return out;
+}
+
+// The same parts as strings, for those kept.
+std::vector<std::string> split(std::string_view s, char sep) {
+    auto views = split_views(s, sep);
+    return {views.begin(), views.end()};
 }
 
 // Header values are trimmed and inner runs of spaces collapse to one (SigV4 rule).

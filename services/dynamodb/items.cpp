@@ -140,7 +140,7 @@ json Backend::get_item(const Caller& caller, json& in) {
         // {"ConsumedCapacity":…,"Item":…} in the key order the DOM would have had.
         std::string& text = *caller.answer_text;
         text = "{";
-        if (out.contains("ConsumedCapacity")) {
+        if (capacity != "NONE") {
             text += "\"ConsumedCapacity\":";
             write_json(out["ConsumedCapacity"], text, JsonErrorHandler::replace);
             text += ',';
