@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zip.h>
 
 #include <fstream>
 #include <memory>
@@ -13,6 +12,7 @@
 #include "emulator/blob_store.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/zip_archive.hpp"
 
 namespace fogbank::lambda {
 
@@ -94,71 +94,48 @@ fs::path CodeStore::task_dir(const std::string& sha256_hex) {
     return dir;
 }
 
-void CodeStore::unpack(std::string_view zip, const fs::path& dir) {
-    zip_error_t err;
-    zip_error_init(&err);
-    zip_source_t* src = zip_source_buffer_create(zip.data(), zip.size(), 0, &err);
-    if (!src) throw unzip_error();
-    zip_t* za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &err);
-    zip_error_fini(&err);
-    if (!za) {
-        zip_source_free(src);
-        throw unzip_error();
-    }
-    std::unique_ptr<zip_t, void (*)(zip_t*)> archive(za, [](zip_t* z) { zip_discard(z); });
-    fs::create_directories(dir);
-    zip_int64_t n = zip_get_num_entries(za, 0);
-    if (n <= 0)
-        throw AwsError("InvalidParameterValueException", "Uploaded file must be a non-empty zip",
-                       400);
-    uint64_t total = 0;
-    std::vector<char> buf(256 * 1024);
-    for (zip_int64_t i = 0; i < n; ++i) {
-        zip_stat_t st;
-        if (zip_stat_index(za, static_cast<zip_uint64_t>(i), 0, &st) != 0) throw unzip_error();
-        std::string name = st.name ? st.name : "";
-        if (!safe_entry(name)) throw unzip_error();
-        total += st.size;
-        if (total > kMaxUnzippedBytes)
+void CodeStore::unpack(std::string_view zip_bytes, const fs::path& dir) {
+    try {
+        zip::Archive archive(zip_bytes);
+        if (archive.entries().empty())
             throw AwsError("InvalidParameterValueException",
-                           "Unzipped size must be smaller than " +
-                               std::to_string(kMaxUnzippedBytes) + " bytes",
-                           400);
-        fs::path out = dir / name;
-        if (name.back() == '/') {
-            fs::create_directories(out);
-            continue;
+                           "Uploaded file must be a non-empty zip", 400);
+        uint64_t total = 0;
+        for (const auto& e : archive.entries()) {
+            if (!safe_entry(e.name)) throw unzip_error();
+            total += e.size;
+            if (total > kMaxUnzippedBytes)
+                throw AwsError("InvalidParameterValueException",
+                               "Unzipped size must be smaller than " +
+                                   std::to_string(kMaxUnzippedBytes) + " bytes",
+                               400);
         }
-        fs::create_directories(out.parent_path());
-        zip_uint8_t opsys = 0;
-        zip_uint32_t attributes = 0;
-        zip_file_get_external_attributes(za, static_cast<zip_uint64_t>(i), 0, &opsys, &attributes);
-        mode_t mode = 0644;
-        if (opsys == ZIP_OPSYS_UNIX) {
-            mode_t unix_mode = static_cast<mode_t>(attributes >> 16);
-            if (S_ISLNK(unix_mode)) continue;  // links could point outside the directory
-            if (unix_mode & 0111) mode = 0755;
-        }
-        std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> f(
-            zip_fopen_index(za, static_cast<zip_uint64_t>(i), 0), zip_fclose);
-        if (!f) throw unzip_error();
-        int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-        if (fd < 0) throw unzip_error();
-        // The sizes above are what the archive declares; what inflates is counted too, so an
-        // entry that lies about its size cannot fill the disk.
-        uint64_t written = 0;
-        for (;;) {
-            zip_int64_t got = zip_fread(f.get(), buf.data(), buf.size());
-            if (got > 0) written += static_cast<uint64_t>(got);
-            if (got < 0 || written > st.size) {
-                ::close(fd);
-                throw unzip_error();
+        fs::create_directories(dir);
+        for (const auto& e : archive.entries()) {
+            fs::path out = dir / e.name;
+            if (e.is_directory()) {
+                fs::create_directories(out);
+                continue;
             }
-            if (got == 0) break;
-            write_all(fd, std::string_view(buf.data(), static_cast<size_t>(got)));
+            fs::create_directories(out.parent_path());
+            mode_t mode = 0644;
+            if (S_ISLNK(e.unix_mode)) continue;  // links could point outside the directory
+            if (e.unix_mode & 0111) mode = 0755;
+            int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+            if (fd < 0) throw unzip_error();
+            try {
+                // The reader stops at the declared size and checks the CRC-32, so an entry
+                // that lies about its size cannot fill the disk.
+                archive.extract(e, [&](std::string_view piece) { write_all(fd, piece); });
+            } catch (...) {
+                ::close(fd);
+                throw;
+            }
+            ::fchmod(fd, mode);
+            ::close(fd);
         }
-        ::fchmod(fd, mode);
-        ::close(fd);
+    } catch (const zip::ZipError&) {
+        throw unzip_error();
     }
 }
 

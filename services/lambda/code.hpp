@@ -1,6 +1,7 @@
 // A function's deployment package: the zip as uploaded, kept by its SHA-256 (two functions
 // with the same code share it), and unpacked once into the task directory the function runs
-// in. libzip reads it; entries that would land outside the directory are refused.
+// in (emulator/zip_archive.hpp reads it); entries that would land outside the directory are
+// refused.
 #pragma once
 
 #include <cstdint>

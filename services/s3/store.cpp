@@ -2,12 +2,16 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "emulator/aws_error.hpp"
 #include "emulator/http_message.hpp"
 
 namespace fogbank::s3 {
 
 namespace {
+
+using json = nlohmann::json;
 
 // Most stored documents are empty ("{}", "[]"): those skip the parser, which costs more to set
 // up than they take to read, on every GET.
