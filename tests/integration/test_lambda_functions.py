@@ -70,6 +70,12 @@ def test_update_configuration_and_code(lam, s3):
     assert error_of(e) == ("PreconditionFailedException", 412)
 
 
+def damaged_crc(package):
+    """The package with its first entry's CRC-32 changed in the central directory."""
+    at = package.index(b"PK\x01\x02") + 16
+    return package[:at] + bytes(b ^ 0xFF for b in package[at:at + 4]) + package[at + 4:]
+
+
 def test_create_function_validation(server, lam):
     raw = make_client(server, "lambda", parameter_validation=False)
     good = dict(FunctionName="v", Runtime="python3.12", Role=ROLE, Handler="app.handler",
@@ -87,6 +93,8 @@ def test_create_function_validation(server, lam):
         (dict(Environment={"Variables": {"1bad": "x"}}), "ValidationException", 400),
         (dict(Code={"ZipFile": b"this is not a zip"}), "InvalidParameterValueException", 400),
         (dict(Code={"ZipFile": zip_bytes({"../escape.py": "x"})}), "InvalidParameterValueException", 400),
+        (dict(Code={"ZipFile": damaged_crc(zip_bytes(APP))}), "InvalidParameterValueException", 400),
+        (dict(Code={"ZipFile": zip_bytes(APP)[:-30]}), "InvalidParameterValueException", 400),
         (dict(Code={"S3Bucket": "nope-bucket", "S3Key": "k.zip"}), "InvalidParameterValueException", 400),
         (dict(Code={}), "InvalidParameterValueException", 400),
         (dict(Layers=["not-an-arn"]), "ValidationException", 400),
