@@ -2,7 +2,6 @@
 // event and response mapping, and S3 notification configurations with their event records.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
-#include <zip.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include "services/lambda/code.hpp"
 #include "services/lambda/http_events.hpp"
 #include "services/s3/notifications.hpp"
+#include "tests/unit/libzip_writer.hpp"
 
 using namespace fogbank;
 namespace fs = std::filesystem;
@@ -60,27 +60,11 @@ TEST(RestJsonMatch, PathTemplates) {
 }
 
 // A zip written by libzip: {name: (content, mode)}.
-std::string make_zip(const fs::path& dir,
-                     const std::map<std::string, std::pair<std::string, int>>& files) {
-    fs::path p = dir / "made.zip";
-    fs::remove(p);
-    int err = 0;
-    zip_t* z = zip_open(p.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
-    EXPECT_NE(z, nullptr);
-    std::vector<std::string> keep;
-    keep.reserve(files.size());
-    for (auto& [name, file] : files) {
-        keep.push_back(file.first);
-        zip_source_t* src = zip_source_buffer(z, keep.back().data(), keep.back().size(), 0);
-        zip_int64_t idx = zip_file_add(z, name.c_str(), src, ZIP_FL_ENC_UTF_8);
-        zip_file_set_external_attributes(z, static_cast<zip_uint64_t>(idx), 0, ZIP_OPSYS_UNIX,
-                                         static_cast<zip_uint32_t>(S_IFREG | file.second) << 16);
-    }
-    EXPECT_EQ(zip_close(z), 0);
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+std::string make_zip(const std::map<std::string, std::pair<std::string, int>>& files) {
+    std::vector<test::ZipFile> specs;
+    for (const auto& [name, file] : files)
+        specs.push_back({name, file.first, true, file.second});
+    return test::libzip_archive(specs);
 }
 
 struct CodeStoreTest : ::testing::Test {
@@ -91,8 +75,8 @@ struct CodeStoreTest : ::testing::Test {
 TEST_F(CodeStoreTest, UnpacksFilesWithTheirModes) {
     fs::create_directories(root);
     lambda::CodeStore store(root / "code");
-    std::string zip = make_zip(
-        root, {{"app.py", {"print(1)\n", 0644}}, {"bin/bootstrap", {"#!/bin/sh\n", 0755}}});
+    std::string zip =
+        make_zip({{"app.py", {"print(1)\n", 0644}}, {"bin/bootstrap", {"#!/bin/sh\n", 0755}}});
     auto info = store.put(zip);
     EXPECT_EQ(info.size, zip.size());
     EXPECT_EQ(info.sha256_hex.size(), 64u);
@@ -123,13 +107,12 @@ TEST_F(CodeStoreTest, RefusesWhatIsNotASafeZip) {
     };
     EXPECT_EQ(code_of("not a zip at all"), "InvalidParameterValueException");
     EXPECT_EQ(code_of(""), "InvalidParameterValueException");
-    EXPECT_EQ(code_of(make_zip(root, {{"../escape.py", {"x", 0644}}})),
-              "InvalidParameterValueException");
-    EXPECT_EQ(code_of(make_zip(root, {{"a/../../escape.py", {"x", 0644}}})),
+    EXPECT_EQ(code_of(make_zip({{"../escape.py", {"x", 0644}}})), "InvalidParameterValueException");
+    EXPECT_EQ(code_of(make_zip({{"a/../../escape.py", {"x", 0644}}})),
               "InvalidParameterValueException");
     EXPECT_FALSE(fs::exists(root / "escape.py"));
     EXPECT_FALSE(fs::exists(root / "code" / "escape.py"));
-    EXPECT_EQ(code_of(make_zip(root, {{"ok/fine.py", {"x", 0644}}})), "accepted");
+    EXPECT_EQ(code_of(make_zip({{"ok/fine.py", {"x", 0644}}})), "accepted");
 }
 
 lambda::InvocationResult result(std::string payload, std::string error = {}) {
