@@ -109,6 +109,11 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         return st;
     }
     if (!st.auth) {
+        if (service.s3_signing() && !head.header("authorization")) {
+            head.anonymous = true;
+            head.account.clear();
+            return st;
+        }
         if (head.header("authorization"))
             throw AwsError("AccessDenied", "Unsupported Authorization Type", 400);
         throw AwsError(

@@ -289,6 +289,18 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
+std::vector<std::string> split_list(std::string_view s) {
+    std::vector<std::string> out;
+    while (!s.empty()) {
+        auto comma = s.find(',');
+        auto item = trim(s.substr(0, comma));
+        if (!item.empty()) out.emplace_back(item);
+        if (comma == std::string_view::npos) break;
+        s.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
 size_t utf8_characters(std::string_view s) {
     return static_cast<size_t>(std::count_if(
         s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));

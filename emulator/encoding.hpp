@@ -51,5 +51,7 @@ bool iequals(std::string_view a, std::string_view b);
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 std::string_view trim(std::string_view s);
+// A comma-separated header value's items, trimmed, empty ones dropped ("a, b,,c").
+std::vector<std::string> split_list(std::string_view s);
 
 }  // namespace fogbank

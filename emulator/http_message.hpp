@@ -43,6 +43,9 @@ struct RequestHead {
     std::string account;
     std::string region;
     std::string access_key;
+    // Unsigned, and let through as such: with strict authentication S3 decides itself (by
+    // bucket policy) what an anonymous caller may do. Such a request has no account.
+    bool anonymous = false;
 
     bool has_query(std::string_view name) const;
     std::optional<std::string> query_param(std::string_view name) const;

@@ -41,10 +41,32 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
                            400);
         region = constraint == "EU" ? "eu-west-1" : constraint;
     }
+    // New buckets have ACLs disabled and every public access setting on, as on S3 since 2023.
+    std::string ownership = req.header("x-amz-object-ownership").value_or("BucketOwnerEnforced");
+    if (!valid_object_ownership(ownership))
+        throw invalid_argument("Invalid x-amz-object-ownership header: " + ownership,
+                               "x-amz-object-ownership", ownership);
+    if (ownership == "BucketOwnerEnforced") {
+        auto canned = req.header("x-amz-acl");
+        bool grants = false;
+        for (auto* g : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
+                        "x-amz-grant-write-acp", "x-amz-grant-full-control"})
+            grants |= req.header(g).has_value();
+        if (grants || (canned && *canned != "private" && *canned != "bucket-owner-full-control"))
+            throw AwsError("InvalidBucketAclWithObjectOwnership",
+                           "Bucket cannot have ACLs set with ObjectOwnership's "
+                           "BucketOwnerEnforced setting",
+                           400);
+    }
+    // Object Lock needs versioned buckets, which fogbank does not keep yet.
+    if (iequals(req.header("x-amz-bucket-object-lock-enabled").value_or(""), "true"))
+        throw not_implemented("x-amz-bucket-object-lock-enabled");
     BucketRecord b;
     b.name = t.bucket;
     b.account = req.account;
     b.region = region;
+    b.configs["ownershipControls"] = ownership_controls_document(ownership);
+    b.configs["publicAccessBlock"] = default_public_access_block();
     b.created_ms = now_ms().time_since_epoch().count();
     if (!ctx.store.create_bucket(b)) {
         auto existing = ctx.store.bucket(t.bucket);

@@ -72,18 +72,6 @@ bool any_match(const std::vector<std::string>& patterns, std::string_view value,
     return false;
 }
 
-std::vector<std::string> split_list(std::string_view s) {
-    std::vector<std::string> out;
-    while (!s.empty()) {
-        auto comma = s.find(',');
-        auto item = trim(s.substr(0, comma));
-        if (!item.empty()) out.emplace_back(item);
-        if (comma == std::string_view::npos) break;
-        s.remove_prefix(comma + 1);
-    }
-    return out;
-}
-
 const Rule* find_rule(const std::vector<Rule>& rules, std::string_view origin,
                       std::string_view method, const std::vector<std::string>& headers) {
     for (auto& r : rules) {

@@ -27,6 +27,7 @@ struct Context {
     Store& store;
     BlobStore& blobs;
     Notifications* notifications = nullptr;
+    const Target* target = nullptr;  // the request's own bucket and key
 };
 
 inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;
@@ -42,8 +43,11 @@ AwsError no_such_bucket(const std::string& bucket);
 AwsError no_such_key(const std::string& key);
 AwsError invalid_argument(std::string message, std::string name = {}, std::string value = {});
 AwsError not_implemented(const std::string& what);
+AwsError access_denied();
 
-// The bucket, which must exist and belong to the caller's account.
+// The bucket, which must exist and either belong to the caller's account or have a policy
+// that lets the caller do req.operation (on the request's key, for its own bucket); an explicit
+// Deny in the policy holds for the owner too, except over the policy itself.
 BucketRecord require_bucket(Context& ctx, const Request& req, const std::string& bucket);
 std::string quote_etag(const std::string& etag);
 // <name><ID>account</ID><DisplayName>fogbank</DisplayName></name> (Owner, Initiator, Grantee).
@@ -104,6 +108,28 @@ Response get_bucket_acl(Context&, Request&, const Target&);
 Response put_bucket_acl(Context&, Request&, const Target&);
 Response get_object_acl(Context&, Request&, const Target&);
 Response put_object_acl(Context&, Request&, const Target&);
+
+// Configuration documents (bucket_config.cpp): put/get/delete for the sub-resource the request
+// names (lifecycle, encryption, logging, website, requestPayment, accelerate, replication,
+// object-lock, ownershipControls, publicAccessBlock).
+Response put_bucket_config(Context&, Request&, const Target&);
+Response get_bucket_config(Context&, Request&, const Target&);
+Response delete_bucket_config(Context&, Request&, const Target&);
+bool valid_object_ownership(std::string_view value);
+std::string ownership_controls_document(std::string_view ownership);
+// What new buckets get: every public access setting on, as on S3 since April 2023.
+std::string default_public_access_block();
+// One of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+bool public_access_setting(const BucketRecord& b, const char* setting);
+
+// Bucket policies (bucket_policy.cpp)
+Response put_bucket_policy(Context&, Request&, const Target&);
+Response get_bucket_policy(Context&, Request&, const Target&);
+Response delete_bucket_policy(Context&, Request&, const Target&);
+Response get_bucket_policy_status(Context&, Request&, const Target&);
+
+// GetObjectAttributes (object_attributes.cpp)
+Response get_object_attributes(Context&, Request&, const Target&);
 
 // Objects (object_ops.cpp)
 Response put_object(Context&, Request&, const Target&);

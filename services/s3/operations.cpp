@@ -2,6 +2,7 @@
 // rest-xml codec around it. Adding an operation is adding its handler and a row here.
 #include <spdlog/spdlog.h>
 
+#include "services/s3/bucket_policy.hpp"
 #include "services/s3/handlers.hpp"
 #include "services/s3/s3_service.hpp"
 
@@ -38,6 +39,62 @@ const Operation kOperations[] = {
     {http::verb::put, Scope::bucket, "cors", nullptr, "PutBucketCors", put_bucket_cors},
     {http::verb::put, Scope::bucket, "versioning", nullptr, "PutBucketVersioning",
      put_bucket_versioning},
+    {http::verb::put, Scope::bucket, "lifecycle", nullptr, "PutBucketLifecycleConfiguration",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "lifecycle", nullptr, "GetBucketLifecycleConfiguration",
+     get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "lifecycle", nullptr, "DeleteBucketLifecycle",
+     delete_bucket_config},
+    {http::verb::put, Scope::bucket, "encryption", nullptr, "PutBucketEncryption",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "encryption", nullptr, "GetBucketEncryption",
+     get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "encryption", nullptr, "DeleteBucketEncryption",
+     delete_bucket_config},
+    {http::verb::put, Scope::bucket, "logging", nullptr, "PutBucketLogging", put_bucket_config},
+    {http::verb::get, Scope::bucket, "logging", nullptr, "GetBucketLogging", get_bucket_config},
+    {http::verb::put, Scope::bucket, "website", nullptr, "PutBucketWebsite", put_bucket_config},
+    {http::verb::get, Scope::bucket, "website", nullptr, "GetBucketWebsite", get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "website", nullptr, "DeleteBucketWebsite",
+     delete_bucket_config},
+    {http::verb::put, Scope::bucket, "requestPayment", nullptr, "PutBucketRequestPayment",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "requestPayment", nullptr, "GetBucketRequestPayment",
+     get_bucket_config},
+    {http::verb::put, Scope::bucket, "accelerate", nullptr, "PutBucketAccelerateConfiguration",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "accelerate", nullptr, "GetBucketAccelerateConfiguration",
+     get_bucket_config},
+    {http::verb::put, Scope::bucket, "replication", nullptr, "PutBucketReplication",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "replication", nullptr, "GetBucketReplication",
+     get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "replication", nullptr, "DeleteBucketReplication",
+     delete_bucket_config},
+    {http::verb::put, Scope::bucket, "object-lock", nullptr, "PutObjectLockConfiguration",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "object-lock", nullptr, "GetObjectLockConfiguration",
+     get_bucket_config},
+    {http::verb::put, Scope::bucket, "ownershipControls", nullptr, "PutBucketOwnershipControls",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "ownershipControls", nullptr, "GetBucketOwnershipControls",
+     get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "ownershipControls", nullptr,
+     "DeleteBucketOwnershipControls", delete_bucket_config},
+    {http::verb::put, Scope::bucket, "publicAccessBlock", nullptr, "PutPublicAccessBlock",
+     put_bucket_config},
+    {http::verb::get, Scope::bucket, "publicAccessBlock", nullptr, "GetPublicAccessBlock",
+     get_bucket_config},
+    {http::verb::delete_, Scope::bucket, "publicAccessBlock", nullptr, "DeletePublicAccessBlock",
+     delete_bucket_config},
+    {http::verb::put, Scope::bucket, "policy", nullptr, "PutBucketPolicy", put_bucket_policy},
+    {http::verb::get, Scope::bucket, "policy", nullptr, "GetBucketPolicy", get_bucket_policy},
+    {http::verb::delete_, Scope::bucket, "policy", nullptr, "DeleteBucketPolicy",
+     delete_bucket_policy},
+    {http::verb::get, Scope::bucket, "policyStatus", nullptr, "GetBucketPolicyStatus",
+     get_bucket_policy_status},
+    {http::verb::get, Scope::object, "attributes", nullptr, "GetObjectAttributes",
+     get_object_attributes},
     {http::verb::put, Scope::bucket, nullptr, nullptr, "CreateBucket", create_bucket},
     {http::verb::get, Scope::bucket, "location", nullptr, "GetBucketLocation", get_bucket_location},
     {http::verb::get, Scope::bucket, "tagging", nullptr, "GetBucketTagging", get_bucket_tagging},
@@ -87,11 +144,8 @@ const Operation kOperations[] = {
 // S3 sub-resources fogbank does not serve yet: answered NotImplemented instead of being
 // mistaken for the plain operation (a GET ?acl is not a GetObject).
 constexpr const char* kUnservedSubresources[] = {
-    "policy",      "policyStatus", "lifecycle",           "website",           "logging",
-    "replication", "encryption",   "ownershipControls",   "publicAccessBlock", "object-lock",
-    "retention",   "legal-hold",   "accelerate",          "requestPayment",    "analytics",
-    "inventory",   "metrics",      "intelligent-tiering", "torrent",           "restore",
-    "select",      "attributes",   "renameObject"};
+    "retention",           "legal-hold", "analytics", "inventory", "metrics",
+    "intelligent-tiering", "torrent",    "restore",   "select",    "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
     Target t;
@@ -217,7 +271,12 @@ Response S3Service::handle(Request& req) {
         throw AwsError("KeyTooLongError", "Your key is too long", 400)
             .with("MaxSizeAllowed", std::to_string(kMaxKeyLength))
             .with("Size", std::to_string(t.key.size()));
-    Context ctx{cfg_, store_, blobs_, &notifications_};
+    Context ctx{cfg_, store_, blobs_, &notifications_, &t};
+    // An anonymous caller owns nothing: only a bucket's policy can let it in.
+    if (req.anonymous &&
+        (scope == Scope::service ||
+         (scope == Scope::bucket && req.method == http::verb::put && req.query.empty())))
+        throw access_denied();
 
     for (const char* sub : kUnservedSubresources)
         if (req.has_query(sub))
@@ -278,8 +337,27 @@ AwsError not_implemented(const std::string& what) {
 BucketRecord require_bucket(Context& ctx, const Request& req, const std::string& bucket) {
     auto b = ctx.store.bucket(bucket);
     if (!b) throw no_such_bucket(bucket);
-    if (b->account != req.account) throw AwsError("AccessDenied", "Access Denied", 403);
+    bool owner = !req.anonymous && b->account == req.account;
+    auto* policy = b->config("policy");
+    if (!policy) {
+        if (!owner) throw access_denied();
+        return *b;
+    }
+    const std::string& op = req.operation;
+    if (owner && op.find("BucketPolicy") != std::string::npos) return *b;
+    std::string resource = "arn:aws:s3:::" + bucket;
+    if (ctx.target && ctx.target->bucket == bucket && !ctx.target->key.empty())
+        resource += "/" + ctx.target->key;
+    auto decision = evaluate_policy(nlohmann::json::parse(*policy), req.anonymous, req.account,
+                                    policy_action(op), resource,
+                                    public_access_setting(*b, "RestrictPublicBuckets"));
+    if (decision == PolicyDecision::deny || (!owner && decision != PolicyDecision::allow))
+        throw access_denied();
     return *b;
+}
+
+AwsError access_denied() {
+    return AwsError("AccessDenied", "Access Denied", 403);
 }
 
 pugi::xml_node add_owner(pugi::xml_node parent, const char* name, const std::string& account) {

@@ -114,6 +114,10 @@ void Store::init_schema() {
             part_number INTEGER NOT NULL, blob_id TEXT NOT NULL, size INTEGER NOT NULL,
             etag TEXT NOT NULL, last_modified INTEGER NOT NULL, checksums TEXT NOT NULL,
             PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS s3_bucket_configs (
+            bucket TEXT NOT NULL REFERENCES s3_buckets(name) ON DELETE CASCADE,
+            subresource TEXT NOT NULL, document TEXT NOT NULL,
+            PRIMARY KEY (bucket, subresource)) WITHOUT ROWID;
     )");
 }
 
@@ -121,10 +125,17 @@ bool Store::create_bucket(const BucketRecord& b) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(std::string("INSERT OR IGNORE INTO s3_buckets (") + kBucketColumns +
                          ") VALUES (?,?,?,?,?,?,?)");
+    Transaction tx(db_);
     s.bind_all(b.name, b.account, b.region, b.created_ms, b.tags.dump(), b.cors_xml, b.versioning);
     s.run();
     forget_bucket(b.name);
-    return db_.changes() == 1;
+    if (db_.changes() != 1) return false;
+    for (auto& [sub, doc] : b.configs)
+        db_.prepare("INSERT INTO s3_bucket_configs (bucket, subresource, document) VALUES (?,?,?)")
+            .bind_all(b.name, sub, doc)
+            .run();
+    tx.commit();
+    return true;
 }
 
 const BucketRecord* Store::cached_bucket(const std::string& name) const {
@@ -139,6 +150,10 @@ std::optional<BucketRecord> Store::bucket(const std::string& name) {
     s.bind_all(name);
     if (!s.step()) return std::nullopt;
     BucketRecord b = read_bucket(s);
+    auto c = db_.prepare("SELECT subresource, document FROM s3_bucket_configs WHERE bucket=?");
+    c.bind_all(name);
+    while (c.step())
+        b.configs.emplace(c.text(0), c.text(1));
     if (!db_.group_open()) bucket_cache_[name] = b;
     return b;
 }
@@ -178,6 +193,7 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
             part_blobs.push_back(s.text(0));
     }
     db_.prepare("DELETE FROM s3_uploads WHERE bucket=?").bind_all(name).run();
+    db_.prepare("DELETE FROM s3_bucket_configs WHERE bucket=?").bind_all(name).run();
     db_.prepare("DELETE FROM s3_buckets WHERE name=?").bind_all(name).run();
     forget_bucket(name);
     tx.commit();
@@ -201,6 +217,22 @@ void Store::set_bucket_cors(const std::string& name, const std::string& xml) {
 void Store::set_bucket_versioning(const std::string& name, const std::string& status) {
     Lock lock(db_.mutex());
     db_.prepare("UPDATE s3_buckets SET versioning=? WHERE name=?").bind_all(status, name).run();
+    forget_bucket(name);
+}
+
+void Store::set_bucket_config(const std::string& name, const std::string& subresource,
+                              const std::optional<std::string>& document) {
+    Lock lock(db_.mutex());
+    if (document)
+        db_.prepare(
+               "INSERT OR REPLACE INTO s3_bucket_configs (bucket, subresource, document) "
+               "VALUES (?,?,?)")
+            .bind_all(name, subresource, *document)
+            .run();
+    else
+        db_.prepare("DELETE FROM s3_bucket_configs WHERE bucket=? AND subresource=?")
+            .bind_all(name, subresource)
+            .run();
     forget_bucket(name);
 }
 
@@ -465,7 +497,7 @@ void Store::reset() {
     Lock lock(db_.mutex());
     db_.exec(
         "DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM "
-        "s3_buckets;");
+        "s3_bucket_configs; DELETE FROM s3_buckets;");
     bucket_cache_.clear();
     blobs_.remove_all();
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,13 @@ struct BucketRecord {
     nlohmann::json tags = nlohmann::json::object();  // key -> value
     std::string cors_xml;                            // empty: no configuration
     std::string versioning;                          // "", "Enabled", "Suspended"
+    // Configuration documents by sub-resource ("policy", "lifecycle", "ownershipControls", ...),
+    // as bucket_config.cpp stores them; absent: not configured.
+    std::map<std::string, std::string> configs;
+    const std::string* config(const std::string& subresource) const {
+        auto it = configs.find(subresource);
+        return it == configs.end() ? nullptr : &it->second;
+    }
 };
 
 struct ObjectRecord {
@@ -80,7 +88,7 @@ class Store {
     Store(Database& db, BlobStore& blobs);
 
     // Buckets
-    bool create_bucket(const BucketRecord& b);  // false: name taken
+    bool create_bucket(const BucketRecord& b);  // false: name taken; b.configs stored with it
     std::optional<BucketRecord> bucket(const std::string& name);
     std::vector<BucketRecord> buckets(const std::string& account);
     enum class DeleteBucketResult { deleted, missing, not_empty };
@@ -88,6 +96,9 @@ class Store {
     void set_bucket_tags(const std::string& name, const nlohmann::json& tags);
     void set_bucket_cors(const std::string& name, const std::string& xml);
     void set_bucket_versioning(const std::string& name, const std::string& status);
+    // Stores (or, with nullopt, removes) one configuration document of a bucket.
+    void set_bucket_config(const std::string& name, const std::string& subresource,
+                           const std::optional<std::string>& document);
 
     // Objects. `precondition` runs inside the write transaction with the current object (if
     // any) and may throw AwsError to refuse the write (conditional PUT/COPY/Complete).

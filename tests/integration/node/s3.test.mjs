@@ -13,6 +13,10 @@ import {
   ListObjectsCommand, ListObjectsV2Command, paginateListObjectsV2,
   CreateMultipartUploadCommand, UploadPartCommand, UploadPartCopyCommand, CompleteMultipartUploadCommand,
   AbortMultipartUploadCommand, ListPartsCommand, ListMultipartUploadsCommand,
+  GetPublicAccessBlockCommand, DeletePublicAccessBlockCommand, PutBucketPolicyCommand,
+  GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetBucketOwnershipControlsCommand,
+  GetBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand,
+  GetBucketLifecycleConfigurationCommand, GetBucketWebsiteCommand, GetObjectAttributesCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -247,4 +251,47 @@ test("presigned GET and PUT URLs", async () => {
   const get = await fetch(getUrl);
   assert.equal(get.status, 200);
   assert.equal(await get.text(), "via presigned put");
+});
+
+test("bucket configuration: defaults, lifecycle, policy and its public access block", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: "terraformed" }));
+  const pab = await s3.send(new GetPublicAccessBlockCommand({ Bucket: "terraformed" }));
+  assert.deepEqual(pab.PublicAccessBlockConfiguration, {
+    BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });
+  const own = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: "terraformed" }));
+  assert.equal(own.OwnershipControls.Rules[0].ObjectOwnership, "BucketOwnerEnforced");
+  const enc = await s3.send(new GetBucketEncryptionCommand({ Bucket: "terraformed" }));
+  assert.equal(enc.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm, "AES256");
+  await rejects(s3.send(new GetBucketWebsiteCommand({ Bucket: "terraformed" })), "NoSuchWebsiteConfiguration", 404);
+  await rejects(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "terraformed" })), "NoSuchLifecycleConfiguration", 404);
+  const put = await s3.send(new PutBucketLifecycleConfigurationCommand({
+    Bucket: "terraformed",
+    LifecycleConfiguration: { Rules: [{ ID: "tmp", Status: "Enabled", Filter: { Prefix: "tmp/" }, Expiration: { Days: 2 } }] },
+  }));
+  assert.equal(put.TransitionDefaultMinimumObjectSize, "all_storage_classes_128K");
+  const lc = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: "terraformed" }));
+  assert.deepEqual(lc.Rules[0].Expiration, { Days: 2 });
+
+  const policy = JSON.stringify({ Version: "2012-10-17", Statement: [{
+    Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: "arn:aws:s3:::terraformed/*" }] });
+  await rejects(s3.send(new GetBucketPolicyCommand({ Bucket: "terraformed" })), "NoSuchBucketPolicy", 404);
+  await rejects(s3.send(new PutBucketPolicyCommand({ Bucket: "terraformed", Policy: policy })), "AccessDenied", 403);
+  await s3.send(new DeletePublicAccessBlockCommand({ Bucket: "terraformed" }));
+  await s3.send(new PutBucketPolicyCommand({ Bucket: "terraformed", Policy: policy }));
+  assert.equal((await s3.send(new GetBucketPolicyCommand({ Bucket: "terraformed" }))).Policy, policy);
+  assert.equal((await s3.send(new GetBucketPolicyStatusCommand({ Bucket: "terraformed" }))).PolicyStatus.IsPublic, true);
+  await rejects(s3.send(new PutBucketPolicyCommand({ Bucket: "terraformed", Policy: "{nope" })), "MalformedPolicy", 400);
+});
+
+test("GetObjectAttributes", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: "attrs" }));
+  const put = await s3.send(new PutObjectCommand({ Bucket: "attrs", Key: "k", Body: "attribute bytes" }));
+  const got = await s3.send(new GetObjectAttributesCommand({
+    Bucket: "attrs", Key: "k", ObjectAttributes: ["ETag", "Checksum", "ObjectSize", "StorageClass"] }));
+  assert.equal(`"${got.ETag}"`, put.ETag);
+  assert.equal(got.ObjectSize, 15);
+  assert.equal(got.StorageClass, "STANDARD");
+  assert.equal(got.Checksum.ChecksumCRC32, put.ChecksumCRC32);
+  assert.equal(got.Checksum.ChecksumType, "FULL_OBJECT");
+  await rejects(s3.send(new GetObjectAttributesCommand({ Bucket: "attrs", Key: "absent", ObjectAttributes: ["ETag"] })), "NoSuchKey", 404);
 });
