@@ -291,6 +291,8 @@ Response S3Service::handle(Request& req) {
         req.operation = op.name;
         Response res = op.handler(ctx, req, t);
         if (res.status < 300) publish(req, t, res);
+        if (res.status < 300 && req.operation == "PutBucketLifecycleConfiguration")
+            lifecycle_.wake();
         if (req.header("origin") && req.method != http::verb::options) apply_cors(ctx, req, t, res);
         return res;
     }

@@ -7,6 +7,7 @@
 #include "emulator/config.hpp"
 #include "emulator/database.hpp"
 #include "emulator/service.hpp"
+#include "services/s3/lifecycle.hpp"
 #include "services/s3/notifications.hpp"
 #include "services/s3/store.hpp"
 
@@ -25,6 +26,7 @@ class S3Service : public Service {
     void reset() override {
         store_.reset();
         notifications_.reset();
+        lifecycle_.reset();
     }
     bool s3_signing() const override { return true; }
     // Rekognition reads Image.S3Object through it.
@@ -38,6 +40,7 @@ class S3Service : public Service {
     BlobStore& blobs_;
     mutable Store store_;
     Notifications notifications_;
+    Lifecycle lifecycle_{store_, notifications_};  // last: its sweeps use the two above
 };
 
 }  // namespace fogbank::s3

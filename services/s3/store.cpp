@@ -303,10 +303,12 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
     return OpenedObject{std::move(*rec), fd};
 }
 
-bool Store::delete_object(const std::string& bucket, const std::string& key) {
+bool Store::delete_object(const std::string& bucket, const std::string& key,
+                          std::optional<int64_t> if_modified_at) {
     Lock lock(db_.mutex());
     auto rec = find_object(db_, bucket, key);
     if (!rec) return false;
+    if (if_modified_at && rec->last_modified_ms != *if_modified_at) return false;
     db_.prepare("DELETE FROM s3_objects WHERE bucket=? AND key=?").bind_all(bucket, key).run();
     blobs_.remove(rec->blob_id);
     return true;
@@ -380,6 +382,46 @@ std::optional<UploadRecord> Store::upload(const std::string& upload_id) {
     s.bind_all(upload_id);
     if (!s.step()) return std::nullopt;
     return read_upload(s);
+}
+
+std::vector<ObjectRecord> Store::objects_written_by(const std::string& bucket,
+                                                    const std::string& prefix,
+                                                    const std::string& after, int64_t cutoff_ms,
+                                                    size_t limit) {
+    Lock lock(db_.mutex());
+    // A range on the primary key: from the prefix (or past `after`) to the first key that no
+    // longer starts with it, the prefix with its last byte raised.
+    std::string upper = prefix;
+    while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xFF)
+        upper.pop_back();
+    if (!upper.empty()) upper.back() = static_cast<char>(upper.back() + 1);
+    std::string sql = std::string("SELECT ") + kObjectColumns +
+                      " FROM s3_objects WHERE bucket=? AND " +
+                      (after.empty() ? "key>=?" : "key>?") + (upper.empty() ? "" : " AND key<?") +
+                      " AND last_modified<=? ORDER BY key LIMIT ?";
+    auto s = db_.prepare(sql);
+    int i = 1;
+    s.bind(i++, std::string_view(bucket));
+    s.bind(i++, std::string_view(after.empty() ? prefix : after));
+    if (!upper.empty()) s.bind(i++, std::string_view(upper));
+    s.bind(i++, cutoff_ms);
+    s.bind(i++, static_cast<int64_t>(limit));
+    std::vector<ObjectRecord> out;
+    while (s.step())
+        out.push_back(read_object(s));
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Store::bucket_configs(
+    const std::string& subresource) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT bucket, document FROM s3_bucket_configs WHERE subresource=? ORDER BY bucket");
+    s.bind_all(subresource);
+    std::vector<std::pair<std::string, std::string>> out;
+    while (s.step())
+        out.emplace_back(s.text(0), s.text(1));
+    return out;
 }
 
 std::vector<UploadRecord> Store::uploads(const std::string& bucket) {

@@ -114,12 +114,24 @@ class Store {
     };
     std::optional<SmallObject> read_small_object(const std::string& bucket, const std::string& key,
                                                  uint64_t limit);
-    bool delete_object(const std::string& bucket, const std::string& key);
+    // With `if_modified_at`, only while the object is still the one written then (a sweep that
+    // read it must not remove a newer write of the same key).
+    bool delete_object(const std::string& bucket, const std::string& key,
+                       std::optional<int64_t> if_modified_at = std::nullopt);
     bool set_object_tags(const std::string& bucket, const std::string& key,
                          const nlohmann::json& tags);
     // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
     std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
                                            const std::string& after, size_t limit);
+
+    // Objects with keys after `after` starting with `prefix`, written at or before `cutoff_ms`,
+    // in key order, at most `limit` (lifecycle expiration). Bodies are not read.
+    std::vector<ObjectRecord> objects_written_by(const std::string& bucket,
+                                                 const std::string& prefix,
+                                                 const std::string& after, int64_t cutoff_ms,
+                                                 size_t limit);
+    // Every bucket's document for one configuration sub-resource: (bucket, document).
+    std::vector<std::pair<std::string, std::string>> bucket_configs(const std::string& subresource);
 
     // Multipart uploads
     void create_upload(const UploadRecord& u);

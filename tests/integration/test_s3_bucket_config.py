@@ -377,3 +377,95 @@ def test_configuration_survives_kill_9(tmp_path):
                Bucket="durable-conf")
     finally:
         srv.cleanup()
+
+
+# --- lifecycle acted on, on the service clock ---
+
+def wait_for(check, timeout=10):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if check():
+            return True
+        time.sleep(0.1)
+    return check()
+
+
+def keys(s3, bucket):
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+
+
+def test_lifecycle_expires_objects_and_aborts_uploads(s3, server, sqs, bucket):
+    import time
+    from conftest import advance_clock
+    q = sqs.create_queue(QueueName="conf-expired")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:LifecycleExpiration:*"]}]})
+    for k in ["tmp/a", "tmp/b", "tmp/big", "keep/c", "tagged/d", "tagged/e"]:
+        s3.put_object(Bucket=bucket, Key=k, Body=b"x" * (5000 if k == "tmp/big" else 10),
+                      Tagging="state=done" if k == "tagged/d" else "")
+    up = s3.create_multipart_upload(Bucket=bucket, Key="tmp/upload")["UploadId"]
+    kept_up = s3.create_multipart_upload(Bucket=bucket, Key="keep/upload")["UploadId"]
+    lifecycle(s3, bucket,
+              {"ID": "tmp", "Status": "Enabled",
+               "Filter": {"And": {"Prefix": "tmp/", "ObjectSizeLessThan": 1000}},
+               "Expiration": {"Days": 1}, },
+              {"ID": "uploads", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+               "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 2}},
+              {"ID": "done", "Status": "Enabled",
+               "Filter": {"Tag": {"Key": "state", "Value": "done"}}, "Expiration": {"Days": 3}},
+              {"ID": "off", "Status": "Disabled", "Filter": {"Prefix": "keep/"},
+               "Expiration": {"Days": 1}})
+    # Nothing is due yet: a sweep runs every second, and a day has not passed.
+    time.sleep(1.5)
+    assert keys(s3, bucket) == ["keep/c", "tagged/d", "tagged/e", "tmp/a", "tmp/b", "tmp/big"]
+    # A day plus the rounding to the next midnight: the one-day rule is due, not the others.
+    advance_clock(server, 2 * 86400)
+    assert wait_for(lambda: keys(s3, bucket) == ["keep/c", "tagged/d", "tagged/e", "tmp/big"])
+    uploads = [u["UploadId"] for u in s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])]
+    assert up in uploads and kept_up in uploads
+    advance_clock(server, 2 * 86400)
+    assert wait_for(lambda: keys(s3, bucket) == ["keep/c", "tagged/e", "tmp/big"])
+    assert wait_for(lambda: [u["UploadId"] for u in
+                             s3.list_multipart_uploads(Bucket=bucket).get("Uploads", [])] == [kept_up])
+    events = []
+    for _ in range(20):
+        for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10,
+                                     WaitTimeSeconds=1).get("Messages", []):
+            for r in json.loads(m["Body"]).get("Records", []):
+                events.append((r["eventName"], r["s3"]["object"]["key"]))
+        if len(events) >= 3:
+            break
+    assert sorted(events) == [("LifecycleExpiration:Delete", "tagged/d"),
+                              ("LifecycleExpiration:Delete", "tmp/a"),
+                              ("LifecycleExpiration:Delete", "tmp/b")]
+
+
+def test_lifecycle_date_rule_catches_later_writes(s3, server, bucket):
+    lifecycle(s3, bucket, {"ID": "dated", "Status": "Enabled", "Filter": {"Prefix": "old/"},
+                           "Expiration": {"Date": "2020-01-01T00:00:00Z"}})
+    s3.put_object(Bucket=bucket, Key="old/x", Body=b"1")
+    s3.put_object(Bucket=bucket, Key="new/y", Body=b"2")
+    assert wait_for(lambda: keys(s3, bucket) == ["new/y"])
+    s3.put_object(Bucket=bucket, Key="old/z", Body=b"3")
+    assert wait_for(lambda: keys(s3, bucket) == ["new/y"])
+
+
+def test_lifecycle_applies_after_a_restart(tmp_path):
+    from conftest import advance_clock
+    srv = Server(data_dir=tmp_path)
+    try:
+        c = make_client(srv)
+        c.create_bucket(Bucket="durable-rules")
+        c.put_object(Bucket="durable-rules", Key="tmp/a", Body=b"1")
+        c.put_object(Bucket="durable-rules", Key="keep", Body=b"2")
+        lifecycle(c, "durable-rules", {"ID": "t", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+                                       "Expiration": {"Days": 1}})
+        srv.stop(signal.SIGKILL)
+        srv.start()
+        c = make_client(srv)
+        advance_clock(srv, 3 * 86400)
+        assert wait_for(lambda: keys(c, "durable-rules") == ["keep"])
+    finally:
+        srv.cleanup()
