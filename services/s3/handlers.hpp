@@ -132,6 +132,8 @@ Response get_bucket_policy_status(Context&, Request&, const Target&);
 Response get_object_attributes(Context&, Request&, const Target&);
 
 // Objects (object_ops.cpp)
+// MissingContentLength (411) for an upload framed by neither Content-Length nor chunks.
+void require_content_length(const Request& req);
 Response put_object(Context&, Request&, const Target&);
 Response get_object(Context&, Request&, const Target&, bool head);
 Response delete_object(Context&, Request&, const Target&);

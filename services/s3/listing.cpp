@@ -102,7 +102,8 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     auto token = req.query_param("continuation-token");
     auto start_after = req.query_param("start-after");
     auto marker = req.query_param("marker");
-    if (v2 && token) {
+    // An empty token is no token: S3 lists from the start (and echoes it back).
+    if (v2 && token && !token->empty()) {
         auto decoded = base64_decode(*token);
         if (!decoded || decoded->empty())
             throw invalid_argument("The continuation token provided is incorrect",

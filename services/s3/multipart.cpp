@@ -137,6 +137,7 @@ Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
 }
 
 Response upload_part(Context& ctx, Request& req, const Target& t) {
+    require_content_length(req);
     require_bucket(ctx, req, t.bucket);
     int number = part_number(req);
     auto u = require_upload(ctx, req, t);
@@ -218,6 +219,14 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
 
 Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
+    // Completing an upload again (a client retrying after a lost answer) gets the first answer.
+    if (auto done = ctx.store.completed_upload(req.query_param("uploadId").value_or(""));
+        done && done->bucket == t.bucket && done->key == t.key && !done->result.empty()) {
+        Response res;
+        res.headers.set("Content-Type", "application/xml");
+        res.body = done->result;
+        return res;
+    }
     auto u = require_upload(ctx, req, t);
     auto doc = rest_xml::parse(req.body.text());
     auto root = doc.document_element();
@@ -329,12 +338,6 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
                        "The " + alg_name + " you specified did not match the calculated checksum.",
                        400);
 
-    try {
-        ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key));
-    } catch (...) {
-        ctx.blobs.remove(o.blob_id);
-        throw;
-    }
     rest_xml::Document d("CompleteMultipartUploadResult");
     rest_xml::add(d.root, "Location", "/" + t.bucket + "/" + uri_encode(t.key, true));
     rest_xml::add(d.root, "Bucket", t.bucket);
@@ -343,7 +346,14 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     rest_xml::add(d.root, std::string(checksum_xml_element(alg)).c_str(),
                   o.checksums[alg_name].get<std::string>());
     rest_xml::add(d.root, "ChecksumType", type);
-    return rest_xml::xml_response(d);
+    Response res = rest_xml::xml_response(d);
+    try {
+        ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key), res.body);
+    } catch (...) {
+        ctx.blobs.remove(o.blob_id);
+        throw;
+    }
+    return res;
 }
 
 Response abort_multipart_upload(Context& ctx, Request& req, const Target& t) {

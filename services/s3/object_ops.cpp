@@ -60,8 +60,17 @@ Store::Precondition write_precondition(const Request& req, const std::string& ke
     };
 }
 
+void require_content_length(const Request& req) {
+    // S3 frames every upload by its length; a request with neither a length nor chunks has no
+    // body it could have meant.
+    if (!req.header("content-length") && !req.header("transfer-encoding"))
+        throw AwsError("MissingContentLength", "You must provide the Content-Length HTTP header.",
+                       411);
+}
+
 Response put_object(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
+    require_content_length(req);
     if (auto decoded = req.header("x-amz-decoded-content-length");
         decoded && *decoded != std::to_string(req.body.size()))
         throw AwsError(

@@ -289,7 +289,16 @@ Response S3Service::handle(Request& req) {
         if (op.subresource && !req.has_query(op.subresource)) continue;
         if (op.header && !req.header(op.header)) continue;
         req.operation = op.name;
-        Response res = op.handler(ctx, req, t);
+        Response res;
+        try {
+            res = op.handler(ctx, req, t);
+        } catch (const AwsError& e) {
+            // A browser reads an error only if it carries the bucket's CORS headers too.
+            if (!req.header("origin") || req.method == http::verb::options) throw;
+            res = error_response(e, req);
+            apply_cors(ctx, req, t, res);
+            return res;
+        }
         if (res.status < 300) publish(req, t, res);
         if (res.status < 300 && req.operation == "PutBucketLifecycleConfiguration")
             lifecycle_.wake();

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "emulator/aws_error.hpp"
+#include "emulator/clock.hpp"
 #include "emulator/http_message.hpp"
 
 namespace fogbank::s3 {
@@ -118,6 +119,9 @@ void Store::init_schema() {
             bucket TEXT NOT NULL REFERENCES s3_buckets(name) ON DELETE CASCADE,
             subresource TEXT NOT NULL, document TEXT NOT NULL,
             PRIMARY KEY (bucket, subresource)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS s3_completed_uploads (
+            upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,
+            completed INTEGER NOT NULL, result TEXT NOT NULL);
     )");
 }
 
@@ -194,6 +198,7 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
     }
     db_.prepare("DELETE FROM s3_uploads WHERE bucket=?").bind_all(name).run();
     db_.prepare("DELETE FROM s3_bucket_configs WHERE bucket=?").bind_all(name).run();
+    db_.prepare("DELETE FROM s3_completed_uploads WHERE bucket=?").bind_all(name).run();
     db_.prepare("DELETE FROM s3_buckets WHERE name=?").bind_all(name).run();
     forget_bucket(name);
     tx.commit();
@@ -504,7 +509,7 @@ bool Store::delete_upload(const std::string& upload_id) {
 }
 
 void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
-                            const Precondition& precondition) {
+                            const Precondition& precondition, const std::string& result) {
     Lock lock(db_.mutex());
     std::vector<std::string> garbage;
     {
@@ -529,17 +534,35 @@ void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
             garbage.push_back(s.text(0));
         db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
         upsert_object(db_, o);
+        // Answers kept for a day; older ones go as new ones come.
+        db_.prepare("DELETE FROM s3_completed_uploads WHERE completed<?")
+            .bind_all(o.last_modified_ms - 86400000)
+            .run();
+        db_.prepare(
+               "INSERT OR REPLACE INTO s3_completed_uploads (upload_id, bucket, key, completed, "
+               "result) VALUES (?,?,?,?,?)")
+            .bind_all(upload_id, o.bucket, o.key, o.last_modified_ms, result)
+            .run();
         tx.commit();
     }
     for (auto& b : garbage)
         blobs_.remove(b);
 }
 
+std::optional<Store::CompletedUpload> Store::completed_upload(const std::string& upload_id) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT bucket, key, result FROM s3_completed_uploads WHERE upload_id=? AND completed>=?");
+    s.bind_all(upload_id, now_epoch_ms() - 86400000);
+    if (!s.step()) return std::nullopt;
+    return CompletedUpload{s.text(0), s.text(1), s.text(2)};
+}
+
 void Store::reset() {
     Lock lock(db_.mutex());
     db_.exec(
         "DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM "
-        "s3_bucket_configs; DELETE FROM s3_buckets;");
+        "s3_bucket_configs; DELETE FROM s3_completed_uploads; DELETE FROM s3_buckets;");
     bucket_cache_.clear();
     blobs_.remove_all();
 }

@@ -141,9 +141,15 @@ class Store {
     std::vector<PartRecord> parts(const std::string& upload_id);
     // Removes the upload and its parts' blobs; false if there was no such upload.
     bool delete_upload(const std::string& upload_id);
-    // Turns an upload into an object whose body is `blob_id`, atomically.
+    // Turns an upload into an object whose body is `blob_id`, atomically, and keeps `result`
+    // (the Complete answer) for a repeated Complete of the same upload.
     void complete_upload(const std::string& upload_id, const ObjectRecord& o,
-                         const Precondition& precondition);
+                         const Precondition& precondition, const std::string& result = {});
+    struct CompletedUpload {
+        std::string bucket, key, result;
+    };
+    // An upload completed within the last day: S3 answers a repeated Complete as the first.
+    std::optional<CompletedUpload> completed_upload(const std::string& upload_id);
     std::vector<UploadRecord> uploads(const std::string& bucket);
 
     void reset();

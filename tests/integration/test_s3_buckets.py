@@ -160,6 +160,16 @@ def test_bucket_cors_config_and_preflight(s3, server):
     assert r.getheader("Access-Control-Allow-Origin") == "https://app.example"
     assert r.getheader("Access-Control-Expose-Headers") == "ETag"
 
+    # So do errors: a browser script can read a 404 only with them.
+    c = http.client.HTTPConnection("127.0.0.1", server.port)
+    c.request("GET", "/web/missing.jpg", headers={"Origin": "https://app.example"})
+    r = c.getresponse()
+    assert r.status == 404 and b"<Code>NoSuchKey</Code>" in r.read()
+    assert r.getheader("Access-Control-Allow-Origin") == "https://app.example"
+    c.request("GET", "/web/missing.jpg", headers={"Origin": "https://evil.example"})
+    r = c.getresponse()
+    assert r.status == 404 and r.read() and r.getheader("Access-Control-Allow-Origin") is None
+
     with pytest.raises(ClientError) as e:
         s3.put_bucket_cors(Bucket="web", CORSConfiguration={"CORSRules": [{"AllowedOrigins": ["*"], "AllowedMethods": ["PATCH"]}]})
     assert error_of(e) == ("InvalidRequest", 400)

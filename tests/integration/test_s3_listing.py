@@ -131,3 +131,16 @@ def test_boto3_resource_versions_cleanup(server, s3, filled):
     res.Bucket(filled).object_versions.delete()
     res.Bucket(filled).delete()
     assert s3.list_buckets()["Buckets"] == []
+
+
+def test_empty_continuation_token_lists_from_the_start(s3):
+    s3.create_bucket(Bucket="empty-token")
+    for k in ("a", "b", "c"):
+        s3.put_object(Bucket="empty-token", Key=k, Body=b"")
+    r = s3.list_objects_v2(Bucket="empty-token", ContinuationToken="", MaxKeys=2)
+    assert [o["Key"] for o in r["Contents"]] == ["a", "b"]
+    assert r["ContinuationToken"] == "" and r["IsTruncated"] is True
+    # A token that is not one of fogbank's is still refused.
+    with pytest.raises(ClientError) as e:
+        s3.list_objects_v2(Bucket="empty-token", ContinuationToken="!!not-a-token")
+    assert e.value.response["Error"]["Code"] == "InvalidArgument"

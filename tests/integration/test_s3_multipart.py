@@ -173,3 +173,27 @@ def test_get_by_part_number(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.get_object(Bucket=bucket, Key="single", PartNumber=2)
     assert error_of(e) == ("InvalidPartNumber", 416)
+
+
+def test_repeated_complete_gets_the_first_answer(s3, bucket):
+    parts = [os.urandom(5 * MiB), b"tail"]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="again")["UploadId"]
+    done = [{"PartNumber": n, "ETag": s3.upload_part(Bucket=bucket, Key="again", PartNumber=n,
+                                                     UploadId=up, Body=p)["ETag"]}
+            for n, p in enumerate(parts, 1)]
+    first = s3.complete_multipart_upload(Bucket=bucket, Key="again", UploadId=up,
+                                         MultipartUpload={"Parts": done})
+    # A client that lost the first answer completes again and is told the same.
+    second = s3.complete_multipart_upload(Bucket=bucket, Key="again", UploadId=up,
+                                          MultipartUpload={"Parts": done})
+    assert second["ETag"] == first["ETag"] and second["Key"] == "again"
+    assert s3.head_object(Bucket=bucket, Key="again")["ContentLength"] == 5 * MiB + 4
+    # The upload itself is gone; an unknown id is still NoSuchUpload, as is the same id for
+    # another key.
+    with pytest.raises(ClientError) as e:
+        s3.list_parts(Bucket=bucket, Key="again", UploadId=up)
+    assert error_of(e) == ("NoSuchUpload", 404)
+    with pytest.raises(ClientError) as e:
+        s3.complete_multipart_upload(Bucket=bucket, Key="other", UploadId=up,
+                                     MultipartUpload={"Parts": done})
+    assert error_of(e) == ("NoSuchUpload", 404)

@@ -439,3 +439,30 @@ def test_cli_ls_paginates_past_1000_keys(server, s3):
     assert len(out) == 2100 and out[-1].endswith("k/02099")
     r = cli_json(server, "s3api", "list-objects-v2", "--bucket", "many", "--prefix", "k/")
     assert len(r["Contents"]) == 2100
+
+
+def test_put_without_content_length_is_refused(s3, server):
+    import socket
+    s3.create_bucket(Bucket="no-length")
+
+    def send(head):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(head.encode())
+            data = b""
+            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b">"):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+
+    data = send("PUT /no-length/k HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 411") and b"<Code>MissingContentLength</Code>" in data
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket="no-length", Key="k")
+    assert error_of(e) == ("404", 404)
+    # An empty body said to be empty is an object.
+    data = send("PUT /no-length/k HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n"
+                "Connection: close\r\n\r\n")
+    assert data.startswith(b"HTTP/1.1 200")
+    assert s3.head_object(Bucket="no-length", Key="k")["ContentLength"] == 0
