@@ -79,12 +79,22 @@ std::string sha256_hex(std::string_view bytes) {
     return to_hex(sha256(bytes));
 }
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
+namespace {
+std::string hmac(const EVP_MD* digest, std::string_view key, std::string_view data) {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+    HMAC(digest, key.data(), static_cast<int>(key.size()),
          reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &n);
     return std::string(reinterpret_cast<char*>(out), n);
+}
+}  // namespace
+
+std::string hmac_sha256(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha256(), key, data);
+}
+
+std::string hmac_sha1(std::string_view key, std::string_view data) {
+    return hmac(EVP_sha1(), key, data);
 }
 
 uint64_t random_u64() {

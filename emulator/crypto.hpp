@@ -33,6 +33,8 @@ std::string sha1(std::string_view bytes);
 std::string sha256(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
 std::string hmac_sha256(std::string_view key, std::string_view data);
+// SigV2 (query-string and POST-form signatures).
+std::string hmac_sha1(std::string_view key, std::string_view data);
 
 // Random identifiers (request ids, upload ids, blob ids, receipt nonces): unique, not secret.
 std::string random_hex(size_t nbytes);

@@ -44,6 +44,8 @@ class RequestBody {
     // The whole body as a string; reads the spool file when there is one.
     std::string text() const;
     const std::string& memory() const { return memory_; }
+    // The spool file, still owned by the body (empty when the body is in memory).
+    const std::filesystem::path& file() const { return file_; }
     // Takes ownership of the spool file (the caller renames it into place).
     std::filesystem::path release_file();
 

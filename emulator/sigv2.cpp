@@ -1,12 +1,10 @@
 #include "emulator/sigv2.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 #include <map>
 
 #include "emulator/aws_error.hpp"
+#include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
 
 namespace fogbank {
@@ -86,11 +84,7 @@ std::string sigv2_signature(const RequestHead& head, const SigV2Query&, const st
         sts += subs[i].first;
         if (!subs[i].second.empty()) sts += "=" + subs[i].second;
     }
-    unsigned char out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()),
-         reinterpret_cast<const unsigned char*>(sts.data()), sts.size(), out, &n);
-    return base64_encode(std::string_view(reinterpret_cast<char*>(out), n));
+    return base64_encode(hmac_sha1(secret, sts));
 }
 
 }  // namespace fogbank

@@ -18,7 +18,7 @@ namespace {
 using Validate = void (*)(Context&, const Request&, const Target&, const BucketRecord&,
                           pugi::xml_node root);
 
-struct Kind {
+struct ConfigKind {
     const char* subresource;
     const char* root;  // the document element PUT must send and GET answers
     Validate validate;
@@ -313,7 +313,7 @@ void validate_public_access_block(Context&, const Request&, const Target&, const
     }
 }
 
-const Kind kKinds[] = {
+const ConfigKind kConfigKinds[] = {
     {"lifecycle", "LifecycleConfiguration", validate_lifecycle, "NoSuchLifecycleConfiguration",
      "The lifecycle configuration does not exist", nullptr},
     {"encryption", "ServerSideEncryptionConfiguration", validate_encryption, nullptr, nullptr,
@@ -339,8 +339,8 @@ const Kind kKinds[] = {
      nullptr},
 };
 
-const Kind& kind_of(const Request& req) {
-    for (auto& k : kKinds)
+const ConfigKind& kind_of(const Request& req) {
+    for (auto& k : kConfigKinds)
         if (req.has_query(k.subresource)) return k;
     throw std::logic_error("bucket configuration handler without its sub-resource");
 }
@@ -353,7 +353,7 @@ Response stored_document(const std::string& xml) {
 }
 
 // Lifecycle answers say which objects transitions skip by default (since September 2024).
-void lifecycle_headers(const Kind& k, Response& res) {
+void lifecycle_headers(const ConfigKind& k, Response& res) {
     if (std::string_view(k.subresource) == "lifecycle")
         res.headers.set("x-amz-transition-default-minimum-object-size", "all_storage_classes_128K");
 }
@@ -387,7 +387,7 @@ bool public_access_setting(const BucketRecord& b, const char* setting) {
 
 Response put_bucket_config(Context& ctx, Request& req, const Target& t) {
     auto b = require_bucket(ctx, req, t.bucket);
-    const Kind& k = kind_of(req);
+    const ConfigKind& k = kind_of(req);
     check_content_md5(req);
     verified_checksums(req);
     auto doc = rest_xml::parse(req.body.text());
@@ -410,7 +410,7 @@ Response put_bucket_config(Context& ctx, Request& req, const Target& t) {
 
 Response get_bucket_config(Context& ctx, Request& req, const Target& t) {
     auto b = require_bucket(ctx, req, t.bucket);
-    const Kind& k = kind_of(req);
+    const ConfigKind& k = kind_of(req);
     Response res;
     if (auto* doc = b.config(k.subresource)) {
         res = stored_document(*doc);

@@ -222,6 +222,7 @@ std::string policy_action(std::string_view op) {
         {"ListObjectsV2", "ListBucket"},
         {"ListObjectVersions", "ListBucketVersions"},
         {"CopyObject", "PutObject"},
+        {"PostObject", "PutObject"},
         {"CreateMultipartUpload", "PutObject"},
         {"UploadPart", "PutObject"},
         {"UploadPartCopy", "PutObject"},

@@ -28,6 +28,7 @@ struct Context {
     BlobStore& blobs;
     Notifications* notifications = nullptr;
     const Target* target = nullptr;  // the request's own bucket and key
+    std::string posted_key;          // POST Object: the key the form named
 };
 
 inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;
@@ -127,6 +128,9 @@ Response put_bucket_policy(Context&, Request&, const Target&);
 Response get_bucket_policy(Context&, Request&, const Target&);
 Response delete_bucket_policy(Context&, Request&, const Target&);
 Response get_bucket_policy_status(Context&, Request&, const Target&);
+
+// Browser uploads (post_object.cpp)
+Response post_object(Context&, Request&, const Target&);
 
 // GetObjectAttributes (object_attributes.cpp)
 Response get_object_attributes(Context&, Request&, const Target&);

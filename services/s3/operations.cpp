@@ -115,6 +115,7 @@ const Operation kOperations[] = {
     {http::verb::delete_, Scope::bucket, "cors", nullptr, "DeleteBucketCors", delete_bucket_cors},
     {http::verb::delete_, Scope::bucket, nullptr, nullptr, "DeleteBucket", delete_bucket},
     {http::verb::post, Scope::bucket, "delete", nullptr, "DeleteObjects", delete_objects},
+    {http::verb::post, Scope::bucket, nullptr, nullptr, "PostObject", post_object},
     {http::verb::options, Scope::bucket, nullptr, nullptr, "PreflightRequest", cors_preflight},
 
     {http::verb::put, Scope::object, "tagging", nullptr, "PutObjectTagging", put_object_tagging},
@@ -176,6 +177,10 @@ bool is_upload(const RequestHead& h, const Target& t) {
            !h.has_query("tagging");
 }
 
+bool is_form_upload(const RequestHead& h, const Target& t) {
+    return h.method == http::verb::post && t.key.empty() && !t.bucket.empty() && h.query.empty();
+}
+
 }  // namespace
 
 S3Service::S3Service(const Config& cfg, Database& db, BlobStore& blobs)
@@ -188,7 +193,8 @@ void S3Service::publish(const Request& req, const Target& t, const Response& res
         notifications_.drop(t.bucket);
         return;
     }
-    bool created = op == "PutObject" || op == "CopyObject" || op == "CompleteMultipartUpload";
+    bool created = op == "PutObject" || op == "CopyObject" || op == "CompleteMultipartUpload" ||
+                   op == "PostObject";
     bool removed = op == "DeleteObject" || op == "DeleteObjects";
     if ((!created && !removed) || !notifications_.configured(t.bucket)) return;
     auto bucket = store_.bucket(t.bucket);
@@ -204,6 +210,7 @@ void S3Service::publish(const Request& req, const Target& t, const Response& res
         e.key = t.key;
         e.name = "ObjectCreated:" + std::string(op == "PutObject"    ? "Put"
                                                 : op == "CopyObject" ? "Copy"
+                                                : op == "PostObject" ? "Post"
                                                                      : "CompleteMultipartUpload");
         e.size = o->size;
         e.etag = o->etag;
@@ -246,6 +253,14 @@ BodyPlan S3Service::body_plan(const RequestHead& head) const {
         // Like S3 since 2025: an object stored without a client checksum gets CRC64NVME.
         if (!alg && !head.has_query("uploadId")) alg = ChecksumAlgorithm::crc64nvme;
         if (alg) plan.checksums.push_back(*alg);
+    } else if (is_form_upload(head, t)) {
+        // A browser upload: the form and its file, the file up to S3's 5 GB, spooled.
+        plan.spool = true;
+        plan.memory_threshold = kInlineObjectLimit + 64 * 1024;
+        plan.max_size = kMaxObjectSize + 1024 * 1024;
+        plan.too_large =
+            AwsError("EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400)
+                .with("MaxSizeAllowed", std::to_string(kMaxObjectSize));
     } else {
         plan.max_size = 20 * 1024 * 1024;  // XML documents: DeleteObjects of 1000 long keys fits
         plan.md5 = head.header("content-md5").has_value();
@@ -299,7 +314,8 @@ Response S3Service::handle(Request& req) {
             apply_cors(ctx, req, t, res);
             return res;
         }
-        if (res.status < 300) publish(req, t, res);
+        if (res.status < 400)
+            publish(req, ctx.posted_key.empty() ? t : Target{t.bucket, ctx.posted_key}, res);
         if (res.status < 300 && req.operation == "PutBucketLifecycleConfiguration")
             lifecycle_.wake();
         if (req.header("origin") && req.method != http::verb::options) apply_cors(ctx, req, t, res);

@@ -20,6 +20,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 
 const endpoint = process.env.FOGBANK_URL;
 assert.ok(endpoint, "FOGBANK_URL must point at a running fogbank");
@@ -294,4 +295,34 @@ test("GetObjectAttributes", async () => {
   assert.equal(got.Checksum.ChecksumCRC32, put.ChecksumCRC32);
   assert.equal(got.Checksum.ChecksumType, "FULL_OBJECT");
   await rejects(s3.send(new GetObjectAttributesCommand({ Bucket: "attrs", Key: "absent", ObjectAttributes: ["ETag"] })), "NoSuchKey", 404);
+});
+
+test("browser upload: createPresignedPost and a FormData POST, as a page sends it", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: "browser" }));
+  const { url, fields } = await createPresignedPost(s3, {
+    Bucket: "browser", Key: "avatars/${filename}",
+    Conditions: [["starts-with", "$key", "avatars/"], ["content-length-range", 1, 1024], { "Content-Type": "image/png" }],
+    Fields: { "Content-Type": "image/png", success_action_status: "201" },
+    Expires: 120,
+  });
+  assert.equal(fields["X-Amz-Algorithm"], "AWS4-HMAC-SHA256");
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  const png = Buffer.concat([Buffer.from([0x89]), Buffer.from("PNG fake")]);
+  form.append("file", new Blob([png], { type: "image/png" }), "me.png");
+  const r = await fetch(url, { method: "POST", body: form });
+  assert.equal(r.status, 201);
+  assert.match(await r.text(), /<Key>avatars\/me.png<\/Key>/);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: "browser", Key: "avatars/me.png" }));
+  assert.equal(head.ContentType, "image/png");
+  assert.equal(head.ContentLength, png.length);
+  const body = await s3.send(new GetObjectCommand({ Bucket: "browser", Key: "avatars/me.png" }));
+  assert.deepEqual(Buffer.from(await body.Body.transformToByteArray()), png);
+  // Past the policy's size range.
+  const big = new FormData();
+  for (const [k, v] of Object.entries(fields)) big.append(k, v);
+  big.append("file", new Blob([Buffer.alloc(2048)]), "big.png");
+  const refused = await fetch(url, { method: "POST", body: big });
+  assert.equal(refused.status, 400);
+  assert.match(await refused.text(), /<Code>EntityTooLarge<\/Code>/);
 });
