@@ -436,4 +436,45 @@ Response delete_bucket_config(Context& ctx, Request& req, const Target& t) {
     return empty(204);
 }
 
+void apply_encryption(const Request& req, const BucketRecord& b, ObjectRecord& o) {
+    o.headers.erase(kSseHeader);
+    o.headers.erase(kSseKeyHeader);
+    std::string alg = "AES256", key;
+    if (auto* doc = b.config("encryption")) {
+        pugi::xml_document x;
+        if (x.load_string(doc->c_str())) {
+            auto by_default =
+                x.document_element().child("Rule").child("ApplyServerSideEncryptionByDefault");
+            alg = rest_xml::child_text(by_default, "SSEAlgorithm");
+            key = rest_xml::child_text(by_default, "KMSMasterKeyID");
+        }
+    }
+    if (auto asked = req.header(kSseHeader)) {
+        if (!one_of(*asked, {"AES256", "aws:kms", "aws:kms:dsse"}))
+            throw invalid_argument("The encryption method specified is not supported", kSseHeader,
+                                   *asked);
+        alg = *asked;
+        key = req.header(kSseKeyHeader).value_or("");
+    } else if (req.header(kSseKeyHeader)) {
+        throw invalid_argument(
+            "Server Side Encryption with AWS KMS managed key requires HTTP header "
+            "x-amz-server-side-encryption : aws:kms");
+    }
+    if (alg == "AES256" && !key.empty())
+        throw invalid_argument(
+            "Server Side Encryption with AWS KMS managed key requires HTTP header "
+            "x-amz-server-side-encryption : aws:kms");
+    // SSE-S3 is what every object has unless told otherwise: kept implicit, so the stored
+    // headers of most objects stay empty (and cost no parse on GET).
+    if (alg == "AES256") return;
+    o.headers[kSseHeader] = alg;
+    if (!key.empty()) o.headers[kSseKeyHeader] = key;
+}
+
+void add_encryption_headers(Response& res, const ObjectRecord& o) {
+    if (!o.headers.contains(kSseHeader)) res.headers.set(kSseHeader, "AES256");
+    for (auto* h : {kSseHeader, kSseKeyHeader})
+        if (o.headers.contains(h)) res.headers.set(h, o.headers[h].get<std::string>());
+}
+
 }  // namespace fogbank::s3

@@ -123,6 +123,14 @@ std::string default_public_access_block();
 // One of BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
 bool public_access_setting(const BucketRecord& b, const char* setting);
 
+// Server-side encryption as S3 reports it: the request's x-amz-server-side-encryption or the
+// bucket's default, SSE-S3 (AES256) unless configured; kept in the object's stored headers
+// only when it is not SSE-S3.
+inline constexpr const char* kSseHeader = "x-amz-server-side-encryption";
+inline constexpr const char* kSseKeyHeader = "x-amz-server-side-encryption-aws-kms-key-id";
+void apply_encryption(const Request& req, const BucketRecord& b, ObjectRecord& o);
+void add_encryption_headers(Response& res, const ObjectRecord& o);
+
 // Bucket policies (bucket_policy.cpp)
 Response put_bucket_policy(Context&, Request&, const Target&);
 Response get_bucket_policy(Context&, Request&, const Target&);

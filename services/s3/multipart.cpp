@@ -89,7 +89,7 @@ int parse_part_number(const std::string& v) {
 }
 
 Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     check_acl_headers(req);
     UploadRecord u;
     u.upload_id = random_hex(32);
@@ -97,6 +97,7 @@ Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     u.key = t.key;
     u.initiated_ms = now_ms().time_since_epoch().count();
     read_object_attributes(req, u.object);
+    apply_encryption(req, bucket, u.object);
     if (auto a = req.header("x-amz-checksum-algorithm")) {
         auto alg = parse_checksum_algorithm(*a);
         if (!alg)
@@ -347,6 +348,7 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
                   o.checksums[alg_name].get<std::string>());
     rest_xml::add(d.root, "ChecksumType", type);
     Response res = rest_xml::xml_response(d);
+    add_encryption_headers(res, o);
     try {
         ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key), res.body);
     } catch (...) {

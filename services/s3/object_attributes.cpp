@@ -86,6 +86,7 @@ void write_object_headers(Response& res, const ObjectRecord& o, bool with_checks
     res.headers.set("Accept-Ranges", "bytes");
     for (auto& [name, value] : o.headers.items())
         res.headers.set(name, value.get<std::string>());
+    if (!o.headers.contains(kSseHeader)) res.headers.set(kSseHeader, "AES256");
     for (auto& [name, value] : o.metadata.items())
         res.headers.set("x-amz-meta-" + name, value.get<std::string>());
     if (o.storage_class != "STANDARD") res.headers.set("x-amz-storage-class", o.storage_class);

@@ -69,7 +69,7 @@ void require_content_length(const Request& req) {
 }
 
 Response put_object(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     require_content_length(req);
     if (auto decoded = req.header("x-amz-decoded-content-length");
         decoded && *decoded != std::to_string(req.body.size()))
@@ -83,6 +83,7 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
     o.bucket = t.bucket;
     o.key = t.key;
     read_object_attributes(req, o);
+    apply_encryption(req, bucket, o);
     o.checksums = verified_checksums(req);
     auto precondition = write_precondition(req, t.key);
     o.size = req.body.size();
@@ -101,6 +102,7 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
     Response res;
     res.headers.set("ETag", quote_etag(o.etag));
     add_checksum_response_headers(res, o.checksums);
+    add_encryption_headers(res, o);
     return res;
 }
 
@@ -245,7 +247,7 @@ Target parse_copy_source(const std::string& header) {
 }
 
 Response copy_object(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     check_acl_headers(req);
     Target src = parse_copy_source(*req.header("x-amz-copy-source"));
     require_bucket(ctx, req, src.bucket);
@@ -309,6 +311,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
                  : so.tags;
     o.bucket = t.bucket;
     o.key = t.key;
+    // The copy is encrypted as its own bucket says, not as its source was.
+    apply_encryption(req, bucket, o);
 
     // The copy keeps the source's full-object checksum algorithm unless the request names one.
     if (!alg) {
@@ -338,7 +342,9 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
                   format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
     rest_xml::add(d.root, "ChecksumType", "FULL_OBJECT");
     rest_xml::add(d.root, std::string(checksum_xml_element(*alg)).c_str(), copied.checksums[*alg]);
-    return rest_xml::xml_response(d);
+    Response res = rest_xml::xml_response(d);
+    add_encryption_headers(res, o);
+    return res;
 }
 
 Response put_object_tagging(Context& ctx, Request& req, const Target& t) {

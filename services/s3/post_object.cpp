@@ -289,7 +289,7 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     Target object{t.bucket, key};
     const Target* own = ctx.target;
     ctx.target = &object;
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     ctx.target = own;
     ctx.posted_key = key;
 
@@ -303,6 +303,7 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     read_object_attributes(req, o);
     if (!form.field("content-type")) o.content_type = "binary/octet-stream";
     if (auto* tagging = form.field("tagging")) o.tags = parse_tagging_xml(*tagging, true);
+    apply_encryption(req, bucket, o);
 
     // The file's bytes into a blob of their own, hashed on the way (S3's default CRC64NVME).
     std::string file_bytes;
@@ -341,6 +342,7 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     Response res;
     const std::string location = object_url(req, t, key);
     res.headers.set("ETag", quote_etag(o.etag));
+    add_encryption_headers(res, o);
     res.headers.set("Location", location);
     std::string redirect;
     if (auto* r = form.field("success_action_redirect"))
@@ -365,6 +367,7 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
         rest_xml::add(d.root, "ETag", quote_etag(o.etag));
         Response xml = rest_xml::xml_response(d, 201);
         xml.headers.set("ETag", quote_etag(o.etag));
+        add_encryption_headers(xml, o);
         xml.headers.set("Location", location);
         return xml;
     }

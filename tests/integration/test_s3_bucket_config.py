@@ -469,3 +469,32 @@ def test_lifecycle_applies_after_a_restart(tmp_path):
         assert wait_for(lambda: keys(c, "durable-rules") == ["keep"])
     finally:
         srv.cleanup()
+
+
+def test_objects_report_their_encryption(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    assert put["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="plain")["ServerSideEncryption"] == "AES256"
+    s3.create_bucket(Bucket="conf-kms")
+    s3.put_bucket_encryption(Bucket="conf-kms", ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/data"}}]})
+    put = s3.put_object(Bucket="conf-kms", Key="secret", Body=b"s")
+    assert (put["ServerSideEncryption"], put["SSEKMSKeyId"]) == ("aws:kms", "alias/data")
+    got = s3.get_object(Bucket="conf-kms", Key="secret")
+    assert (got["ServerSideEncryption"], got["SSEKMSKeyId"]) == ("aws:kms", "alias/data")
+    # A request may ask for its own; a copy takes its destination's default.
+    put = s3.put_object(Bucket="conf-kms", Key="s3", Body=b"x", ServerSideEncryption="AES256")
+    assert put["ServerSideEncryption"] == "AES256" and "SSEKMSKeyId" not in put
+    copied = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": "conf-kms", "Key": "secret"})
+    assert copied["ServerSideEncryption"] == "AES256"
+    assert s3.head_object(Bucket=bucket, Key="copy")["ServerSideEncryption"] == "AES256"
+    up = s3.create_multipart_upload(Bucket="conf-kms", Key="multi")
+    part = s3.upload_part(Bucket="conf-kms", Key="multi", UploadId=up["UploadId"], PartNumber=1, Body=b"m")
+    done = s3.complete_multipart_upload(Bucket="conf-kms", Key="multi", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": part["ETag"]}]})
+    assert done["ServerSideEncryption"] == "aws:kms"
+    assert s3.head_object(Bucket="conf-kms", Key="multi")["SSEKMSKeyId"] == "alias/data"
+    expect("InvalidArgument", 400, s3.put_object, Bucket=bucket, Key="bad", Body=b"b",
+           ServerSideEncryption="ROT13")
+    expect("InvalidArgument", 400, s3.put_object, Bucket=bucket, Key="bad", Body=b"b",
+           ServerSideEncryption="AES256", SSEKMSKeyId="k")
