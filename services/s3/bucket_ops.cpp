@@ -57,6 +57,9 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
                            "Bucket cannot have ACLs set with ObjectOwnership's "
                            "BucketOwnerEnforced setting",
                            400);
+    } else {
+        // Grants are not kept yet, whatever the ownership: refused rather than dropped.
+        check_acl_headers(req);
     }
     // Object Lock needs versioned buckets, which fogbank does not keep yet.
     if (iequals(req.header("x-amz-bucket-object-lock-enabled").value_or(""), "true"))
