@@ -19,7 +19,7 @@ struct World : fuzz::S3World {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (size == 0) return 0;
-    std::string body = fuzz::bytes(data + 1, size - 1);
+    std::string body(fuzz::bytes(data + 1, size - 1));
     auto form = form_data::parse(body, "fuzzb");
     for (auto& p : form.parts)
         fuzz::check(p.offset <= body.size() && p.length <= body.size() - p.offset,
