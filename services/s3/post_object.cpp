@@ -92,7 +92,10 @@ void check_policy(const json& policy, const Form& form, const std::string& bucke
                 throw invalid_policy(
                     "Invalid Simple-Condition: Simple-Conditions must have exactly one property "
                     "specified.");
-            auto& [name, expected] = *c.items().begin();
+            // The object's one member (not a binding into items(), a temporary).
+            auto member = c.begin();
+            const std::string& name = member.key();
+            const json& expected = member.value();
             if (!expected.is_string())
                 throw invalid_policy("Invalid Simple-Condition: value must be a string.");
             auto field = to_lower(name);
