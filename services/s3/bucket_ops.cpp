@@ -68,8 +68,9 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
     b.name = t.bucket;
     b.account = req.account;
     b.region = region;
-    b.configs["ownershipControls"] = ownership_controls_document(ownership);
-    b.configs["publicAccessBlock"] = default_public_access_block();
+    b.configs = std::make_shared<const BucketRecord::Configs>(
+        BucketRecord::Configs{{"ownershipControls", ownership_controls_document(ownership)},
+                              {"publicAccessBlock", default_public_access_block()}});
     b.created_ms = now_ms().time_since_epoch().count();
     if (!ctx.store.create_bucket(b)) {
         auto existing = ctx.store.bucket(t.bucket);

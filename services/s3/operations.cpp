@@ -304,21 +304,26 @@ Response S3Service::handle(Request& req) {
         if (op.subresource && !req.has_query(op.subresource)) continue;
         if (op.header && !req.header(op.header)) continue;
         req.operation = op.name;
+        // A browser reads an error only if it carries the bucket's CORS headers too. Only such
+        // requests catch their error here: a rethrow would unwind twice for every other one.
+        bool cors = req.header("origin") && req.method != http::verb::options;
         Response res;
-        try {
+        if (!cors) {
             res = op.handler(ctx, req, t);
-        } catch (const AwsError& e) {
-            // A browser reads an error only if it carries the bucket's CORS headers too.
-            if (!req.header("origin") || req.method == http::verb::options) throw;
-            res = error_response(e, req);
-            apply_cors(ctx, req, t, res);
-            return res;
+        } else {
+            try {
+                res = op.handler(ctx, req, t);
+            } catch (const AwsError& e) {
+                res = error_response(e, req);
+                apply_cors(ctx, req, t, res);
+                return res;
+            }
         }
         if (res.status < 400)
             publish(req, ctx.posted_key.empty() ? t : Target{t.bucket, ctx.posted_key}, res);
         if (res.status < 300 && req.operation == "PutBucketLifecycleConfiguration")
             lifecycle_.wake();
-        if (req.header("origin") && req.method != http::verb::options) apply_cors(ctx, req, t, res);
+        if (cors) apply_cors(ctx, req, t, res);
         return res;
     }
     if (scope == Scope::service && req.method != http::verb::get)

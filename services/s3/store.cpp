@@ -134,10 +134,12 @@ bool Store::create_bucket(const BucketRecord& b) {
     s.run();
     forget_bucket(b.name);
     if (db_.changes() != 1) return false;
-    for (auto& [sub, doc] : b.configs)
-        db_.prepare("INSERT INTO s3_bucket_configs (bucket, subresource, document) VALUES (?,?,?)")
-            .bind_all(b.name, sub, doc)
-            .run();
+    if (b.configs)
+        for (auto& [sub, doc] : *b.configs)
+            db_.prepare(
+                   "INSERT INTO s3_bucket_configs (bucket, subresource, document) VALUES (?,?,?)")
+                .bind_all(b.name, sub, doc)
+                .run();
     tx.commit();
     return true;
 }
@@ -156,8 +158,11 @@ std::optional<BucketRecord> Store::bucket(const std::string& name) {
     BucketRecord b = read_bucket(s);
     auto c = db_.prepare("SELECT subresource, document FROM s3_bucket_configs WHERE bucket=?");
     c.bind_all(name);
+    BucketRecord::Configs configs;
     while (c.step())
-        b.configs.emplace(c.text(0), c.text(1));
+        configs.emplace(c.text(0), c.text(1));
+    if (!configs.empty())
+        b.configs = std::make_shared<const BucketRecord::Configs>(std::move(configs));
     if (!db_.group_open()) bucket_cache_[name] = b;
     return b;
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -27,11 +28,14 @@ struct BucketRecord {
     std::string cors_xml;                            // empty: no configuration
     std::string versioning;                          // "", "Enabled", "Suspended"
     // Configuration documents by sub-resource ("policy", "lifecycle", "ownershipControls", ...),
-    // as bucket_config.cpp stores them; absent: not configured.
-    std::map<std::string, std::string> configs;
+    // as bucket_config.cpp stores them; absent: not configured. Shared, not copied: every object
+    // request copies its bucket's record out of the cache.
+    using Configs = std::map<std::string, std::string>;
+    std::shared_ptr<const Configs> configs;
     const std::string* config(const std::string& subresource) const {
-        auto it = configs.find(subresource);
-        return it == configs.end() ? nullptr : &it->second;
+        if (!configs) return nullptr;
+        auto it = configs->find(subresource);
+        return it == configs->end() ? nullptr : &it->second;
     }
 };
 
