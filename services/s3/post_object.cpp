@@ -149,6 +149,22 @@ void check_policy(const json& policy, const Form& form, const std::string& bucke
     }
 }
 
+const std::string& secret_of(const Context& ctx, const std::string& access_key) {
+    auto key = ctx.cfg.auth_keys.find(access_key);
+    if (key == ctx.cfg.auth_keys.end())
+        throw AwsError("InvalidAccessKeyId",
+                       "The AWS Access Key Id you provided does not exist in our records.", 403)
+            .with("AWSAccessKeyId", access_key);
+    return key->second;
+}
+
+AwsError signature_mismatch() {
+    return AwsError("SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you "
+                    "provided. Check your key and signing method.",
+                    403);
+}
+
 // Whose upload this is: the signer of the policy (checked with strict authentication).
 void authenticate(Context& ctx, Request& req, const Form& form, const std::string& policy_b64) {
     std::string access_key;
@@ -164,37 +180,18 @@ void authenticate(Context& ctx, Request& req, const Form& form, const std::strin
         auto cred = parse_credential(*credential);
         if (!cred) throw invalid_argument("Invalid credential", "x-amz-credential", *credential);
         access_key = cred->access_key;
-        if (ctx.cfg.auth_strict) {
-            auto key = ctx.cfg.auth_keys.find(access_key);
-            if (key == ctx.cfg.auth_keys.end())
-                throw AwsError("InvalidAccessKeyId",
-                               "The AWS Access Key Id you provided does not exist in our records.",
-                               403)
-                    .with("AWSAccessKeyId", access_key);
-            if (to_hex(hmac_sha256(signing_key(key->second, *cred), policy_b64)) != *signature)
-                throw AwsError("SignatureDoesNotMatch",
-                               "The request signature we calculated does not match the signature "
-                               "you provided. Check your key and signing method.",
-                               403);
-        }
+        if (ctx.cfg.auth_strict &&
+            to_hex(hmac_sha256(signing_key(secret_of(ctx, access_key), *cred), policy_b64)) !=
+                *signature)
+            throw signature_mismatch();
     } else if (auto* ak = form.field("awsaccesskeyid")) {
         auto* signature = form.field("signature");
         if (!signature)
             throw invalid_argument("Bucket POST must contain a field named 'signature'.");
         access_key = *ak;
-        if (ctx.cfg.auth_strict) {
-            auto key = ctx.cfg.auth_keys.find(access_key);
-            if (key == ctx.cfg.auth_keys.end())
-                throw AwsError("InvalidAccessKeyId",
-                               "The AWS Access Key Id you provided does not exist in our records.",
-                               403)
-                    .with("AWSAccessKeyId", access_key);
-            if (base64_encode(hmac_sha1(key->second, policy_b64)) != *signature)
-                throw AwsError("SignatureDoesNotMatch",
-                               "The request signature we calculated does not match the signature "
-                               "you provided. Check your key and signing method.",
-                               403);
-        }
+        if (ctx.cfg.auth_strict &&
+            base64_encode(hmac_sha1(secret_of(ctx, access_key), policy_b64)) != *signature)
+            throw signature_mismatch();
     } else {
         throw invalid_argument(
             "Bucket POST must contain a field named 'AWSAccessKeyId'.  If it is specified, "

@@ -11,8 +11,7 @@ namespace {
 
 struct World : fuzz::S3World {
     void setup() {
-        s3.reset();
-        call("PUT /fuzz HTTP/1.1\r\n", "");
+        S3World::setup();
         call("PUT /fuzz/a HTTP/1.1\r\n", "hello");
         call("PUT /fuzz2 HTTP/1.1\r\n", "");
         call("DELETE /fuzz?publicAccessBlock HTTP/1.1\r\n", "");

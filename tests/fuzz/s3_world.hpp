@@ -18,6 +18,12 @@ struct S3World {
     BlobStore blobs{{}};
     s3::S3Service s3{cfg, db, blobs};
 
+    // Empty state and one bucket, "fuzz"; targets that need more add to it.
+    void setup() {
+        s3.reset();
+        call("PUT /fuzz HTTP/1.1\r\n", "");
+    }
+
     // `head` is the request line (and any fields), each ending in CRLF; Host is added.
     Response call(const std::string& head, std::string_view body) {
         auto req = request_for(s3, head + "Host: localhost\r\n", body, blobs.spool_dir());

@@ -127,6 +127,15 @@ def error_of(excinfo):
     return e["Error"]["Code"], e["ResponseMetadata"]["HTTPStatusCode"]
 
 
+def strict_config(*extra_keys):
+    """fogbank.yaml for strict authentication: ACCESS_KEY/SECRET_KEY in account 111122223333,
+    and any (access key, secret, account) given."""
+    keys = [(ACCESS_KEY, SECRET_KEY, "111122223333"), *extra_keys]
+    return "auth:\n  strict: true\n  keys:\n" + "".join(
+        f"    - access_key_id: {ak}\n      secret_access_key: {sk}\n      account: \"{acct}\"\n"
+        for ak, sk, acct in keys)
+
+
 def make_client(server, service="s3", region="us-east-1", access_key="test", secret="test", **cfg):
     conf = Config(retries={"max_attempts": 1, "mode": "standard"}, **cfg)
     return boto3.client(

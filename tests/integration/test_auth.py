@@ -16,21 +16,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from conftest import ACCESS_KEY, SECRET_KEY, AWS_CLI, Server, make_client
-
-STRICT = f"""
-auth:
-  strict: true
-  keys:
-    - access_key_id: {ACCESS_KEY}
-      secret_access_key: {SECRET_KEY}
-      account: "111122223333"
-"""
-
+from conftest import ACCESS_KEY, SECRET_KEY, AWS_CLI, Server, make_client, strict_config
 
 @pytest.fixture(scope="module")
 def strict():
-    s = Server(config=STRICT)
+    s = Server(config=strict_config())
     yield s
     s.cleanup()
 

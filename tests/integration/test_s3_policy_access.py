@@ -11,25 +11,14 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 import boto3
 
-from conftest import ACCESS_KEY, SECRET_KEY, Server, error_of, make_client
+from conftest import ACCESS_KEY, SECRET_KEY, Server, error_of, make_client, strict_config
 
 OTHER_KEY, OTHER_SECRET = "AKIDFOGBANKOTHER", "other-secret"
-CONFIG = f"""
-auth:
-  strict: true
-  keys:
-    - access_key_id: {ACCESS_KEY}
-      secret_access_key: {SECRET_KEY}
-      account: "111122223333"
-    - access_key_id: {OTHER_KEY}
-      secret_access_key: {OTHER_SECRET}
-      account: "444455556666"
-"""
 
 
 @pytest.fixture(scope="module")
 def strict():
-    s = Server(config=CONFIG)
+    s = Server(config=strict_config((OTHER_KEY, OTHER_SECRET, "444455556666")))
     yield s
     s.cleanup()
 

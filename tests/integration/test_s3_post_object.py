@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import ACCESS_KEY, SECRET_KEY, Server, make_client, raw
+from conftest import ACCESS_KEY, SECRET_KEY, Server, make_client, raw, strict_config
 
 BOUNDARY = "----WebKitFormBoundary7MA4YWxkTrZu0gW"
 
@@ -164,19 +164,9 @@ def test_notification_for_post(server, s3, sqs, bucket):
 
 # --- the signature checked (strict authentication) ---
 
-STRICT = f"""
-auth:
-  strict: true
-  keys:
-    - access_key_id: {ACCESS_KEY}
-      secret_access_key: {SECRET_KEY}
-      account: "111122223333"
-"""
-
-
 @pytest.fixture(scope="module")
 def strict():
-    s = Server(config=STRICT)
+    s = Server(config=strict_config())
     yield s
     s.cleanup()
 
