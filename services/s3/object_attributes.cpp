@@ -21,6 +21,31 @@ constexpr std::array<const char*, 11> kStorageClasses = {
     "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
     "EXPRESS_ONEZONE"};
 
+// A header value as S3 keeps it: printable US-ASCII as sent; anything else as an RFC 2047
+// encoded word of its UTF-8 (=?UTF-8?B?...?=), the raw bytes read as UTF-8 where they are
+// valid and as ISO-8859-1 (HTTP's historical header charset) where not. Stored documents are
+// JSON, which holds only UTF-8: a raw byte 0xE9 once made every such PUT a 500.
+std::string header_value(std::string_view raw) {
+    bool plain = true;
+    for (unsigned char c : raw)
+        plain &= (c >= 0x20 && c < 0x7F) || c == '\t';
+    if (plain) return std::string(raw);
+    std::string utf8;
+    if (valid_utf8(raw)) {
+        utf8 = raw;
+    } else {
+        for (unsigned char c : raw) {
+            if (c < 0x80) {
+                utf8 += static_cast<char>(c);
+            } else {
+                utf8 += static_cast<char>(0xC0 | (c >> 6));
+                utf8 += static_cast<char>(0x80 | (c & 0x3F));
+            }
+        }
+    }
+    return "=?UTF-8?B?" + base64_encode(utf8) + "?=";
+}
+
 // aws-chunked is transfer framing, not a property of the object.
 std::string strip_aws_chunked(std::string_view v) {
     std::string out;
@@ -45,20 +70,21 @@ void read_object_attributes(const Request& req, ObjectRecord& o) {
         auto v = req.header(name);
         if (!v) continue;
         std::string value = std::string(name) == "Content-Encoding" ? strip_aws_chunked(*v) : *v;
-        if (!value.empty()) o.headers[name] = value;
+        if (!value.empty()) o.headers[name] = header_value(value);
     }
     o.metadata = json::object();
     size_t meta_size = 0;
     for (auto& f : req.headers) {
         std::string name = to_lower(f.name_string());
         if (name.rfind("x-amz-meta-", 0) != 0) continue;
-        std::string key = name.substr(11);
+        std::string key = header_value(name.substr(11));
         meta_size += key.size() + f.value().size();
         // Repeated headers join with commas, as HTTP folds them.
+        std::string value = header_value(f.value());
         if (o.metadata.contains(key))
-            o.metadata[key] = o.metadata[key].get<std::string>() + "," + std::string(f.value());
+            o.metadata[key] = o.metadata[key].get<std::string>() + "," + value;
         else
-            o.metadata[key] = std::string(f.value());
+            o.metadata[key] = value;
     }
     if (meta_size > kMaxMetadataSize)
         throw AwsError("MetadataTooLarge",

@@ -32,7 +32,7 @@ json parse_tagging_header(const std::string& value) {
         auto k = uri_decode(pair.substr(0, eq), true);
         auto v = uri_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1),
                             true);
-        if (!k || !v)
+        if (!k || !v || !valid_utf8(*k) || !valid_utf8(*v))
             throw invalid_argument(
                 "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query "
                 "parameters without tag name duplicates.",

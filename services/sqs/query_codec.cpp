@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "emulator/aws_error.hpp"
+#include "emulator/encoding.hpp"
 #include "emulator/protocol/aws_query.hpp"
 
 namespace fogbank::sqs {
@@ -138,6 +140,14 @@ json query_to_json(const std::map<std::string, std::string>& params, const std::
     json tree = json::object();
     for (auto& [key, value] : params) {
         if (key == "Action" || key == "Version") continue;
+        // JSON holds UTF-8 only, and queues keep their attributes and tags as JSON. A message
+        // body goes on to SendMessage's own check (InvalidMessageContents, with the byte).
+        bool body = key == "MessageBody" || key.ends_with(".MessageBody");
+        if (!valid_utf8(key) || (!body && !valid_utf8(value)))
+            throw AwsError("InvalidParameterValue",
+                           "Value for parameter " + (valid_utf8(key) ? key : std::string("?")) +
+                               " is not valid UTF-8.",
+                           400);
         json* node = &tree;
         size_t start = 0;
         for (;;) {

@@ -466,3 +466,34 @@ def test_put_without_content_length_is_refused(s3, server):
                 "Connection: close\r\n\r\n")
     assert data.startswith(b"HTTP/1.1 200")
     assert s3.head_object(Bucket="no-length", Key="k")["ContentLength"] == 0
+
+
+def test_non_ascii_header_values_as_s3_returns_them(s3, server):
+    import http.client
+    s3.create_bucket(Bucket="non-ascii")
+
+    def put(key, headers):
+        c = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        c.putrequest("PUT", f"/non-ascii/{key}")
+        c.putheader("Content-Length", "1")
+        for k, v in headers.items():
+            c.putheader(k, v)  # bytes go out as they are
+        c.endheaders(b"x")
+        r = c.getresponse()
+        return r.status, r.read()
+
+    # ISO-8859-1 bytes (what a Latin-1 client sends) and UTF-8 bytes each come back as an
+    # RFC 2047 encoded word of their UTF-8; plain ASCII comes back as sent.
+    status, body = put("a", {"x-amz-meta-latin": b"caf\xe9", "x-amz-meta-utf8": "café".encode(),
+                             "x-amz-meta-plain": b"as is",
+                             "Content-Disposition": b"attachment; filename=\"r\xe9sum\xe9.pdf\""})
+    assert status == 200, body
+    meta = s3.head_object(Bucket="non-ascii", Key="a")
+    encoded = "=?UTF-8?B?" + base64.b64encode("café".encode()).decode() + "?="
+    assert meta["Metadata"]["latin"] == encoded and meta["Metadata"]["utf8"] == encoded
+    assert meta["Metadata"]["plain"] == "as is"
+    assert meta["ContentDisposition"] == ("=?UTF-8?B?" + base64.b64encode(
+        'attachment; filename="résumé.pdf"'.encode()).decode() + "?=")
+    # A tag that is not UTF-8 once decoded is refused, not stored.
+    status, body = put("b", {"x-amz-tagging": b"k=%FF"})
+    assert status == 400 and b"<Code>InvalidArgument</Code>" in body

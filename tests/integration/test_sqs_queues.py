@@ -306,3 +306,26 @@ def test_cli_queue_commands(server):
     run_cli(server, "sqs", "delete-queue", "--queue-url", url)
     p = run_cli(server, "sqs", "get-queue-url", "--queue-name", "cli-q", check=False)
     assert p.returncode == 254 and "AWS.SimpleQueueService.NonExistentQueue" in p.stderr
+
+
+def test_query_values_that_are_not_utf8_are_refused(tmp_path):
+    """A tag or attribute that is not UTF-8 once decoded is refused as SQS refuses bad values;
+    with --data-dir it once reached the JSON store and was a 500."""
+    from conftest import Server, raw
+    srv = Server(data_dir=tmp_path)
+    try:
+        auth = {"Content-Type": "application/x-www-form-urlencoded",
+                "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, "
+                                 "SignedHeaders=host, Signature=" + "0" * 64}
+        for form in ("Action=CreateQueue&QueueName=q1&Tag.1.Key=k&Tag.1.Value=%FF",
+                     "Action=CreateQueue&QueueName=q2&Attribute.1.Name=Policy&Attribute.1.Value=%FF"):
+            r, data = raw(srv, "POST", "/", form.encode(), auth)
+            assert r.status == 400 and b"<Code>InvalidParameterValue</Code>" in data, data
+        r, data = raw(srv, "POST", "/", b"Action=CreateQueue&QueueName=q3", auth)
+        assert r.status == 200
+        url = f"{srv.url}/000000000000/q3"
+        r, data = raw(srv, "POST", "/", f"Action=SendMessage&QueueUrl={url}&MessageBody=%FF".encode(), auth)
+        assert r.status == 400 and b"<Code>InvalidMessageContents</Code>" in data
+        assert " 500 " not in srv.logs()
+    finally:
+        srv.cleanup()
