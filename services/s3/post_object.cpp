@@ -305,26 +305,20 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     if (auto* tagging = form.field("tagging")) o.tags = parse_tagging_xml(*tagging, true);
     apply_encryption(req, bucket, o);
 
-    // The file's bytes into a blob of their own, hashed on the way (S3's default CRC64NVME).
-    std::string file_bytes;
-    CopySource source{-1, 0, size, nullptr};
-    if (mapped) {
-        source.fd = mapped->fd();
-        source.offset = form.file->offset;
-    } else {
-        file_bytes = std::string(body.substr(form.file->offset, size));
-        source.memory = &file_bytes;
-    }
-    std::vector<ChecksumAlgorithm> algs{ChecksumAlgorithm::crc64nvme};
+    // A small file lives in its row; a larger one is copied out of the body into a blob of its
+    // own, hashed on the way. Either way S3's default checksum, CRC64NVME.
+    const size_t offset = form.file->offset;
     if (size <= kInlineObjectLimit) {
-        if (mapped) file_bytes = std::string(body.substr(form.file->offset, size));
-        o.inline_body = file_bytes;
-        o.etag = to_hex(md5(file_bytes));
+        std::string bytes(body.substr(offset, size));
+        o.etag = to_hex(md5(bytes));
         Checksummer c(ChecksumAlgorithm::crc64nvme);
-        c.update(file_bytes);
+        c.update(bytes);
         o.checksums = {{"CRC64NVME", c.base64()}, {"type", "FULL_OBJECT"}};
+        o.inline_body = std::move(bytes);
     } else {
-        auto copied = copy_to_new_blob(ctx.blobs, {source}, algs);
+        CopySource source = mapped ? CopySource{mapped->fd(), offset, size, nullptr}
+                                   : CopySource{-1, offset, size, &req.body.memory()};
+        auto copied = copy_to_new_blob(ctx.blobs, {source}, {ChecksumAlgorithm::crc64nvme});
         o.blob_id = copied.blob_id;
         o.etag = to_hex(copied.md5);
         o.checksums = {{"CRC64NVME", copied.checksums[ChecksumAlgorithm::crc64nvme]},
