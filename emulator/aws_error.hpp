@@ -28,12 +28,19 @@ class AwsError : public std::runtime_error {
         return *this;
     }
     const std::map<std::string, std::string>& json_fields() const { return json_fields_; }
+    // Response headers the error carries (S3: x-amz-delete-marker on a deleted key's 404).
+    AwsError& with_header(std::string name, std::string value) {
+        headers_[std::move(name)] = std::move(value);
+        return *this;
+    }
+    const std::map<std::string, std::string>& headers() const { return headers_; }
 
   private:
     std::string code_;
     int status_;
     std::map<std::string, std::string> fields_;
     std::map<std::string, std::string> json_fields_;
+    std::map<std::string, std::string> headers_;
 };
 
 }  // namespace fogbank

@@ -34,6 +34,8 @@ Response xml_response(const Document& doc, int status) {
 Response error_response(const AwsError& err, const RequestHead& head) {
     Response res;
     res.status = err.status();
+    for (auto& [k, v] : err.headers())
+        res.headers.set(k, v);
     if (head.method == http::verb::head) {
         // HEAD responses carry no body; clients read the status alone.
         res.head_length = 0;

@@ -61,16 +61,20 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
         // Grants are not kept yet, whatever the ownership: refused rather than dropped.
         check_acl_headers(req);
     }
-    // Object Lock needs versioned buckets, which fogbank does not keep yet.
-    if (iequals(req.header("x-amz-bucket-object-lock-enabled").value_or(""), "true"))
-        throw not_implemented("x-amz-bucket-object-lock-enabled");
     BucketRecord b;
     b.name = t.bucket;
     b.account = req.account;
     b.region = region;
-    b.configs = std::make_shared<const BucketRecord::Configs>(
-        BucketRecord::Configs{{"ownershipControls", ownership_controls_document(ownership)},
-                              {"publicAccessBlock", default_public_access_block()}});
+    BucketRecord::Configs configs{{"ownershipControls", ownership_controls_document(ownership)},
+                                  {"publicAccessBlock", default_public_access_block()}};
+    // A bucket made for Object Lock is versioned from the start, and stays so.
+    if (iequals(req.header("x-amz-bucket-object-lock-enabled").value_or(""), "true")) {
+        b.versioning = "Enabled";
+        rest_xml::Document lock("ObjectLockConfiguration");
+        rest_xml::add(lock.root, "ObjectLockEnabled", "Enabled");
+        configs.emplace("object-lock", lock.str());
+    }
+    b.configs = std::make_shared<const BucketRecord::Configs>(std::move(configs));
     b.created_ms = now_ms().time_since_epoch().count();
     if (!ctx.store.create_bucket(b)) {
         auto existing = ctx.store.bucket(t.bucket);
@@ -195,13 +199,23 @@ Response get_bucket_versioning(Context& ctx, Request& req, const Target& t) {
 }
 
 Response put_bucket_versioning(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto b = require_bucket(ctx, req, t.bucket);
+    check_content_md5(req);
     auto doc = rest_xml::parse(req.body.text());
-    auto status = rest_xml::child_text(doc.document_element(), "Status");
-    if (status == "Enabled")
-        // Keeping old versions is not built yet: refuse rather than report a state we don't keep.
-        throw not_implemented("versioning Status=Enabled");
-    if (status != "Suspended") throw rest_xml::malformed();
+    auto root = doc.document_element();
+    if (std::string_view(root.name()) != "VersioningConfiguration") throw rest_xml::malformed();
+    auto status = rest_xml::child_text(root, "Status");
+    if (status != "Enabled" && status != "Suspended") throw rest_xml::malformed();
+    auto mfa = rest_xml::child_text(root, "MfaDelete");
+    if (!mfa.empty() && mfa != "Enabled" && mfa != "Disabled") throw rest_xml::malformed();
+    if (mfa == "Enabled")
+        // MFA delete needs a device serial and a code on every delete: not emulated.
+        throw not_implemented("MfaDelete=Enabled");
+    if (status == "Suspended" && b.config("object-lock"))
+        throw AwsError("InvalidBucketState",
+                       "An Object Lock configuration is present on this bucket, so the versioning "
+                       "state cannot be changed.",
+                       409);
     ctx.store.set_bucket_versioning(t.bucket, status);
     return empty(200);
 }

@@ -154,12 +154,37 @@ Response copy_object(Context&, Request&, const Target&);
 Response put_object_tagging(Context&, Request&, const Target&);
 Response get_object_tagging(Context&, Request&, const Target&);
 Response delete_object_tagging(Context&, Request&, const Target&);
-// "bucket/key" or "/bucket/key" (URL-encoded, optional ?versionId) from x-amz-copy-source.
+// "bucket/key" or "/bucket/key" (URL-encoded) from x-amz-copy-source, its ?versionId removed.
 Target parse_copy_source(const std::string& header);
+
+// Versions (versions.cpp)
+// "null" or a 32-character id of the kind fogbank makes.
+bool valid_version_id(std::string_view v);
+// The request's versionId ("" for null), InvalidArgument if it is not one.
+std::optional<std::string> requested_version(const Request& req);
+// x-amz-version-id on a response about `o`, when its bucket has (or had) versioning.
+void add_version_header(Response& res, const BucketRecord& b, const ObjectRecord& o);
+AwsError no_such_version(const std::string& key, const std::string& version_id);
+// 405 for a request that names a delete marker by its version id.
+AwsError delete_marker_addressed(const Request& req, const ObjectRecord& marker);
+// NoSuchVersion, or NoSuchKey (with x-amz-delete-marker when a marker hides the key).
+AwsError missing_object(Context& ctx, const BucketRecord& b, const std::string& key,
+                        const std::optional<std::string>& version);
+// The object, or the version the request names; never a delete marker.
+ObjectRecord require_object_version(Context& ctx, const Request& req, const BucketRecord& b,
+                                    const std::string& key);
+struct SourceObject {
+    Target target;
+    BucketRecord bucket;
+    OpenedObject object;
+    bool by_version = false;
+};
+// x-amz-copy-source opened: its bucket checked, its version (or current object) read.
+SourceObject open_copy_source(Context& ctx, const Request& req);
+void add_copy_source_version(Response& res, const SourceObject& src);
 
 // Listing (listing.cpp)
 Response list_objects(Context&, Request&, const Target&, bool v2);
-// Unversioned buckets list each object once, as version "null".
 Response list_object_versions(Context&, Request&, const Target&);
 
 // Multipart (multipart.cpp)

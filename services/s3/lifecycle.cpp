@@ -11,17 +11,21 @@
 
 namespace fogbank::s3 {
 
-namespace {
-
-constexpr int64_t kDayMs = 86400000;
-constexpr size_t kSweepBatch = 1000;
-
 struct LifecycleRule {
     std::string prefix;
     std::vector<std::pair<std::string, std::string>> tags;
     std::optional<uint64_t> larger_than, smaller_than;
     std::optional<int64_t> expire_days, expire_date_ms, abort_days;
+    // Versioned buckets: noncurrent versions go NoncurrentDays after they were superseded,
+    // keeping the NewerNoncurrentVersions newest; a delete marker left alone goes too.
+    std::optional<int64_t> noncurrent_days, keep_noncurrent;
+    bool expired_markers = false;
 };
+
+namespace {
+
+constexpr int64_t kDayMs = 86400000;
+constexpr size_t kSweepBatch = 1000;
 
 std::optional<int64_t> number(pugi::xml_node n) {
     if (!n) return std::nullopt;
@@ -62,6 +66,10 @@ std::vector<LifecycleRule> enabled_rules(const std::string& document) {
                 r.expire_date_ms = t->time_since_epoch().count();
         r.abort_days =
             number(rule.child("AbortIncompleteMultipartUpload").child("DaysAfterInitiation"));
+        auto noncurrent = rule.child("NoncurrentVersionExpiration");
+        r.noncurrent_days = number(noncurrent.child("NoncurrentDays"));
+        r.keep_noncurrent = number(noncurrent.child("NewerNoncurrentVersions"));
+        r.expired_markers = rest_xml::child_text(expiration, "ExpiredObjectDeleteMarker") == "true";
         rules.push_back(std::move(r));
     }
     return rules;
@@ -110,6 +118,64 @@ void Lifecycle::sweep() {
     if (running_) background_.after(std::chrono::seconds(1), [this] { sweep(); });
 }
 
+void Lifecycle::announce(const BucketRecord& b, const std::string& key,
+                         const std::string& version_id, const char* name) {
+    if (!notifications_.configured(b.name)) return;
+    ObjectEvent e;
+    e.bucket = b.name;
+    e.key = key;
+    e.version_id = version_id;
+    e.region = b.region;
+    e.account = b.account;
+    e.name = name;
+    e.request_id = "lifecycle";
+    notifications_.publish(e);
+}
+
+void Lifecycle::sweep_versions(const BucketRecord& b, const LifecycleRule& r, int64_t now) {
+    // Noncurrent versions (and current delete markers) newest first per key: the rank among a
+    // key's noncurrent versions decides NewerNoncurrentVersions, so a key's group is judged
+    // whole, even across batches.
+    const int64_t today = now - now % kDayMs;
+    std::optional<int64_t> superseded_by;
+    if (r.noncurrent_days) superseded_by = today - *r.noncurrent_days * kDayMs;
+    std::vector<ObjectRecord> group;
+    auto judge = [&] {
+        if (group.empty()) return;
+        int64_t rank = 0;
+        for (auto& v : group) {
+            if (v.is_latest()) {
+                // A delete marker with no version under it: ExpiredObjectDeleteMarker.
+                if (r.expired_markers && group.size() == 1 && v.delete_marker &&
+                    store_.delete_version(b.name, v.key, v.version_id).removed)
+                    announce(b, v.key, wire_version_id(v.version_id), "LifecycleExpiration:Delete");
+                continue;
+            }
+            ++rank;
+            if (!superseded_by || v.noncurrent_since > *superseded_by) continue;
+            if (r.keep_noncurrent && rank <= *r.keep_noncurrent) continue;
+            if (!v.delete_marker && !in_scope(r, v)) continue;
+            if (store_.delete_version(b.name, v.key, v.version_id).removed)
+                announce(b, v.key, wire_version_id(v.version_id), "LifecycleExpiration:Delete");
+        }
+        group.clear();
+    };
+    std::optional<std::string> after_key;
+    int64_t after_seq = -1;
+    for (;;) {
+        auto batch = store_.list_versions(b.name, r.prefix, after_key, after_seq, kSweepBatch,
+                                          /*noncurrent_only=*/true);
+        for (auto& v : batch) {
+            if (!group.empty() && group.front().key != v.key) judge();
+            group.push_back(std::move(v));
+        }
+        if (batch.size() < kSweepBatch) break;
+        after_key = group.back().key;
+        after_seq = group.back().seq;
+    }
+    judge();
+}
+
 void Lifecycle::sweep_bucket(const std::string& bucket, const std::string& document) {
     const int64_t now = now_epoch_ms();
     const int64_t today = now - now % kDayMs;
@@ -138,21 +204,18 @@ void Lifecycle::sweep_bucket(const std::string& bucket, const std::string& docum
                     store_.objects_written_by(bucket, r.prefix, after, *cutoff, kSweepBatch);
                 for (auto& o : batch) {
                     if (!in_scope(r, o)) continue;
-                    if (!store_.delete_object(bucket, o.key, o.last_modified_ms)) continue;
-                    if (!notifications_.configured(bucket)) continue;
-                    ObjectEvent e;
-                    e.bucket = bucket;
-                    e.key = o.key;
-                    e.region = record->region;
-                    e.account = record->account;
-                    e.name = "LifecycleExpiration:Delete";
-                    e.request_id = "lifecycle";
-                    notifications_.publish(e);
+                    // In a versioned bucket the object stays, noncurrent, under a marker.
+                    auto gone = store_.delete_object(bucket, o.key, o.last_modified_ms);
+                    if (gone.removed)
+                        announce(*record, o.key, gone.version_id,
+                                 gone.delete_marker ? "LifecycleExpiration:DeleteMarkerCreated"
+                                                    : "LifecycleExpiration:Delete");
                 }
                 if (batch.size() < kSweepBatch) break;
                 after = batch.back().key;
             }
         }
+        if (r.noncurrent_days || r.expired_markers) sweep_versions(*record, r, now);
         if (r.abort_days) {
             const int64_t started_by = today - *r.abort_days * kDayMs;
             for (auto& u : store_.uploads(bucket))

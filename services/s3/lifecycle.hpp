@@ -1,10 +1,12 @@
 // Bucket lifecycle rules acted on, on the service clock: current objects expire after their
 // rule's Days (counted from the write, rounded up to the next midnight UTC, as S3 counts) or
 // from its Date on, and incomplete multipart uploads are aborted DaysAfterInitiation after they
-// began. Filters by prefix, tags and object size apply. Expirations are announced to the
-// bucket's notification targets as LifecycleExpiration:Delete. Transitions change nothing
-// (fogbank has one storage tier), and the noncurrent-version and delete-marker actions wait for
-// versioning.
+// began. In a versioned bucket, expiring a current object puts a delete marker on it;
+// noncurrent versions expire NoncurrentDays after they were superseded (the newest
+// NewerNoncurrentVersions kept), and ExpiredObjectDeleteMarker removes a delete marker with
+// nothing under it. Filters by prefix, tags and object size apply. Expirations are announced
+// to the bucket's notification targets as LifecycleExpiration:Delete (or
+// :DeleteMarkerCreated). Transitions change nothing (fogbank has one storage tier).
 #pragma once
 
 #include <map>
@@ -16,6 +18,8 @@
 #include "services/s3/store.hpp"
 
 namespace fogbank::s3 {
+
+struct LifecycleRule;
 
 class Lifecycle {
   public:
@@ -29,6 +33,9 @@ class Lifecycle {
 
   private:
     void sweep_bucket(const std::string& bucket, const std::string& document);
+    void sweep_versions(const BucketRecord& b, const LifecycleRule& r, int64_t now);
+    void announce(const BucketRecord& b, const std::string& key, const std::string& version_id,
+                  const char* name);
 
     Store& store_;
     Notifications& notifications_;

@@ -156,11 +156,74 @@ Response list_objects(Context& ctx, Request& req, const Target& t, bool v2) {
     return rest_xml::xml_response(d);
 }
 
+namespace {
+
+struct VersionListing {
+    std::vector<ObjectRecord> versions;  // objects and delete markers, in order
+    std::vector<std::string> prefixes;
+    bool truncated = false;
+    const ObjectRecord* last = nullptr;  // the last version returned, unless a prefix came last
+    std::string last_prefix;
+};
+
+// Like walk(), over every version: each version, delete marker and common prefix counts
+// toward max-keys. The cursor is a (key, seq) position: after_seq -1 skips all of after_key.
+VersionListing walk_versions(Store& store, const std::string& bucket, const std::string& prefix,
+                             const std::string& delimiter, std::optional<std::string> after_key,
+                             int64_t after_seq, size_t max_keys) {
+    VersionListing out;
+    if (max_keys == 0) return out;
+    if (after_key && !delimiter.empty() && after_key->size() > prefix.size() &&
+        after_key->compare(0, prefix.size(), prefix) == 0) {
+        auto pos = after_key->find(delimiter, prefix.size());
+        if (pos != std::string::npos) {
+            after_key = past_prefix(after_key->substr(0, pos + delimiter.size()));
+            after_seq = -1;
+        }
+    }
+    size_t count = 0;
+    for (;;) {
+        auto batch = store.list_versions(bucket, prefix, after_key, after_seq, kBatch);
+        if (batch.empty()) break;
+        bool jumped = false;
+        for (auto& v : batch) {
+            after_key = v.key;
+            after_seq = v.seq;
+            std::string cp;
+            if (!delimiter.empty()) {
+                auto pos = v.key.find(delimiter, prefix.size());
+                if (pos != std::string::npos) cp = v.key.substr(0, pos + delimiter.size());
+            }
+            if (count == max_keys) {
+                out.truncated = true;
+                break;
+            }
+            ++count;
+            if (!cp.empty()) {
+                out.prefixes.push_back(cp);
+                out.last_prefix = cp;
+                after_key = past_prefix(cp);
+                after_seq = -1;
+                jumped = true;
+                break;
+            }
+            out.last_prefix.clear();
+            out.versions.push_back(std::move(v));
+        }
+        if (out.truncated || (!jumped && batch.size() < kBatch)) break;
+    }
+    if (out.last_prefix.empty() && !out.versions.empty()) out.last = &out.versions.back();
+    return out;
+}
+
+}  // namespace
+
 Response list_object_versions(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
     auto prefix = req.query_param("prefix").value_or("");
     auto delimiter = req.query_param("delimiter").value_or("");
     auto key_marker = req.query_param("key-marker").value_or("");
+    auto version_marker = req.query_param("version-id-marker");
     auto encoding = req.query_param("encoding-type");
     if (encoding && *encoding != "url")
         throw invalid_argument("Invalid Encoding Method specified in Request", "encoding-type",
@@ -169,31 +232,53 @@ Response list_object_versions(Context& ctx, Request& req, const Target& t) {
         return url ? uri_encode(s, true) : s;
     };
     size_t max_keys = parse_max_keys(req);
-    Listing l = walk(ctx.store, t.bucket, prefix, delimiter, key_marker, max_keys);
+    std::optional<std::string> after_key;
+    int64_t after_seq = -1;
+    if (version_marker && !version_marker->empty()) {
+        if (key_marker.empty())
+            throw invalid_argument("A version-id marker cannot be specified without a key marker.",
+                                   "version-id-marker", *version_marker);
+        if (!valid_version_id(*version_marker))
+            throw invalid_argument("Invalid version id specified", "version-id-marker",
+                                   *version_marker);
+        auto seq = ctx.store.version_seq(t.bucket, key_marker,
+                                         *version_marker == "null" ? "" : *version_marker);
+        // A marker version that is gone: resume after every version of its key.
+        after_seq = seq.value_or(-1);
+    }
+    if (!key_marker.empty()) after_key = key_marker;
+    VersionListing l =
+        walk_versions(ctx.store, t.bucket, prefix, delimiter, after_key, after_seq, max_keys);
 
     rest_xml::Document d("ListVersionsResult");
     rest_xml::add(d.root, "Name", t.bucket);
     rest_xml::add(d.root, "Prefix", enc(prefix));
     rest_xml::add(d.root, "KeyMarker", enc(key_marker));
-    rest_xml::add(d.root, "VersionIdMarker", req.query_param("version-id-marker").value_or(""));
+    rest_xml::add(d.root, "VersionIdMarker", version_marker.value_or(""));
     if (l.truncated) {
-        rest_xml::add(d.root, "NextKeyMarker", enc(l.last));
-        rest_xml::add(d.root, "NextVersionIdMarker", "null");
+        if (l.last) {
+            rest_xml::add(d.root, "NextKeyMarker", enc(l.last->key));
+            rest_xml::add(d.root, "NextVersionIdMarker", wire_version_id(l.last->version_id));
+        } else {
+            rest_xml::add(d.root, "NextKeyMarker", enc(l.last_prefix));
+        }
     }
     rest_xml::add(d.root, "MaxKeys", std::to_string(max_keys));
     if (!delimiter.empty()) rest_xml::add(d.root, "Delimiter", enc(delimiter));
     rest_xml::add(d.root, "IsTruncated", l.truncated ? "true" : "false");
     if (encoding) rest_xml::add(d.root, "EncodingType", "url");
-    for (auto& o : l.contents) {
-        auto v = d.root.append_child("Version");
+    for (auto& o : l.versions) {
+        auto v = d.root.append_child(o.delete_marker ? "DeleteMarker" : "Version");
         rest_xml::add(v, "Key", enc(o.key));
-        rest_xml::add(v, "VersionId", "null");
-        rest_xml::add(v, "IsLatest", "true");
+        rest_xml::add(v, "VersionId", wire_version_id(o.version_id));
+        rest_xml::add(v, "IsLatest", o.is_latest() ? "true" : "false");
         rest_xml::add(v, "LastModified",
                       format_iso8601_ms(TimePoint{std::chrono::milliseconds{o.last_modified_ms}}));
-        rest_xml::add(v, "ETag", quote_etag(o.etag));
-        rest_xml::add(v, "Size", std::to_string(o.size));
-        rest_xml::add(v, "StorageClass", o.storage_class);
+        if (!o.delete_marker) {
+            rest_xml::add(v, "ETag", quote_etag(o.etag));
+            rest_xml::add(v, "Size", std::to_string(o.size));
+            rest_xml::add(v, "StorageClass", o.storage_class);
+        }
         add_owner(v, "Owner", req.account);
     }
     for (auto& p : l.prefixes)

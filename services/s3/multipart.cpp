@@ -164,12 +164,9 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
     int number = part_number(req);
     auto u = require_upload(ctx, req, t);
-    Target src = parse_copy_source(*req.header("x-amz-copy-source"));
-    require_bucket(ctx, req, src.bucket);
-    auto opened = ctx.store.open_object(src.bucket, src.key);
-    if (!opened) throw no_such_key(src.key);
-    FileSlice guard(opened->fd, 0, opened->record.size);
-    const ObjectRecord& so = opened->record;
+    SourceObject source = open_copy_source(ctx, req);
+    FileSlice guard(source.object.fd, 0, source.object.record.size);
+    const ObjectRecord& so = source.object.record;
     auto pre = read_preconditions(req, "x-amz-copy-source-");
     if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}},
                  now_ms()) != Outcome::proceed)
@@ -215,7 +212,9 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     rest_xml::add(d.root, "LastModified",
                   format_iso8601_ms(TimePoint{std::chrono::milliseconds{p.last_modified_ms}}));
     add_part_checksums(d.root, p.checksums);
-    return rest_xml::xml_response(d);
+    Response res = rest_xml::xml_response(d);
+    add_copy_source_version(res, source);
+    return res;
 }
 
 Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) {
@@ -349,12 +348,15 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
     rest_xml::add(d.root, "ChecksumType", type);
     Response res = rest_xml::xml_response(d);
     add_encryption_headers(res, o);
+    std::string version;
     try {
-        ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key), res.body);
+        version =
+            ctx.store.complete_upload(u.upload_id, o, write_precondition(req, t.key), res.body);
     } catch (...) {
         ctx.blobs.remove(o.blob_id);
         throw;
     }
+    if (!version.empty()) res.headers.set("x-amz-version-id", version);
     return res;
 }
 

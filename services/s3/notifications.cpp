@@ -313,6 +313,7 @@ void Notifications::publish(const ObjectEvent& e) {
             }
             if (filtered_out) continue;
             json object = {{"key", event_key(e.key)}, {"sequencer", sequencer()}};
+            if (!e.version_id.empty()) object["versionId"] = e.version_id;
             if (e.name.rfind("ObjectCreated", 0) == 0) {
                 object["size"] = e.size;
                 object["eTag"] = e.etag;

@@ -33,7 +33,8 @@ struct ObjectEvent {
     std::string bucket, key, region, account;
     std::string name;  // "ObjectCreated:Put", "ObjectRemoved:Delete", ...
     uint64_t size = 0;
-    std::string etag;  // without quotes; empty for removals
+    std::string etag;        // without quotes; empty for removals
+    std::string version_id;  // as reported ("null" included); empty for an unversioned bucket
     std::string request_id;
     std::string source_ip = "127.0.0.1";
 };

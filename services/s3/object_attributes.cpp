@@ -202,7 +202,7 @@ void check_content_md5(const Request& req) {
 // GetObjectAttributes: the attributes x-amz-object-attributes names, in one XML answer; a
 // multipart object's parts paged by x-amz-max-parts and x-amz-part-number-marker.
 Response get_object_attributes(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     constexpr std::string_view kNames[] = {"ETag", "Checksum", "ObjectParts", "StorageClass",
                                            "ObjectSize"};
     std::vector<std::string> wanted;
@@ -234,8 +234,7 @@ Response get_object_attributes(Context& ctx, Request& req, const Target& t) {
     int max_parts = std::min(parse_count("x-amz-max-parts", 1000), 1000);
     int marker = parse_count("x-amz-part-number-marker", 0);
 
-    auto o = ctx.store.object(t.bucket, t.key);
-    if (!o) throw no_such_key(t.key);
+    auto o = std::optional<ObjectRecord>(require_object_version(ctx, req, bucket, t.key));
     rest_xml::Document d("GetObjectAttributesResponse");
     if (wants("ETag")) rest_xml::add(d.root, "ETag", o->etag);
     if (wants("Checksum") && o->checksums.contains("type")) {
@@ -269,6 +268,7 @@ Response get_object_attributes(Context& ctx, Request& req, const Target& t) {
     Response res = rest_xml::xml_response(d);
     res.headers.set("Last-Modified",
                     format_http_date(TimePoint{std::chrono::milliseconds{o->last_modified_ms}}));
+    add_version_header(res, bucket, *o);
     return res;
 }
 

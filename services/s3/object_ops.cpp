@@ -93,21 +93,24 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
         o.blob_id = ctx.blobs.adopt(req.body.release_file());
     else
         o.inline_body = req.body.memory();
+    std::string version;
     try {
-        ctx.store.put_object(o, precondition);
+        version = ctx.store.put_object(o, precondition);
     } catch (...) {
         ctx.blobs.remove(o.blob_id);
         throw;
     }
     Response res;
     res.headers.set("ETag", quote_etag(o.etag));
+    if (!version.empty()) res.headers.set("x-amz-version-id", version);
     add_checksum_response_headers(res, o.checksums);
     add_encryption_headers(res, o);
     return res;
 }
 
 Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
+    auto version = requested_version(req);
     std::optional<int> part;
     if (auto pn = req.query_param("partNumber")) {
         part = parse_part_number(*pn);
@@ -115,10 +118,11 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
             throw AwsError("InvalidRequest",
                            "Cannot specify both Range header and partNumber query parameter", 400);
     }
-    auto opened = ctx.store.open_object(t.bucket, t.key);
-    if (!opened) throw no_such_key(t.key);
+    auto opened = ctx.store.open_object(t.bucket, t.key, version ? &*version : nullptr);
+    if (!opened) throw missing_object(ctx, bucket, t.key, version);
     FileSlice body(opened->fd, 0, opened->record.size);
     const ObjectRecord& o = opened->record;
+    if (o.delete_marker) throw delete_marker_addressed(req, o);
 
     auto pre = read_preconditions(req);
     switch (
@@ -163,6 +167,7 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     bool whole = range.status == RangeStatus::whole;
     bool checksum_mode = iequals(req.header("x-amz-checksum-mode").value_or(""), "ENABLED");
     write_object_headers(res, o, checksum_mode && whole);
+    add_version_header(res, bucket, o);
     if (part && !o.part_sizes.empty())
         res.headers.set("x-amz-mp-parts-count", std::to_string(o.part_sizes.size()));
     if (!whole) {
@@ -190,8 +195,13 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
 
 Response delete_object(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
-    ctx.store.delete_object(t.bucket, t.key);
-    return empty(204);
+    auto version = requested_version(req);
+    auto deleted = version ? ctx.store.delete_version(t.bucket, t.key, *version)
+                           : ctx.store.delete_object(t.bucket, t.key);
+    Response res = empty(204);
+    if (!deleted.version_id.empty()) res.headers.set("x-amz-version-id", deleted.version_id);
+    if (deleted.delete_marker) res.headers.set("x-amz-delete-marker", "true");
+    return res;
 }
 
 Response delete_objects(Context& ctx, Request& req, const Target& t) {
@@ -205,36 +215,55 @@ Response delete_objects(Context& ctx, Request& req, const Target& t) {
     auto root = doc.document_element();
     if (std::string_view(root.name()) != "Delete") throw rest_xml::malformed();
     bool quiet = rest_xml::child_text(root, "Quiet") == "true";
-    std::vector<std::string> keys;
+    struct Entry {
+        std::string key;
+        std::optional<std::string> version;  // "" for null
+    };
+    std::vector<Entry> entries;
     for (auto obj : root.children("Object")) {
         if (!obj.child("Key")) throw rest_xml::malformed();
-        keys.push_back(obj.child("Key").text().get());
+        Entry e{obj.child("Key").text().get(), std::nullopt};
+        if (auto v = obj.child("VersionId")) {
+            std::string id = v.text().get();
+            e.version = id == "null" ? std::string() : id;
+        }
+        entries.push_back(std::move(e));
     }
-    if (keys.empty() || keys.size() > 1000) throw rest_xml::malformed();
+    if (entries.empty() || entries.size() > 1000) throw rest_xml::malformed();
     rest_xml::Document d("DeleteResult");
-    for (auto& key : keys) {
-        if (key.size() > kMaxKeyLength) {
-            auto e = d.root.append_child("Error");
-            rest_xml::add(e, "Key", key);
-            rest_xml::add(e, "Code", "KeyTooLongError");
-            rest_xml::add(e, "Message", "Your key is too long");
+    auto fail = [&](const Entry& en, const char* code, const char* message) {
+        auto e = d.root.append_child("Error");
+        rest_xml::add(e, "Key", en.key);
+        if (en.version) rest_xml::add(e, "VersionId", wire_version_id(*en.version));
+        rest_xml::add(e, "Code", code);
+        rest_xml::add(e, "Message", message);
+    };
+    for (auto& en : entries) {
+        if (en.key.size() > kMaxKeyLength) {
+            fail(en, "KeyTooLongError", "Your key is too long");
             continue;
         }
-        ctx.store.delete_object(t.bucket, key);
-        if (!quiet) rest_xml::add(d.root.append_child("Deleted"), "Key", key);
+        if (en.version && !valid_version_id(wire_version_id(*en.version))) {
+            fail(en, "NoSuchVersion", "The specified version does not exist.");
+            continue;
+        }
+        auto deleted = en.version ? ctx.store.delete_version(t.bucket, en.key, *en.version)
+                                  : ctx.store.delete_object(t.bucket, en.key);
+        if (quiet) continue;
+        auto node = d.root.append_child("Deleted");
+        rest_xml::add(node, "Key", en.key);
+        if (en.version) rest_xml::add(node, "VersionId", wire_version_id(*en.version));
+        if (deleted.delete_marker) {
+            // A simple delete names the marker it made; a delete by id, the marker it removed.
+            rest_xml::add(node, "DeleteMarker", "true");
+            rest_xml::add(node, "DeleteMarkerVersionId", deleted.version_id);
+        }
     }
     return rest_xml::xml_response(d);
 }
 
 Target parse_copy_source(const std::string& header) {
     std::string_view v = header;
-    if (auto q = v.find("?versionId="); q != std::string_view::npos) {
-        auto version = v.substr(q + 11);
-        if (version != "null")
-            throw AwsError("NoSuchVersion", "The specified version does not exist.", 404)
-                .with("VersionId", std::string(version));
-        v = v.substr(0, q);
-    }
     auto decoded = uri_decode(v);
     if (!decoded)
         throw invalid_argument("Invalid copy source encoding", "x-amz-copy-source", header);
@@ -249,8 +278,6 @@ Target parse_copy_source(const std::string& header) {
 Response copy_object(Context& ctx, Request& req, const Target& t) {
     auto bucket = require_bucket(ctx, req, t.bucket);
     check_acl_headers(req);
-    Target src = parse_copy_source(*req.header("x-amz-copy-source"));
-    require_bucket(ctx, req, src.bucket);
     auto directive = req.header("x-amz-metadata-directive").value_or("COPY");
     auto tag_directive = req.header("x-amz-tagging-directive").value_or("COPY");
     if (directive != "COPY" && directive != "REPLACE")
@@ -267,10 +294,10 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
                                    "x-amz-checksum-algorithm", *a);
     }
 
-    auto opened = ctx.store.open_object(src.bucket, src.key);
-    if (!opened) throw no_such_key(src.key);
-    FileSlice guard(opened->fd, 0, opened->record.size);
-    const ObjectRecord& so = opened->record;
+    SourceObject source = open_copy_source(ctx, req);
+    const Target& src = source.target;
+    FileSlice guard(source.object.fd, 0, source.object.record.size);
+    const ObjectRecord& so = source.object.record;
     if (so.size > kMaxObjectSize)
         throw AwsError("InvalidRequest",
                        "The specified copy source is larger than the maximum allowable size for a "
@@ -281,7 +308,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
                  now_ms()) != Outcome::proceed)
         throw precondition_failed("x-amz-copy-source-" + to_lower(condition_name(pre)));
 
-    bool same = src.bucket == t.bucket && src.key == t.key;
+    // Copying an older version over its own key is how a version is restored.
+    bool same = src.bucket == t.bucket && src.key == t.key && !source.by_version;
     if (same && directive == "COPY" && !req.header("x-amz-storage-class") &&
         !req.header("x-amz-website-redirect-location") && !alg)
         throw AwsError("InvalidRequest",
@@ -330,8 +358,9 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     o.last_modified_ms = now_ms().time_since_epoch().count();
     o.checksums = {{std::string(checksum_name(*alg)), copied.checksums[*alg]},
                    {"type", "FULL_OBJECT"}};
+    std::string version;
     try {
-        ctx.store.put_object(o, write_precondition(req, t.key));
+        version = ctx.store.put_object(o, write_precondition(req, t.key));
     } catch (...) {
         ctx.blobs.remove(o.blob_id);
         throw;
@@ -344,28 +373,40 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     rest_xml::add(d.root, std::string(checksum_xml_element(*alg)).c_str(), copied.checksums[*alg]);
     Response res = rest_xml::xml_response(d);
     add_encryption_headers(res, o);
+    add_copy_source_version(res, source);
+    if (!version.empty()) res.headers.set("x-amz-version-id", version);
     return res;
 }
+
+namespace {
+// Tagging addresses the current object or the version named; it answers with the version.
+Response set_tags(Context& ctx, Request& req, const Target& t, const json& tags, int status) {
+    auto bucket = require_bucket(ctx, req, t.bucket);
+    auto o = require_object_version(ctx, req, bucket, t.key);
+    if (!ctx.store.set_object_tags(t.bucket, t.key, tags, &o.version_id))
+        throw missing_object(ctx, bucket, t.key, requested_version(req));
+    Response res = empty(status);
+    add_version_header(res, bucket, o);
+    return res;
+}
+}  // namespace
 
 Response put_object_tagging(Context& ctx, Request& req, const Target& t) {
     require_bucket(ctx, req, t.bucket);
     check_content_md5(req);
-    auto tags = parse_tagging_xml(req.body.text(), true);
-    if (!ctx.store.set_object_tags(t.bucket, t.key, tags)) throw no_such_key(t.key);
-    return empty(200);
+    return set_tags(ctx, req, t, parse_tagging_xml(req.body.text(), true), 200);
 }
 
 Response get_object_tagging(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
-    auto o = ctx.store.object(t.bucket, t.key);
-    if (!o) throw no_such_key(t.key);
-    return tagging_response(o->tags);
+    auto bucket = require_bucket(ctx, req, t.bucket);
+    auto o = require_object_version(ctx, req, bucket, t.key);
+    Response res = tagging_response(o.tags);
+    add_version_header(res, bucket, o);
+    return res;
 }
 
 Response delete_object_tagging(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
-    if (!ctx.store.set_object_tags(t.bucket, t.key, json::object())) throw no_such_key(t.key);
-    return empty(204);
+    return set_tags(ctx, req, t, json::object(), 204);
 }
 
 }  // namespace fogbank::s3

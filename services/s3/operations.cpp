@@ -205,7 +205,16 @@ void S3Service::publish(const Request& req, const Target& t, const Response& res
     e.account = bucket->account;
     e.request_id = req.request_id;
     if (created) {
-        auto o = store_.object(t.bucket, t.key);
+        // The version the write made, as its response reported it.
+        auto version = res.headers.find("x-amz-version-id");
+        std::optional<ObjectRecord> o;
+        if (version == res.headers.end()) {
+            o = store_.object(t.bucket, t.key);
+        } else {
+            e.version_id = std::string(version->value());
+            o = store_.object_version(t.bucket, t.key,
+                                      e.version_id == "null" ? std::string() : e.version_id);
+        }
         if (!o) return;  // deleted again already
         e.key = t.key;
         e.name = "ObjectCreated:" + std::string(op == "PutObject"    ? "Put"
@@ -217,17 +226,26 @@ void S3Service::publish(const Request& req, const Target& t, const Response& res
         notifications_.publish(e);
         return;
     }
-    e.name = "ObjectRemoved:Delete";
+    auto removal = [&](bool marker_made) {
+        e.name = marker_made ? "ObjectRemoved:DeleteMarkerCreated" : "ObjectRemoved:Delete";
+        notifications_.publish(e);
+    };
     if (op == "DeleteObject") {
         e.key = t.key;
-        notifications_.publish(e);
+        auto version = res.headers.find("x-amz-version-id");
+        if (version != res.headers.end()) e.version_id = std::string(version->value());
+        removal(!req.query_param("versionId") &&
+                res.headers.find("x-amz-delete-marker") != res.headers.end());
         return;
     }
     pugi::xml_document doc;
     if (!doc.load_string(res.body.c_str())) return;
     for (auto deleted : doc.first_child().children("Deleted")) {
         e.key = deleted.child("Key").text().get();
-        notifications_.publish(e);
+        bool by_version = !deleted.child("VersionId").empty();
+        e.version_id = by_version ? deleted.child("VersionId").text().get()
+                                  : deleted.child("DeleteMarkerVersionId").text().get();
+        removal(!by_version && !deleted.child("DeleteMarker").empty());
     }
 }
 
@@ -296,8 +314,8 @@ Response S3Service::handle(Request& req) {
     for (const char* sub : kUnservedSubresources)
         if (req.has_query(sub))
             throw not_implemented("the '" + std::string(sub) + "' sub-resource");
-    // Buckets are unversioned: every object's version id is "null", and only that one exists.
-    if (auto v = req.query_param("versionId"); v && *v != "null")
+    // Every operation that takes a versionId refuses one that cannot be a version id.
+    if (auto v = req.query_param("versionId"); v && !valid_version_id(*v))
         throw invalid_argument("Invalid version id specified", "versionId", *v);
     for (const auto& op : kOperations) {
         if (op.method != req.method || op.scope != scope) continue;

@@ -326,14 +326,16 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     }
     o.size = size;
     o.last_modified_ms = now_epoch_ms();
+    std::string version;
     try {
-        ctx.store.put_object(o);
+        version = ctx.store.put_object(o);
     } catch (...) {
         ctx.blobs.remove(o.blob_id);
         throw;
     }
 
     Response res;
+    if (!version.empty()) res.headers.set("x-amz-version-id", version);
     const std::string location = object_url(req, t, key);
     res.headers.set("ETag", quote_etag(o.etag));
     add_encryption_headers(res, o);

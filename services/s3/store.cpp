@@ -7,12 +7,14 @@
 #include "emulator/aws_error.hpp"
 #include "emulator/clock.hpp"
 #include "emulator/http_message.hpp"
+#include "services/s3/store_rows.hpp"
 
 namespace fogbank::s3 {
 
 namespace {
 
 using json = nlohmann::json;
+using Lock = std::lock_guard<std::mutex>;
 
 // Most stored documents are empty ("{}", "[]"): those skip the parser, which costs more to set
 // up than they take to read, on every GET.
@@ -20,30 +22,6 @@ json stored_json(const std::string& text) {
     if (text == "{}") return json::object();
     if (text == "[]") return json::array();
     return json::parse(text);
-}
-using json = nlohmann::json;
-using Lock = std::lock_guard<std::mutex>;
-
-constexpr const char* kObjectColumns =
-    "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
-    "checksums, part_sizes, storage_class";
-
-ObjectRecord read_object(const Statement& s, int c = 0) {
-    ObjectRecord o;
-    o.bucket = s.text(c + 0);
-    o.key = s.text(c + 1);
-    o.blob_id = s.text(c + 2);
-    o.size = static_cast<uint64_t>(s.integer(c + 3));
-    o.etag = s.text(c + 4);
-    o.last_modified_ms = s.integer(c + 5);
-    o.content_type = s.text(c + 6);
-    o.headers = stored_json(s.text(c + 7));
-    o.metadata = stored_json(s.text(c + 8));
-    o.tags = stored_json(s.text(c + 9));
-    o.checksums = stored_json(s.text(c + 10));
-    o.part_sizes = stored_json(s.text(c + 11)).get<std::vector<uint64_t>>();
-    o.storage_class = s.text(c + 12);
-    return o;
 }
 
 constexpr const char* kBucketColumns = "name, account, region, created, tags, cors, versioning";
@@ -63,6 +41,46 @@ BucketRecord read_bucket(const Statement& s) {
     return b;
 }
 
+// Columns added after the first release: a data directory made by an older fogbank gets them.
+void add_missing_columns(Database& db) {
+    bool versioned = false;
+    auto s = db.prepare("SELECT name FROM pragma_table_info('s3_objects')");
+    while (s.step())
+        versioned |= s.text(0) == "version_id";
+    if (versioned) return;
+    db.exec(
+        "ALTER TABLE s3_objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '';"
+        "ALTER TABLE s3_objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;");
+}
+
+}  // namespace
+
+namespace rows {
+
+const char* const kObjectColumns =
+    "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
+    "checksums, part_sizes, storage_class, version_id, seq";
+
+ObjectRecord read_object(const Statement& s, int c) {
+    ObjectRecord o;
+    o.bucket = s.text(c + 0);
+    o.key = s.text(c + 1);
+    o.blob_id = s.text(c + 2);
+    o.size = static_cast<uint64_t>(s.integer(c + 3));
+    o.etag = s.text(c + 4);
+    o.last_modified_ms = s.integer(c + 5);
+    o.content_type = s.text(c + 6);
+    o.headers = stored_json(s.text(c + 7));
+    o.metadata = stored_json(s.text(c + 8));
+    o.tags = stored_json(s.text(c + 9));
+    o.checksums = stored_json(s.text(c + 10));
+    o.part_sizes = stored_json(s.text(c + 11)).get<std::vector<uint64_t>>();
+    o.storage_class = s.text(c + 12);
+    o.version_id = s.text(c + 13);
+    o.seq = s.integer(c + 14);
+    return o;
+}
+
 std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
                                         const std::string& key) {
     auto s = db.prepare(std::string("SELECT ") + kObjectColumns +
@@ -74,17 +92,32 @@ std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
 
 void upsert_object(Database& db, const ObjectRecord& o) {
     auto s = db.prepare(std::string("INSERT OR REPLACE INTO s3_objects (") + kObjectColumns +
-                        ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type,
                o.headers.dump(), o.metadata.dump(), o.tags.dump(), o.checksums.dump(),
-               json(o.part_sizes).dump(), o.storage_class);
+               json(o.part_sizes).dump(), o.storage_class, o.version_id, o.seq);
     if (o.inline_body)
-        s.bind_blob(14, *o.inline_body);
+        s.bind_blob(kObjectColumnCount + 1, *o.inline_body);
     else
-        s.bind_null(14);
+        s.bind_null(kObjectColumnCount + 1);
     s.run();
 }
-}  // namespace
+
+std::string versioning_of(Database& db, const std::string& bucket) {
+    auto s = db.prepare("SELECT versioning FROM s3_buckets WHERE name=?");
+    s.bind_all(bucket);
+    if (!s.step())
+        throw AwsError("NoSuchBucket", "The specified bucket does not exist", 404)
+            .with("BucketName", bucket);
+    return s.text(0);
+}
+
+}  // namespace rows
+
+using rows::find_object;
+using rows::kObjectColumns;
+using rows::read_object;
+using rows::upsert_object;
 
 Store::Store(Database& db, BlobStore& blobs) : db_(db), blobs_(blobs) {
     init_schema();
@@ -104,7 +137,19 @@ void Store::init_schema() {
             last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
             metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
             part_sizes TEXT NOT NULL, storage_class TEXT NOT NULL, body BLOB,
+            version_id TEXT NOT NULL DEFAULT '', seq INTEGER NOT NULL DEFAULT 0,
             PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+        -- Noncurrent versions and delete markers of versioned buckets; a key's current object
+        -- stays in s3_objects, so unversioned reads and listings never look here.
+        CREATE TABLE IF NOT EXISTS s3_versions (
+            bucket TEXT NOT NULL REFERENCES s3_buckets(name), key TEXT NOT NULL,
+            seq INTEGER NOT NULL, version_id TEXT NOT NULL, delete_marker INTEGER NOT NULL,
+            noncurrent_since INTEGER NOT NULL,
+            blob_id TEXT NOT NULL, size INTEGER NOT NULL, etag TEXT NOT NULL,
+            last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
+            metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
+            part_sizes TEXT NOT NULL, storage_class TEXT NOT NULL, body BLOB,
+            PRIMARY KEY (bucket, key, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS s3_uploads (
             upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL REFERENCES s3_buckets(name),
             key TEXT NOT NULL, initiated INTEGER NOT NULL, object TEXT NOT NULL,
@@ -123,6 +168,7 @@ void Store::init_schema() {
             upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL, key TEXT NOT NULL,
             completed INTEGER NOT NULL, result TEXT NOT NULL);
     )");
+    add_missing_columns(db_);
 }
 
 bool Store::create_bucket(const BucketRecord& b) {
@@ -191,6 +237,12 @@ Store::DeleteBucketResult Store::delete_bucket(const std::string& name) {
         s.bind_all(name);
         if (s.step()) return DeleteBucketResult::not_empty;
     }
+    {
+        // Noncurrent versions and delete markers keep a bucket alive too.
+        auto s = db_.prepare("SELECT 1 FROM s3_versions WHERE bucket=? LIMIT 1");
+        s.bind_all(name);
+        if (s.step()) return DeleteBucketResult::not_empty;
+    }
     // In-progress multipart uploads do not keep a bucket alive in S3; their parts go with it.
     std::vector<std::string> part_blobs;
     {
@@ -246,25 +298,37 @@ void Store::set_bucket_config(const std::string& name, const std::string& subres
     forget_bucket(name);
 }
 
-void Store::put_object(const ObjectRecord& o, const Precondition& precondition) {
+std::string Store::put_object(const ObjectRecord& o, const Precondition& precondition) {
     Lock lock(db_.mutex());
-    std::string old_blob;
+    std::vector<std::string> garbage;
+    std::string version;
     {
         Transaction tx(db_);
         auto current = find_object(db_, o.bucket, o.key);
         if (precondition) precondition(current);
-        {
-            auto s = db_.prepare("SELECT 1 FROM s3_buckets WHERE name=?");
-            s.bind_all(o.bucket);
-            if (!s.step())
-                throw AwsError("NoSuchBucket", "The specified bucket does not exist", 404)
-                    .with("BucketName", o.bucket);
-        }
-        if (current && current->blob_id != o.blob_id) old_blob = current->blob_id;
-        upsert_object(db_, o);
+        version = install_object(o, current, garbage);
         tx.commit();
     }
-    blobs_.remove(old_blob);
+    for (auto& b : garbage)
+        blobs_.remove(b);
+    return version;
+}
+
+std::string Store::install_object(const ObjectRecord& o, const std::optional<ObjectRecord>& current,
+                                  std::vector<std::string>& garbage) {
+    auto status = rows::versioning_of(db_, o.bucket);
+    if (status.empty()) {
+        // The common case: one version per key, replaced in place.
+        if (current && current->blob_id != o.blob_id) garbage.push_back(current->blob_id);
+        upsert_object(db_, o);
+        return "";
+    }
+    ObjectRecord v = o;
+    v.version_id = status == "Enabled" ? rows::new_version_id() : "";
+    v.seq =
+        rows::retire_current(db_, o.bucket, o.key, current, status, o.last_modified_ms, garbage);
+    upsert_object(db_, v);
+    return wire_version_id(v.version_id);
 }
 
 std::optional<ObjectRecord> Store::object(const std::string& bucket, const std::string& key) {
@@ -297,15 +361,41 @@ std::optional<Store::SmallObject> Store::read_small_object(const std::string& bu
     return out;
 }
 
-std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key) {
+std::optional<OpenedObject> Store::open_object(const std::string& bucket, const std::string& key,
+                                               const std::string* version_id) {
     Lock lock(db_.mutex());
-    auto s = db_.prepare(std::string("SELECT ") + kObjectColumns +
-                         ", body FROM s3_objects WHERE bucket=? AND key=?");
-    s.bind_all(bucket, key);
-    if (!s.step()) return std::nullopt;
-    auto rec = std::optional<ObjectRecord>(read_object(s));
-    if (!s.is_null(13)) {
-        rec->inline_body = s.blob(13);
+    std::optional<ObjectRecord> rec;
+    std::optional<std::string> body;
+    auto read = [&](Statement& s) {
+        rec = read_object(s);
+        if (!s.is_null(rows::kObjectColumnCount)) body = s.blob(rows::kObjectColumnCount);
+    };
+    if (!version_id) {
+        auto s = db_.prepare(std::string("SELECT ") + kObjectColumns +
+                             ", body FROM s3_objects WHERE bucket=? AND key=?");
+        s.bind_all(bucket, key);
+        if (!s.step()) return std::nullopt;
+        read(s);
+    } else {
+        auto s = db_.prepare(std::string("SELECT ") + kObjectColumns +
+                             ", body FROM s3_objects WHERE bucket=? AND key=? AND version_id=?");
+        s.bind_all(bucket, key, *version_id);
+        if (s.step()) {
+            read(s);
+        } else {
+            auto v = db_.prepare(std::string("SELECT ") + kObjectColumns +
+                                 ", body, delete_marker, noncurrent_since FROM s3_versions WHERE "
+                                 "bucket=? AND key=? AND version_id=?");
+            v.bind_all(bucket, key, *version_id);
+            if (!v.step()) return std::nullopt;
+            read(v);
+            rec->delete_marker = v.integer(rows::kObjectColumnCount + 1) != 0;
+            rec->noncurrent_since = v.integer(rows::kObjectColumnCount + 2);
+            if (rec->delete_marker) return OpenedObject{std::move(*rec), -1};
+        }
+    }
+    if (body) {
+        rec->inline_body = std::move(body);
         return OpenedObject{std::move(*rec), -1};
     }
     int fd = blobs_.open_read(rec->blob_id);
@@ -313,22 +403,64 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
     return OpenedObject{std::move(*rec), fd};
 }
 
-bool Store::delete_object(const std::string& bucket, const std::string& key,
-                          std::optional<int64_t> if_modified_at) {
+Store::Deleted Store::delete_object(const std::string& bucket, const std::string& key,
+                                    std::optional<int64_t> if_modified_at) {
     Lock lock(db_.mutex());
-    auto rec = find_object(db_, bucket, key);
-    if (!rec) return false;
-    if (if_modified_at && rec->last_modified_ms != *if_modified_at) return false;
-    db_.prepare("DELETE FROM s3_objects WHERE bucket=? AND key=?").bind_all(bucket, key).run();
-    blobs_.remove(rec->blob_id);
-    return true;
+    std::vector<std::string> garbage;
+    Deleted out;
+    {
+        Transaction tx(db_);
+        auto current = find_object(db_, bucket, key);
+        auto status = rows::versioning_of(db_, bucket);
+        if (if_modified_at && (!current || current->last_modified_ms != *if_modified_at))
+            return out;
+        if (status.empty()) {
+            if (!current) return out;
+            db_.prepare("DELETE FROM s3_objects WHERE bucket=? AND key=?")
+                .bind_all(bucket, key)
+                .run();
+            garbage.push_back(current->blob_id);
+        } else {
+            // A versioned bucket keeps what was there and puts a delete marker on top, even
+            // over a key that has no object (or already has a marker).
+            const int64_t now = now_epoch_ms();
+            std::string id = status == "Enabled" ? rows::new_version_id() : "";
+            int64_t seq = rows::retire_current(db_, bucket, key, current, status, now, garbage);
+            db_.prepare(
+                   "INSERT INTO s3_versions (bucket, key, seq, version_id, delete_marker, "
+                   "noncurrent_since, blob_id, size, etag, last_modified, content_type, headers, "
+                   "metadata, tags, checksums, part_sizes, storage_class) "
+                   "VALUES (?,?,?,?,1,0,'',0,'',?,'','{}','{}','{}','{}','[]','STANDARD')")
+                .bind_all(bucket, key, seq, id, now)
+                .run();
+            out.delete_marker = true;
+            out.version_id = wire_version_id(id);
+        }
+        out.removed = true;
+        tx.commit();
+    }
+    for (auto& b : garbage)
+        blobs_.remove(b);
+    return out;
 }
 
 bool Store::set_object_tags(const std::string& bucket, const std::string& key,
-                            const nlohmann::json& tags) {
+                            const nlohmann::json& tags, const std::string* version_id) {
     Lock lock(db_.mutex());
-    db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?")
-        .bind_all(tags.dump(), bucket, key)
+    if (!version_id) {
+        db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=?")
+            .bind_all(tags.dump(), bucket, key)
+            .run();
+        return db_.changes() == 1;
+    }
+    db_.prepare("UPDATE s3_objects SET tags=? WHERE bucket=? AND key=? AND version_id=?")
+        .bind_all(tags.dump(), bucket, key, *version_id)
+        .run();
+    if (db_.changes() == 1) return true;
+    db_.prepare(
+           "UPDATE s3_versions SET tags=? WHERE bucket=? AND key=? AND version_id=? AND "
+           "delete_marker=0")
+        .bind_all(tags.dump(), bucket, key, *version_id)
         .run();
     return db_.changes() == 1;
 }
@@ -513,10 +645,11 @@ bool Store::delete_upload(const std::string& upload_id) {
     return true;
 }
 
-void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
-                            const Precondition& precondition, const std::string& result) {
+std::string Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
+                                   const Precondition& precondition, const std::string& result) {
     Lock lock(db_.mutex());
     std::vector<std::string> garbage;
+    std::string version;
     {
         Transaction tx(db_);
         {
@@ -532,13 +665,12 @@ void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
         }
         auto current = find_object(db_, o.bucket, o.key);
         if (precondition) precondition(current);
-        if (current) garbage.push_back(current->blob_id);
         auto s = db_.prepare("SELECT blob_id FROM s3_parts WHERE upload_id=?");
         s.bind_all(upload_id);
         while (s.step())
             garbage.push_back(s.text(0));
         db_.prepare("DELETE FROM s3_uploads WHERE upload_id=?").bind_all(upload_id).run();
-        upsert_object(db_, o);
+        version = install_object(o, current, garbage);
         // Answers kept for a day; older ones go as new ones come.
         db_.prepare("DELETE FROM s3_completed_uploads WHERE completed<?")
             .bind_all(o.last_modified_ms - 86400000)
@@ -552,6 +684,7 @@ void Store::complete_upload(const std::string& upload_id, const ObjectRecord& o,
     }
     for (auto& b : garbage)
         blobs_.remove(b);
+    return version;
 }
 
 std::optional<Store::CompletedUpload> Store::completed_upload(const std::string& upload_id) {
@@ -567,6 +700,7 @@ void Store::reset() {
     Lock lock(db_.mutex());
     db_.exec(
         "DELETE FROM s3_parts; DELETE FROM s3_uploads; DELETE FROM s3_objects; DELETE FROM "
+        "s3_versions; DELETE FROM "
         "s3_bucket_configs; DELETE FROM s3_completed_uploads; DELETE FROM s3_buckets;");
     bucket_cache_.clear();
     blobs_.remove_all();

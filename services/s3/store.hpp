@@ -59,7 +59,20 @@ struct ObjectRecord {
     nlohmann::json checksums = nlohmann::json::object();
     std::vector<uint64_t> part_sizes;  // multipart objects: each part's size, in order
     std::string storage_class = "STANDARD";
+    // Versioning. "" is the null version: every object of a bucket that never had versioning,
+    // and what a suspended bucket writes. `seq` orders a key's versions, newest highest.
+    std::string version_id;
+    int64_t seq = 0;
+    bool delete_marker = false;  // a version without a body, made by a DELETE
+    // When a newer version superseded this one; 0 while it is the latest.
+    int64_t noncurrent_since = 0;
+    bool is_latest() const { return noncurrent_since == 0; }
 };
+
+// "null" for the null version, as S3 names it on the wire.
+inline std::string wire_version_id(const std::string& version_id) {
+    return version_id.empty() ? "null" : version_id;
+}
 
 struct UploadRecord {
     std::string upload_id;
@@ -106,10 +119,19 @@ class Store {
 
     // Objects. `precondition` runs inside the write transaction with the current object (if
     // any) and may throw AwsError to refuse the write (conditional PUT/COPY/Complete).
+    // A write to a versioned bucket keeps the object it replaces as a noncurrent version
+    // (except a suspended bucket's null version, which it overwrites). Returns the version id
+    // to report: "" for a bucket that never had versioning, else the new id or "null".
     using Precondition = std::function<void(const std::optional<ObjectRecord>&)>;
-    void put_object(const ObjectRecord& o, const Precondition& precondition = {});
+    std::string put_object(const ObjectRecord& o, const Precondition& precondition = {});
     std::optional<ObjectRecord> object(const std::string& bucket, const std::string& key);
-    std::optional<OpenedObject> open_object(const std::string& bucket, const std::string& key);
+    // With a version id ("" for null): that version, a delete marker included.
+    std::optional<ObjectRecord> object_version(const std::string& bucket, const std::string& key,
+                                               const std::string& version_id);
+    // The newest version of a key, current object or delete marker (GET of a deleted key).
+    std::optional<ObjectRecord> latest_version(const std::string& bucket, const std::string& key);
+    std::optional<OpenedObject> open_object(const std::string& bucket, const std::string& key,
+                                            const std::string* version_id = nullptr);
     // The whole body of an object other services read (Rekognition's images, Lambda's code):
     // nullopt if there is no such object, too_large set (and no bytes) past `limit`.
     struct SmallObject {
@@ -118,15 +140,36 @@ class Store {
     };
     std::optional<SmallObject> read_small_object(const std::string& bucket, const std::string& key,
                                                  uint64_t limit);
-    // With `if_modified_at`, only while the object is still the one written then (a sweep that
-    // read it must not remove a newer write of the same key).
-    bool delete_object(const std::string& bucket, const std::string& key,
-                       std::optional<int64_t> if_modified_at = std::nullopt);
+    struct Deleted {
+        bool removed = false;        // something was deleted or a delete marker was made
+        bool delete_marker = false;  // the version made (or, by id, removed) is a delete marker
+        std::string version_id;      // as reported: "" unversioned bucket, else id or "null"
+    };
+    // A simple DELETE: removes the object, or in a versioned bucket puts a delete marker on
+    // top. With `if_modified_at`, only while the current object is still the one written then
+    // (a sweep that read it must not remove a newer write of the same key).
+    Deleted delete_object(const std::string& bucket, const std::string& key,
+                          std::optional<int64_t> if_modified_at = std::nullopt);
+    // Removes one version for good ("" the null one); the newest left becomes current.
+    Deleted delete_version(const std::string& bucket, const std::string& key,
+                           const std::string& version_id);
     bool set_object_tags(const std::string& bucket, const std::string& key,
-                         const nlohmann::json& tags);
+                         const nlohmann::json& tags, const std::string* version_id = nullptr);
     // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
     std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
                                            const std::string& after, size_t limit);
+
+    // Every version (objects and delete markers) with a key starting with `prefix`, in key
+    // order and newest first within a key, from just after (after_key, after_seq): keys past
+    // after_key, and versions of after_key older than after_seq. `noncurrent_only` leaves out
+    // current objects (not current delete markers). At most `limit`; bodies not read.
+    std::vector<ObjectRecord> list_versions(const std::string& bucket, const std::string& prefix,
+                                            const std::optional<std::string>& after_key,
+                                            int64_t after_seq, size_t limit,
+                                            bool noncurrent_only = false);
+    // The seq of a key's version, for a ListObjectVersions marker.
+    std::optional<int64_t> version_seq(const std::string& bucket, const std::string& key,
+                                       const std::string& version_id);
 
     // Objects with keys after `after` starting with `prefix`, written at or before `cutoff_ms`,
     // in key order, at most `limit` (lifecycle expiration). Bodies are not read.
@@ -147,8 +190,9 @@ class Store {
     bool delete_upload(const std::string& upload_id);
     // Turns an upload into an object whose body is `blob_id`, atomically, and keeps `result`
     // (the Complete answer) for a repeated Complete of the same upload.
-    void complete_upload(const std::string& upload_id, const ObjectRecord& o,
-                         const Precondition& precondition, const std::string& result = {});
+    // Returns the version id as put_object does.
+    std::string complete_upload(const std::string& upload_id, const ObjectRecord& o,
+                                const Precondition& precondition, const std::string& result = {});
     struct CompletedUpload {
         std::string bucket, key, result;
     };
@@ -160,6 +204,10 @@ class Store {
 
   private:
     void init_schema();
+    // Writes `o` as its key's current object, under the bucket's versioning (in the caller's
+    // transaction); returns the version id to report, as put_object does.
+    std::string install_object(const ObjectRecord& o, const std::optional<ObjectRecord>& current,
+                               std::vector<std::string>& garbage);
     // Every object request reads its bucket's row: kept here once read, under the database
     // lock, and dropped by any change to the bucket. Only committed rows are kept (none read
     // while a group commit is open), so a group that fails to commit leaves nothing stale.

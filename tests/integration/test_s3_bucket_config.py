@@ -243,8 +243,18 @@ def test_replication_and_object_lock_need_versioning(s3, bucket):
                               "configuration")
     expect("InvalidBucketState", 409, s3.put_object_lock_configuration, Bucket=bucket,
            ObjectLockConfiguration={"ObjectLockEnabled": "Enabled"})
-    expect("NotImplemented", 501, s3.create_bucket, Bucket="conf-locked",
-           ObjectLockEnabledForBucket=True)
+    # Once versioning is on, both are stored.
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket=bucket, ReplicationConfiguration={
+        "Role": "arn:aws:iam::000000000000:role/r",
+        "Rules": [{"Status": "Enabled", "Destination": {"Bucket": "arn:aws:s3:::elsewhere"}}]})
+    assert s3.get_bucket_replication(Bucket=bucket)["ReplicationConfiguration"]["Role"] == (
+        "arn:aws:iam::000000000000:role/r")
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}})
+    assert s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"][
+        "Rule"]["DefaultRetention"] == {"Mode": "GOVERNANCE", "Days": 1}
 
 
 # --- ownership controls and the public access block ---

@@ -102,8 +102,8 @@ TEST_F(StoreTest, PutIntoMissingBucketFails) {
 TEST_F(StoreTest, DeleteBucketRules) {
     store.put_object(object("k", "x"));
     EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::not_empty);
-    EXPECT_TRUE(store.delete_object("b", "k"));
-    EXPECT_FALSE(store.delete_object("b", "k"));
+    EXPECT_TRUE(store.delete_object("b", "k").removed);
+    EXPECT_FALSE(store.delete_object("b", "k").removed);
     EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::deleted);
     EXPECT_EQ(store.delete_bucket("b"), Store::DeleteBucketResult::missing);
 }
