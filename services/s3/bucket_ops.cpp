@@ -46,27 +46,14 @@ Response create_bucket(Context& ctx, Request& req, const Target& t) {
     if (!valid_object_ownership(ownership))
         throw invalid_argument("Invalid x-amz-object-ownership header: " + ownership,
                                "x-amz-object-ownership", ownership);
-    if (ownership == "BucketOwnerEnforced") {
-        auto canned = req.header("x-amz-acl");
-        bool grants = false;
-        for (auto* g : {"x-amz-grant-read", "x-amz-grant-write", "x-amz-grant-read-acp",
-                        "x-amz-grant-write-acp", "x-amz-grant-full-control"})
-            grants |= req.header(g).has_value();
-        if (grants || (canned && *canned != "private" && *canned != "bucket-owner-full-control"))
-            throw AwsError("InvalidBucketAclWithObjectOwnership",
-                           "Bucket cannot have ACLs set with ObjectOwnership's "
-                           "BucketOwnerEnforced setting",
-                           400);
-    } else {
-        // Grants are not kept yet, whatever the ownership: refused rather than dropped.
-        check_acl_headers(req);
-    }
+    auto acl = acl_for_new_bucket(req, ownership);
     BucketRecord b;
     b.name = t.bucket;
     b.account = req.account;
     b.region = region;
     BucketRecord::Configs configs{{"ownershipControls", ownership_controls_document(ownership)},
                                   {"publicAccessBlock", default_public_access_block()}};
+    if (acl) configs.emplace("acl", *acl);
     // A bucket made for Object Lock is versioned from the start, and stays so.
     if (iequals(req.header("x-amz-bucket-object-lock-enabled").value_or(""), "true")) {
         b.versioning = "Enabled";

@@ -29,6 +29,10 @@ struct Context {
     Notifications* notifications = nullptr;
     const Target* target = nullptr;  // the request's own bucket and key
     std::string posted_key;          // POST Object: the key the form named
+    // While a copy's source bucket is checked: the source object and version, which its ACL
+    // must let the caller read.
+    const Target* source = nullptr;
+    std::optional<std::string> source_version;
 };
 
 inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;
@@ -103,8 +107,15 @@ Response cors_preflight(Context&, Request&, const Target&);
 // Adds Access-Control-* headers to a response for a request with an Origin header.
 void apply_cors(Context&, const Request&, const Target&, Response&);
 
-// ACLs (acl.cpp): disabled, as on every S3 bucket created since 2023.
-void check_acl_headers(const Request& req);
+// ACLs (acl.cpp; see acl.hpp)
+// Whether the bucket's (or the addressed object's) ACL lets a caller who does not own the
+// bucket do req.operation.
+bool acl_grants_access(Context& ctx, const Request& req, const BucketRecord& b);
+// The stored ACL (JSON; "" for the default) a new object gets from the request's x-amz-acl or
+// x-amz-grant-* headers, refused as S3 refuses it when the bucket has ACLs disabled.
+std::string acl_for_new_object(const Request& req, const BucketRecord& b);
+// CreateBucket's ACL under the ownership it asks for; nullopt for the default.
+std::optional<std::string> acl_for_new_bucket(const Request& req, const std::string& ownership);
 Response get_bucket_acl(Context&, Request&, const Target&);
 Response put_bucket_acl(Context&, Request&, const Target&);
 Response get_object_acl(Context&, Request&, const Target&);

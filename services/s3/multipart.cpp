@@ -90,13 +90,13 @@ int parse_part_number(const std::string& v) {
 
 Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     auto bucket = require_bucket(ctx, req, t.bucket);
-    check_acl_headers(req);
     UploadRecord u;
     u.upload_id = random_hex(32);
     u.bucket = t.bucket;
     u.key = t.key;
     u.initiated_ms = now_ms().time_since_epoch().count();
     read_object_attributes(req, u.object);
+    u.object.acl = acl_for_new_object(req, bucket);
     apply_encryption(req, bucket, u.object);
     if (auto a = req.header("x-amz-checksum-algorithm")) {
         auto alg = parse_checksum_algorithm(*a);

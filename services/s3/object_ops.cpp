@@ -78,10 +78,10 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
             "You did not provide the number of bytes specified by the Content-Length HTTP header",
             400);
     check_content_md5(req);
-    check_acl_headers(req);
     ObjectRecord o;
     o.bucket = t.bucket;
     o.key = t.key;
+    o.acl = acl_for_new_object(req, bucket);
     read_object_attributes(req, o);
     apply_encryption(req, bucket, o);
     o.checksums = verified_checksums(req);
@@ -277,7 +277,7 @@ Target parse_copy_source(const std::string& header) {
 
 Response copy_object(Context& ctx, Request& req, const Target& t) {
     auto bucket = require_bucket(ctx, req, t.bucket);
-    check_acl_headers(req);
+    auto acl = acl_for_new_object(req, bucket);
     auto directive = req.header("x-amz-metadata-directive").value_or("COPY");
     auto tag_directive = req.header("x-amz-tagging-directive").value_or("COPY");
     if (directive != "COPY" && directive != "REPLACE")
@@ -339,6 +339,7 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
                  : so.tags;
     o.bucket = t.bucket;
     o.key = t.key;
+    o.acl = acl;  // a copy gets its own ACL, never its source's
     // The copy is encrypted as its own bucket says, not as its source was.
     apply_encryption(req, bucket, o);
 

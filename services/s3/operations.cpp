@@ -390,7 +390,7 @@ BucketRecord require_bucket(Context& ctx, const Request& req, const std::string&
     bool owner = !req.anonymous && b->account == req.account;
     auto* policy = b->config("policy");
     if (!policy) {
-        if (!owner) throw access_denied();
+        if (!owner && !acl_grants_access(ctx, req, *b)) throw access_denied();
         return *b;
     }
     const std::string& op = req.operation;
@@ -401,7 +401,8 @@ BucketRecord require_bucket(Context& ctx, const Request& req, const std::string&
     auto decision = evaluate_policy(nlohmann::json::parse(*policy), req.anonymous, req.account,
                                     policy_action(op), resource,
                                     public_access_setting(*b, "RestrictPublicBuckets"));
-    if (decision == PolicyDecision::deny || (!owner && decision != PolicyDecision::allow))
+    if (decision == PolicyDecision::deny) throw access_denied();
+    if (!owner && decision != PolicyDecision::allow && !acl_grants_access(ctx, req, *b))
         throw access_denied();
     return *b;
 }

@@ -293,13 +293,14 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     ctx.target = own;
     ctx.posted_key = key;
 
-    if (auto* acl = form.field("acl");
-        acl && *acl != "private" && *acl != "bucket-owner-full-control")
-        throw AwsError("AccessControlListNotSupported", "The bucket does not allow ACLs", 400);
     ObjectRecord o;
     o.bucket = t.bucket;
     o.key = key;
     fields_as_headers(req, form);
+    // The form's acl field is the canned ACL a PUT sends as x-amz-acl.
+    req.headers.erase("x-amz-acl");
+    if (auto* acl = form.field("acl")) req.headers.set("x-amz-acl", *acl);
+    o.acl = acl_for_new_object(req, bucket);
     read_object_attributes(req, o);
     if (!form.field("content-type")) o.content_type = "binary/octet-stream";
     if (auto* tagging = form.field("tagging")) o.tags = parse_tagging_xml(*tagging, true);

@@ -43,14 +43,21 @@ BucketRecord read_bucket(const Statement& s) {
 
 // Columns added after the first release: a data directory made by an older fogbank gets them.
 void add_missing_columns(Database& db) {
-    bool versioned = false;
-    auto s = db.prepare("SELECT name FROM pragma_table_info('s3_objects')");
-    while (s.step())
-        versioned |= s.text(0) == "version_id";
-    if (versioned) return;
-    db.exec(
-        "ALTER TABLE s3_objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '';"
-        "ALTER TABLE s3_objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;");
+    auto has = [&](const char* table, const char* column) {
+        auto s = db.prepare(std::string("SELECT name FROM pragma_table_info('") + table + "')");
+        bool found = false;
+        while (s.step())
+            found |= s.text(0) == column;
+        return found;
+    };
+    if (!has("s3_objects", "version_id"))
+        db.exec(
+            "ALTER TABLE s3_objects ADD COLUMN version_id TEXT NOT NULL DEFAULT '';"
+            "ALTER TABLE s3_objects ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;");
+    for (const char* table : {"s3_objects", "s3_versions"})
+        if (!has(table, "acl"))
+            db.exec(std::string("ALTER TABLE ") + table +
+                    " ADD COLUMN acl TEXT NOT NULL DEFAULT '';");
 }
 
 }  // namespace
@@ -59,7 +66,7 @@ namespace rows {
 
 const char* const kObjectColumns =
     "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
-    "checksums, part_sizes, storage_class, version_id, seq";
+    "checksums, part_sizes, storage_class, version_id, seq, acl";
 
 ObjectRecord read_object(const Statement& s, int c) {
     ObjectRecord o;
@@ -78,6 +85,7 @@ ObjectRecord read_object(const Statement& s, int c) {
     o.storage_class = s.text(c + 12);
     o.version_id = s.text(c + 13);
     o.seq = s.integer(c + 14);
+    o.acl = s.text(c + 15);
     return o;
 }
 
@@ -92,10 +100,10 @@ std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
 
 void upsert_object(Database& db, const ObjectRecord& o) {
     auto s = db.prepare(std::string("INSERT OR REPLACE INTO s3_objects (") + kObjectColumns +
-                        ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                        ", body) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(o.bucket, o.key, o.blob_id, o.size, o.etag, o.last_modified_ms, o.content_type,
                o.headers.dump(), o.metadata.dump(), o.tags.dump(), o.checksums.dump(),
-               json(o.part_sizes).dump(), o.storage_class, o.version_id, o.seq);
+               json(o.part_sizes).dump(), o.storage_class, o.version_id, o.seq, o.acl);
     if (o.inline_body)
         s.bind_blob(kObjectColumnCount + 1, *o.inline_body);
     else
@@ -138,6 +146,7 @@ void Store::init_schema() {
             metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
             part_sizes TEXT NOT NULL, storage_class TEXT NOT NULL, body BLOB,
             version_id TEXT NOT NULL DEFAULT '', seq INTEGER NOT NULL DEFAULT 0,
+            acl TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (bucket, key)) WITHOUT ROWID;
         -- Noncurrent versions and delete markers of versioned buckets; a key's current object
         -- stays in s3_objects, so unversioned reads and listings never look here.
@@ -149,6 +158,7 @@ void Store::init_schema() {
             last_modified INTEGER NOT NULL, content_type TEXT NOT NULL, headers TEXT NOT NULL,
             metadata TEXT NOT NULL, tags TEXT NOT NULL, checksums TEXT NOT NULL,
             part_sizes TEXT NOT NULL, storage_class TEXT NOT NULL, body BLOB,
+            acl TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (bucket, key, seq)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS s3_uploads (
             upload_id TEXT PRIMARY KEY, bucket TEXT NOT NULL REFERENCES s3_buckets(name),
@@ -465,6 +475,21 @@ bool Store::set_object_tags(const std::string& bucket, const std::string& key,
     return db_.changes() == 1;
 }
 
+bool Store::set_object_acl(const std::string& bucket, const std::string& key,
+                           const std::string& version_id, const std::string& acl) {
+    Lock lock(db_.mutex());
+    db_.prepare("UPDATE s3_objects SET acl=? WHERE bucket=? AND key=? AND version_id=?")
+        .bind_all(acl, bucket, key, version_id)
+        .run();
+    if (db_.changes() == 1) return true;
+    db_.prepare(
+           "UPDATE s3_versions SET acl=? WHERE bucket=? AND key=? AND version_id=? AND "
+           "delete_marker=0")
+        .bind_all(acl, bucket, key, version_id)
+        .run();
+    return db_.changes() == 1;
+}
+
 std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const std::string& prefix,
                                               const std::string& after, size_t limit) {
     Lock lock(db_.mutex());
@@ -488,11 +513,9 @@ void Store::create_upload(const UploadRecord& u) {
     Lock lock(db_.mutex());
     auto s = db_.prepare(std::string("INSERT INTO s3_uploads (") + kUploadColumns +
                          ") VALUES (?,?,?,?,?,?,?)");
-    json obj = {{"content_type", u.object.content_type},
-                {"headers", u.object.headers},
-                {"metadata", u.object.metadata},
-                {"tags", u.object.tags},
-                {"storage_class", u.object.storage_class}};
+    json obj = {{"content_type", u.object.content_type},   {"headers", u.object.headers},
+                {"metadata", u.object.metadata},           {"tags", u.object.tags},
+                {"storage_class", u.object.storage_class}, {"acl", u.object.acl}};
     s.bind_all(u.upload_id, u.bucket, u.key, u.initiated_ms, obj.dump(), u.checksum_algorithm,
                u.checksum_type);
     s.run();
@@ -512,6 +535,7 @@ static UploadRecord read_upload(const Statement& s) {
     u.object.metadata = obj.value("metadata", json::object());
     u.object.tags = obj.value("tags", json::object());
     u.object.storage_class = obj.value("storage_class", "STANDARD");
+    u.object.acl = obj.value("acl", "");
     u.checksum_algorithm = s.text(5);
     u.checksum_type = s.text(6);
     return u;

@@ -64,6 +64,8 @@ struct ObjectRecord {
     std::string version_id;
     int64_t seq = 0;
     bool delete_marker = false;  // a version without a body, made by a DELETE
+    // The object's ACL as acl.cpp stores it (JSON); empty: owned by the bucket owner, private.
+    std::string acl;
     // When a newer version superseded this one; 0 while it is the latest.
     int64_t noncurrent_since = 0;
     bool is_latest() const { return noncurrent_since == 0; }
@@ -155,6 +157,8 @@ class Store {
                            const std::string& version_id);
     bool set_object_tags(const std::string& bucket, const std::string& key,
                          const nlohmann::json& tags, const std::string* version_id = nullptr);
+    bool set_object_acl(const std::string& bucket, const std::string& key,
+                        const std::string& version_id, const std::string& acl);
     // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
     std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
                                            const std::string& after, size_t limit);

@@ -14,7 +14,7 @@ namespace fogbank::s3::rows {
 
 // Columns s3_objects and s3_versions share, in read_object's order; `body` follows them.
 extern const char* const kObjectColumns;
-inline constexpr int kObjectColumnCount = 15;
+inline constexpr int kObjectColumnCount = 16;
 
 ObjectRecord read_object(const Statement& s, int first_column = 0);
 std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,

@@ -80,7 +80,16 @@ SourceObject open_copy_source(Context& ctx, const Request& req) {
         v = v.substr(0, q);
     }
     src.target = parse_copy_source(std::string(v));
-    src.bucket = require_bucket(ctx, req, src.target.bucket);
+    // The source bucket is checked for reading the source object, not for the copy's write.
+    ctx.source = &src.target;
+    ctx.source_version = version;
+    try {
+        src.bucket = require_bucket(ctx, req, src.target.bucket);
+    } catch (...) {
+        ctx.source = nullptr;
+        throw;
+    }
+    ctx.source = nullptr;
     src.by_version = version.has_value();
     auto opened =
         ctx.store.open_object(src.target.bucket, src.target.key, version ? &*version : nullptr);

@@ -281,9 +281,9 @@ def test_ownership_controls(s3):
     expect("InvalidBucketAclWithObjectOwnership", 400, s3.create_bucket, Bucket="conf-public",
            ACL="public-read")
     expect("404", 404, s3.head_bucket, Bucket="conf-public")
-    # Grants are not kept yet under the other settings either: refused, not dropped.
-    expect("AccessControlListNotSupported", 400, s3.create_bucket, Bucket="conf-public",
-           ACL="public-read", ObjectOwnership="ObjectWriter")
+    # With ACLs on, a public ACL still meets the new bucket's public access block.
+    expect("InvalidBucketAclWithBlockPublicAccessError", 400, s3.create_bucket,
+           Bucket="conf-public", ACL="public-read", ObjectOwnership="ObjectWriter")
 
 
 def test_public_access_block(s3, bucket):
