@@ -148,6 +148,17 @@ Response get_bucket_policy(Context&, Request&, const Target&);
 Response delete_bucket_policy(Context&, Request&, const Target&);
 Response get_bucket_policy_status(Context&, Request&, const Target&);
 
+// Object Lock on objects (object_lock.cpp)
+// The version's retention and legal hold from the request's x-amz-object-lock-* headers or the
+// bucket's default retention, into o.headers; InvalidRequest without Object Lock.
+void apply_object_lock(const Request& req, const BucketRecord& b, ObjectRecord& o);
+// AccessDenied for a version a retention or legal hold protects from deletion by id.
+void check_version_deletable(const Request& req, const ObjectRecord& o);
+Response put_object_retention(Context&, Request&, const Target&);
+Response get_object_retention(Context&, Request&, const Target&);
+Response put_object_legal_hold(Context&, Request&, const Target&);
+Response get_object_legal_hold(Context&, Request&, const Target&);
+
 // Browser uploads (post_object.cpp)
 Response post_object(Context&, Request&, const Target&);
 

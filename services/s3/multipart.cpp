@@ -98,6 +98,7 @@ Response create_multipart_upload(Context& ctx, Request& req, const Target& t) {
     read_object_attributes(req, u.object);
     u.object.acl = acl_for_new_object(req, bucket);
     apply_encryption(req, bucket, u.object);
+    apply_object_lock(req, bucket, u.object);
     if (auto a = req.header("x-amz-checksum-algorithm")) {
         auto alg = parse_checksum_algorithm(*a);
         if (!alg)

@@ -84,6 +84,7 @@ Response put_object(Context& ctx, Request& req, const Target& t) {
     o.acl = acl_for_new_object(req, bucket);
     read_object_attributes(req, o);
     apply_encryption(req, bucket, o);
+    apply_object_lock(req, bucket, o);
     o.checksums = verified_checksums(req);
     auto precondition = write_precondition(req, t.key);
     o.size = req.body.size();
@@ -194,8 +195,11 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
 }
 
 Response delete_object(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     auto version = requested_version(req);
+    if (version && bucket.config("object-lock"))
+        if (auto o = ctx.store.object_version(t.bucket, t.key, *version); o && !o->delete_marker)
+            check_version_deletable(req, *o);
     auto deleted = version ? ctx.store.delete_version(t.bucket, t.key, *version)
                            : ctx.store.delete_object(t.bucket, t.key);
     Response res = empty(204);
@@ -205,7 +209,7 @@ Response delete_object(Context& ctx, Request& req, const Target& t) {
 }
 
 Response delete_objects(Context& ctx, Request& req, const Target& t) {
-    require_bucket(ctx, req, t.bucket);
+    auto bucket = require_bucket(ctx, req, t.bucket);
     if (!req.header("content-md5") && !requested_checksum(req))
         throw AwsError("InvalidRequest", "Missing required header for this request: Content-MD5",
                        400);
@@ -246,6 +250,16 @@ Response delete_objects(Context& ctx, Request& req, const Target& t) {
         if (en.version && !valid_version_id(wire_version_id(*en.version))) {
             fail(en, "NoSuchVersion", "The specified version does not exist.");
             continue;
+        }
+        if (en.version && bucket.config("object-lock")) {
+            try {
+                if (auto o = ctx.store.object_version(t.bucket, en.key, *en.version);
+                    o && !o->delete_marker)
+                    check_version_deletable(req, *o);
+            } catch (const AwsError& e) {
+                fail(en, "AccessDenied", e.what());
+                continue;
+            }
         }
         auto deleted = en.version ? ctx.store.delete_version(t.bucket, en.key, *en.version)
                                   : ctx.store.delete_object(t.bucket, en.key);
@@ -340,8 +354,12 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
     o.bucket = t.bucket;
     o.key = t.key;
     o.acl = acl;  // a copy gets its own ACL, never its source's
-    // The copy is encrypted as its own bucket says, not as its source was.
+    // The copy is encrypted and locked as its own bucket says, not as its source was.
+    o.headers.erase("x-amz-object-lock-mode");
+    o.headers.erase("x-amz-object-lock-retain-until-date");
+    o.headers.erase("x-amz-object-lock-legal-hold");
     apply_encryption(req, bucket, o);
+    apply_object_lock(req, bucket, o);
 
     // The copy keeps the source's full-object checksum algorithm unless the request names one.
     if (!alg) {

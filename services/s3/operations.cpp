@@ -35,6 +35,14 @@ const Operation kOperations[] = {
     {http::verb::put, Scope::bucket, "acl", nullptr, "PutBucketAcl", put_bucket_acl},
     {http::verb::get, Scope::bucket, "acl", nullptr, "GetBucketAcl", get_bucket_acl},
     {http::verb::put, Scope::object, "acl", nullptr, "PutObjectAcl", put_object_acl},
+    {http::verb::put, Scope::object, "retention", nullptr, "PutObjectRetention",
+     put_object_retention},
+    {http::verb::get, Scope::object, "retention", nullptr, "GetObjectRetention",
+     get_object_retention},
+    {http::verb::put, Scope::object, "legal-hold", nullptr, "PutObjectLegalHold",
+     put_object_legal_hold},
+    {http::verb::get, Scope::object, "legal-hold", nullptr, "GetObjectLegalHold",
+     get_object_legal_hold},
     {http::verb::get, Scope::object, "acl", nullptr, "GetObjectAcl", get_object_acl},
     {http::verb::put, Scope::bucket, "cors", nullptr, "PutBucketCors", put_bucket_cors},
     {http::verb::put, Scope::bucket, "versioning", nullptr, "PutBucketVersioning",
@@ -145,8 +153,8 @@ const Operation kOperations[] = {
 // S3 sub-resources fogbank does not serve yet: answered NotImplemented instead of being
 // mistaken for the plain operation (a GET ?acl is not a GetObject).
 constexpr const char* kUnservedSubresources[] = {
-    "retention",           "legal-hold", "analytics", "inventory", "metrics",
-    "intelligent-tiering", "torrent",    "restore",   "select",    "renameObject"};
+    "analytics", "inventory", "metrics", "intelligent-tiering",
+    "torrent",   "restore",   "select",  "renameObject"};
 
 Target address(const RequestHead& req, const Config& cfg) {
     Target t;

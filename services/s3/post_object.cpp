@@ -305,6 +305,7 @@ Response post_object(Context& ctx, Request& req, const Target& t) {
     if (!form.field("content-type")) o.content_type = "binary/octet-stream";
     if (auto* tagging = form.field("tagging")) o.tags = parse_tagging_xml(*tagging, true);
     apply_encryption(req, bucket, o);
+    apply_object_lock(req, bucket, o);
 
     // A small file lives in its row; a larger one is copied out of the body into a blob of its
     // own, hashed on the way. Either way S3's default checksum, CRC64NVME.

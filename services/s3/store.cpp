@@ -475,19 +475,29 @@ bool Store::set_object_tags(const std::string& bucket, const std::string& key,
     return db_.changes() == 1;
 }
 
+bool Store::set_version_column(const char* column, const std::string& bucket,
+                               const std::string& key, const std::string& version_id,
+                               const std::string& value) {
+    Lock lock(db_.mutex());
+    for (const char* table : {"s3_objects", "s3_versions"}) {
+        db_.prepare(std::string("UPDATE ") + table + " SET " + column +
+                    "=? WHERE bucket=? AND key=? AND version_id=?" +
+                    (std::string_view(table) == "s3_versions" ? " AND delete_marker=0" : ""))
+            .bind_all(value, bucket, key, version_id)
+            .run();
+        if (db_.changes() == 1) return true;
+    }
+    return false;
+}
+
 bool Store::set_object_acl(const std::string& bucket, const std::string& key,
                            const std::string& version_id, const std::string& acl) {
-    Lock lock(db_.mutex());
-    db_.prepare("UPDATE s3_objects SET acl=? WHERE bucket=? AND key=? AND version_id=?")
-        .bind_all(acl, bucket, key, version_id)
-        .run();
-    if (db_.changes() == 1) return true;
-    db_.prepare(
-           "UPDATE s3_versions SET acl=? WHERE bucket=? AND key=? AND version_id=? AND "
-           "delete_marker=0")
-        .bind_all(acl, bucket, key, version_id)
-        .run();
-    return db_.changes() == 1;
+    return set_version_column("acl", bucket, key, version_id, acl);
+}
+
+bool Store::set_object_headers(const std::string& bucket, const std::string& key,
+                               const std::string& version_id, const nlohmann::json& headers) {
+    return set_version_column("headers", bucket, key, version_id, headers.dump());
 }
 
 std::vector<ObjectRecord> Store::list_objects(const std::string& bucket, const std::string& prefix,

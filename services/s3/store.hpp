@@ -159,6 +159,9 @@ class Store {
                          const nlohmann::json& tags, const std::string* version_id = nullptr);
     bool set_object_acl(const std::string& bucket, const std::string& key,
                         const std::string& version_id, const std::string& acl);
+    // Replaces a version's stored headers (Object Lock retention and legal hold live there).
+    bool set_object_headers(const std::string& bucket, const std::string& key,
+                            const std::string& version_id, const nlohmann::json& headers);
     // Keys > after (and starting with prefix), in UTF-8 byte order, at most limit rows.
     std::vector<ObjectRecord> list_objects(const std::string& bucket, const std::string& prefix,
                                            const std::string& after, size_t limit);
@@ -208,6 +211,9 @@ class Store {
 
   private:
     void init_schema();
+    // One column of a version (current or noncurrent, never a delete marker), by version id.
+    bool set_version_column(const char* column, const std::string& bucket, const std::string& key,
+                            const std::string& version_id, const std::string& value);
     // Writes `o` as its key's current object, under the bucket's versioning (in the caller's
     // transaction); returns the version id to report, as put_object does.
     std::string install_object(const ObjectRecord& o, const std::optional<ObjectRecord>& current,

@@ -408,3 +408,71 @@ def test_versions_survive_kill_9(tmp_path):
         assert c.get_object(Bucket="durable-vers", Key="k")["Body"].read() == b"x" * 300_000
     finally:
         srv.cleanup()
+
+
+# --- Object Lock on versions: retention and legal holds ---
+
+def test_object_retention_and_legal_hold(s3):
+    import datetime
+    s3.create_bucket(Bucket="worm", ObjectLockEnabledForBucket=True)
+    future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+    put = s3.put_object(Bucket="worm", Key="k", Body=b"kept", ObjectLockMode="GOVERNANCE",
+                        ObjectLockRetainUntilDate=future)
+    head = s3.head_object(Bucket="worm", Key="k")
+    assert head["ObjectLockMode"] == "GOVERNANCE"
+    assert abs((head["ObjectLockRetainUntilDate"] - future).total_seconds()) < 1
+    r = s3.get_object_retention(Bucket="worm", Key="k")["Retention"]
+    assert r["Mode"] == "GOVERNANCE"
+    # A retained version cannot be deleted by id, except by bypassing GOVERNANCE.
+    expect("AccessDenied", 403, s3.delete_object, Bucket="worm", Key="k", VersionId=put["VersionId"])
+    # A simple delete only puts a marker on top: allowed.
+    s3.delete_object(Bucket="worm", Key="k")
+    # Shortening a GOVERNANCE retention needs the bypass too.
+    expect("AccessDenied", 403, s3.put_object_retention, Bucket="worm", Key="k",
+           VersionId=put["VersionId"], Retention={"Mode": "GOVERNANCE",
+                                                  "RetainUntilDate": future - datetime.timedelta(days=1)})
+    s3.put_object_retention(Bucket="worm", Key="k", VersionId=put["VersionId"],
+                            Retention={"Mode": "COMPLIANCE", "RetainUntilDate": future})
+    expect("AccessDenied", 403, s3.delete_object, Bucket="worm", Key="k",
+           VersionId=put["VersionId"], BypassGovernanceRetention=True)
+    # Legal hold: on, read back, and it blocks deletion of a version without retention.
+    plain = s3.put_object(Bucket="worm", Key="held", Body=b"h")["VersionId"]
+    with pytest.raises(ClientError) as e:
+        s3.get_object_legal_hold(Bucket="worm", Key="held")
+    assert error_of(e) == ("NoSuchObjectLockConfiguration", 404)
+    s3.put_object_legal_hold(Bucket="worm", Key="held", LegalHold={"Status": "ON"})
+    assert s3.get_object_legal_hold(Bucket="worm", Key="held")["LegalHold"]["Status"] == "ON"
+    assert s3.head_object(Bucket="worm", Key="held")["ObjectLockLegalHoldStatus"] == "ON"
+    r = s3.delete_objects(Bucket="worm", Delete={"Objects": [{"Key": "held", "VersionId": plain}]})
+    assert r["Errors"][0]["Code"] == "AccessDenied"
+    s3.put_object_legal_hold(Bucket="worm", Key="held", LegalHold={"Status": "OFF"})
+    s3.delete_object(Bucket="worm", Key="held", VersionId=plain)
+
+
+def test_default_retention_and_lock_validation(s3):
+    import datetime
+    s3.create_bucket(Bucket="worm-default", ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(Bucket="worm-default", ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 3}}})
+    s3.put_object(Bucket="worm-default", Key="k", Body=b"1")
+    r = s3.get_object_retention(Bucket="worm-default", Key="k")["Retention"]
+    left = r["RetainUntilDate"] - datetime.datetime.now(datetime.timezone.utc)
+    assert r["Mode"] == "GOVERNANCE" and datetime.timedelta(days=2.9) < left < datetime.timedelta(days=3.1)
+    past = datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc)
+    expect("InvalidArgument", 400, s3.put_object, Bucket="worm-default", Key="p", Body=b"1",
+           ObjectLockMode="GOVERNANCE", ObjectLockRetainUntilDate=past)
+    expect("InvalidArgument", 400, s3.put_object, Bucket="worm-default", Key="p", Body=b"1",
+           ObjectLockMode="GOVERNANCE")
+    expect("InvalidArgument", 400, s3.put_object, Bucket="worm-default", Key="p", Body=b"1",
+           ObjectLockMode="FOREVER", ObjectLockRetainUntilDate=past)
+    expect("MalformedXML", 400, s3.put_object_legal_hold, Bucket="worm-default", Key="k",
+           LegalHold={"Status": "MAYBE"})
+    # Buckets without Object Lock take none of it.
+    s3.create_bucket(Bucket="no-worm")
+    s3.put_object(Bucket="no-worm", Key="k", Body=b"1")
+    r = expect("InvalidRequest", 400, s3.put_object, Bucket="no-worm", Key="k2", Body=b"1",
+               ObjectLockLegalHoldStatus="ON")
+    assert r["Error"]["Message"] == "Bucket is missing Object Lock Configuration"
+    expect("InvalidRequest", 400, s3.get_object_retention, Bucket="no-worm", Key="k")
+    expect("InvalidRequest", 400, s3.put_object_legal_hold, Bucket="no-worm", Key="k",
+           LegalHold={"Status": "ON"})

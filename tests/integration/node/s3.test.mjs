@@ -17,7 +17,8 @@ import {
   GetBucketPolicyCommand, GetBucketPolicyStatusCommand, GetBucketOwnershipControlsCommand,
   GetBucketEncryptionCommand, PutBucketLifecycleConfigurationCommand,
   GetBucketLifecycleConfigurationCommand, GetBucketWebsiteCommand, GetObjectAttributesCommand,
-  PutBucketVersioningCommand, ListObjectVersionsCommand,
+  PutBucketVersioningCommand, ListObjectVersionsCommand, PutBucketAclCommand, GetBucketAclCommand,
+  PutObjectAclCommand, GetObjectAclCommand,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -333,6 +334,19 @@ test("versioning: versions, delete markers, reads and copies by id, paged listin
   assert.deepEqual(rm.Deleted.map((d) => d.VersionId), [v2]);
   const left = await s3.send(new ListObjectVersionsCommand({ Bucket: "js-vers" }));
   assert.equal(left.Versions.length, 2);
+});
+
+test("ACLs: refused under BucketOwnerEnforced, stored and returned under ObjectWriter", async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: "js-enforced" }));
+  await rejects(s3.send(new PutBucketAclCommand({ Bucket: "js-enforced", ACL: "public-read" })), "AccessControlListNotSupported", 400);
+  await s3.send(new CreateBucketCommand({ Bucket: "js-acl", ObjectOwnership: "ObjectWriter" }));
+  const owner = (await s3.send(new GetBucketAclCommand({ Bucket: "js-acl" }))).Owner.ID;
+  await s3.send(new PutObjectCommand({ Bucket: "js-acl", Key: "k", Body: "x", GrantRead: 'id="444455556666"', GrantFullControl: `id="${owner}"` }));
+  const got = await s3.send(new GetObjectAclCommand({ Bucket: "js-acl", Key: "k" }));
+  assert.deepEqual(got.Grants.map((g) => [g.Grantee.ID, g.Permission]).sort(), [["444455556666", "READ"], [owner, "FULL_CONTROL"]].sort());
+  await rejects(s3.send(new PutObjectAclCommand({ Bucket: "js-acl", Key: "k", GrantRead: 'emailAddress="a@example.com"' })), "UnresolvableGrantByEmailAddress", 400);
+  // The new bucket's public access block refuses a public ACL.
+  await rejects(s3.send(new PutObjectAclCommand({ Bucket: "js-acl", Key: "k", ACL: "public-read" })), "AccessDenied", 403);
 });
 
 test("browser upload: createPresignedPost and a FormData POST, as a page sends it", async () => {
