@@ -33,6 +33,8 @@ struct Context {
     // must let the caller read.
     const Target* source = nullptr;
     std::optional<std::string> source_version;
+    // The answer repeats an earlier request's (a retried Complete): it announces nothing new.
+    bool replayed = false;
 };
 
 inline constexpr uint64_t kMaxObjectSize = 5ull * 1024 * 1024 * 1024;

@@ -226,6 +226,7 @@ Response complete_multipart_upload(Context& ctx, Request& req, const Target& t) 
         Response res;
         res.headers.set("Content-Type", "application/xml");
         res.body = done->result;
+        ctx.replayed = true;
         return res;
     }
     auto u = require_upload(ctx, req, t);

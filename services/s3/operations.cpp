@@ -345,7 +345,7 @@ Response S3Service::handle(Request& req) {
                 return res;
             }
         }
-        if (res.status < 400)
+        if (res.status < 400 && !ctx.replayed)
             publish(req, ctx.posted_key.empty() ? t : Target{t.bucket, ctx.posted_key}, res);
         if (res.status < 300 && req.operation == "PutBucketLifecycleConfiguration")
             lifecycle_.wake();

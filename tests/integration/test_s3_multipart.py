@@ -175,6 +175,24 @@ def test_get_by_part_number(s3, bucket):
     assert error_of(e) == ("InvalidPartNumber", 416)
 
 
+def test_repeated_complete_announces_once(s3, sqs, bucket):
+    import json
+    q = sqs.create_queue(QueueName="mp-once")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=q, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+    up = s3.create_multipart_upload(Bucket=bucket, Key="once")["UploadId"]
+    etag = s3.upload_part(Bucket=bucket, Key="once", PartNumber=1, UploadId=up, Body=b"p")["ETag"]
+    for _ in range(2):
+        s3.complete_multipart_upload(Bucket=bucket, Key="once", UploadId=up,
+                                     MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    names = []
+    for _ in range(3):
+        for m in sqs.receive_message(QueueUrl=q, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", []):
+            names += [r["eventName"] for r in json.loads(m["Body"]).get("Records", [])]
+    assert names == ["ObjectCreated:CompleteMultipartUpload"]
+
+
 def test_repeated_complete_gets_the_first_answer(s3, bucket):
     parts = [os.urandom(5 * MiB), b"tail"]
     up = s3.create_multipart_upload(Bucket=bucket, Key="again")["UploadId"]
