@@ -222,6 +222,8 @@ class Store {
     // lock, and dropped by any change to the bucket. Only committed rows are kept (none read
     // while a group commit is open), so a group that fails to commit leaves nothing stale.
     const BucketRecord* cached_bucket(const std::string& name) const;
+    // The bucket's versioning status inside a write, NoSuchBucket if it is gone.
+    std::string versioning_of(const std::string& bucket);
     void forget_bucket(const std::string& name) { bucket_cache_.erase(name); }
 
     Database& db_;

@@ -13,10 +13,14 @@
 namespace fogbank::s3::rows {
 
 // Columns s3_objects and s3_versions share, in read_object's order; `body` follows them.
-extern const char* const kObjectColumns;
+inline constexpr char kObjectColumns[] =
+    "bucket, key, blob_id, size, etag, last_modified, content_type, headers, metadata, tags, "
+    "checksums, part_sizes, storage_class, version_id, seq, acl";
 inline constexpr int kObjectColumnCount = 16;
 
 ObjectRecord read_object(const Statement& s, int first_column = 0);
+// The same, into a record already in place (GET's: no record moved per request).
+void read_object_into(const Statement& s, ObjectRecord& o, int first_column = 0);
 std::optional<ObjectRecord> find_object(Database& db, const std::string& bucket,
                                         const std::string& key);
 void upsert_object(Database& db, const ObjectRecord& o);
