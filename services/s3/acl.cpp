@@ -83,6 +83,8 @@ Acl canned_acl(const std::string& name, const std::string& owner, const std::str
 // emailAddress="…".
 void parse_grant_header(const std::string& header, const std::string& value, const char* permission,
                         Acl& acl) {
+    // Grantee ids end up in stored JSON and in XML answers: UTF-8 text only.
+    if (!valid_utf8(value)) throw invalid_argument("Invalid " + header + " header");
     auto bad = [&] { return invalid_argument("Invalid " + header + " header", header, value); };
     for (auto& part : split_list(value)) {
         auto eq = part.find('=');
