@@ -146,8 +146,10 @@ json consumed(const Table& t, double units, const std::string& mode) {
     return c;
 }
 
-Backend::Backend(const Config& cfg, Database& db) : cfg_(cfg), store_(db, !cfg.data_dir.empty()) {
+Backend::Backend(const Config& cfg, Database& db)
+    : cfg_(cfg), store_(db, !cfg.data_dir.empty()), streams_(db, !cfg.data_dir.empty()) {
     store_.load([this](Table t) -> Table& { return add_table(std::move(t)); });
+    streams_.load();
     next_id_ = store_.next_table_id();
     std::lock_guard lock(mu_);
     start_ttl_sweep();
@@ -191,6 +193,11 @@ bool Backend::knows(const std::string& op) const {
     return handlers().count(op) > 0;
 }
 
+json Backend::call_streams(const std::string& op, const Caller& caller, json& in) {
+    std::lock_guard lock(mu_);
+    return streams_.call(op, caller, in);
+}
+
 json Backend::call(const std::string& op, const Caller& caller, json& in) {
     auto it = handlers().find(op);
     if (it == handlers().end())
@@ -203,6 +210,7 @@ void Backend::reset() {
     tables_.clear();
     tokens_.clear();
     store_.wipe();
+    streams_.reset();
     next_id_ = 1;
 }
 
@@ -234,11 +242,15 @@ Table& Backend::add_table(Table t) {
 
 void Backend::write_item(Table& t, const KeyBytes& k, json item) {
     store_.put_item(t, k, item);
+    if (!t.stream_label.empty() && t.stream_specification.is_object())
+        streams_.record(t, t.find(k), &item, false);
     t.put(k, std::move(item));
 }
 
 void Backend::remove_item(Table& t, const KeyBytes& k) {
     store_.drop_item(t, k);
+    if (!t.stream_label.empty() && t.stream_specification.is_object())
+        streams_.record(t, t.find(k), nullptr, ttl_removal_);
     t.erase(k);
 }
 
@@ -285,8 +297,15 @@ bool Backend::sweep_expired() {
         }
         if (expired.empty()) continue;
         Store::Batch batch(store_);
-        for (auto& k : expired)
-            remove_item(*t, k);
+        ttl_removal_ = true;
+        try {
+            for (auto& k : expired)
+                remove_item(*t, k);
+        } catch (...) {
+            ttl_removal_ = false;
+            throw;
+        }
+        ttl_removal_ = false;
         batch.commit();
     }
     return any;

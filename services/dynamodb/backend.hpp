@@ -19,6 +19,7 @@
 #include "services/dynamodb/expressions.hpp"
 #include "services/dynamodb/partiql.hpp"
 #include "services/dynamodb/store.hpp"
+#include "services/dynamodb/streams.hpp"
 #include "services/dynamodb/table.hpp"
 
 namespace fogbank::dynamodb {
@@ -52,6 +53,9 @@ class Backend {
 
     json call(const std::string& op, const Caller& caller, json& in);
     bool knows(const std::string& op) const;
+    // The streams.dynamodb API (DynamoDBStreams_20120810.*).
+    json call_streams(const std::string& op, const Caller& caller, json& in);
+    bool knows_streams(const std::string& op) const { return streams_.knows(op); }
     void reset();
 
   private:
@@ -117,6 +121,9 @@ class Backend {
 
     const Config& cfg_;
     Store store_;
+    Streams streams_;
+    bool ttl_removal_ =
+        false;  // set while the TTL sweep removes items (their stream records say so)
     std::mutex mu_;
     using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
     std::map<Key, std::unique_ptr<Table>> tables_;

@@ -24,7 +24,10 @@ void sign_body(Response& res) {
 Response DynamoDbService::handle(Request& req) {
     std::string op = aws_json::operation(req);
     req.operation = op;
-    if (!backend_.knows(op))
+    // DynamoDB Streams is signed as dynamodb too: its target prefix tells it apart.
+    bool streams =
+        req.header("x-amz-target").value_or("").rfind("DynamoDBStreams_20120810.", 0) == 0;
+    if (streams ? !backend_.knows_streams(op) : !backend_.knows(op))
         throw AwsError("com.amazon.coral.service#UnknownOperationException",
                        op.empty() ? "Missing X-Amz-Target" : "Unknown operation: " + op, 400);
     json in = aws_json::parse(req);
@@ -35,7 +38,7 @@ Response DynamoDbService::handle(Request& req) {
     std::string text;
     caller.answer_text = &text;
     try {
-        out = backend_.call(op, caller, in);
+        out = streams ? backend_.call_streams(op, caller, in) : backend_.call(op, caller, in);
     } catch (const json::exception& e) {
         // A member of the wrong JSON type (a string where a number goes, ...): what AWS's
         // front end answers before the operation runs.

@@ -299,6 +299,7 @@ json Backend::create_table(const Caller& caller, json& in) {
     t.stream_label.pop_back();  // DynamoDB's labels carry no zone suffix
     Store::Batch batch(store_);
     store_.put_table(t);
+    streams_.table_changed(t);
     batch.commit();
     Table& added = add_table(std::move(t));
     return {{"TableDescription", added.description()}};
@@ -407,7 +408,26 @@ json Backend::update_table(const Caller& caller, json& in) {
         }
     }
     if (in.contains("StreamSpecification") && in["StreamSpecification"].is_object()) {
-        next.stream_specification = in["StreamSpecification"];
+        const json& spec = in["StreamSpecification"];
+        bool was = t.stream_specification.is_object() &&
+                   t.stream_specification.value("StreamEnabled", false);
+        bool wants = spec.value("StreamEnabled", false);
+        if (was && wants)
+            throw validation("Table already has an enabled stream: " + t.arn + "/stream/" +
+                             t.stream_label);
+        if (!was && !wants) throw validation("Table already has no enabled stream");
+        if (wants) {
+            auto view = spec.value("StreamViewType", "");
+            if (view != "KEYS_ONLY" && view != "NEW_IMAGE" && view != "OLD_IMAGE" &&
+                view != "NEW_AND_OLD_IMAGES")
+                throw validation(
+                    "One or more parameter values were invalid: StreamSpecification: "
+                    "StreamViewType must be specified when streams are enabled");
+            // Enabling makes a new stream, with a new label.
+            next.stream_label = format_iso8601_ms(now_ms());
+            next.stream_label.pop_back();
+        }
+        next.stream_specification = spec;
         changed = true;
     }
     if (in.contains("SSESpecification")) {
@@ -454,6 +474,7 @@ json Backend::update_table(const Caller& caller, json& in) {
     t = std::move(next);
     Store::Batch batch(store_);
     store_.put_table(t);
+    streams_.table_changed(t);
     batch.commit();
     return {{"TableDescription", t.description()}};
 }
@@ -469,6 +490,7 @@ json Backend::delete_table(const Caller& caller, json& in) {
     d["TableStatus"] = "DELETING";
     Store::Batch batch(store_);
     store_.drop_table(t);
+    streams_.table_changed(t, /*deleted=*/true);
     batch.commit();
     tables_.erase({t.account, t.region, t.name});
     return {{"TableDescription", d}};

@@ -155,3 +155,43 @@ test("transactions: cancellation reasons and reads", async () => {
   assert.equal(r.Responses[0].Item.bal, 10);
   assert.equal(r.Responses[1].Item, undefined);
 });
+
+test("streams: @aws-sdk/client-dynamodb-streams reads every change in order", async () => {
+  const { DynamoDBStreamsClient, ListStreamsCommand, DescribeStreamCommand, GetShardIteratorCommand,
+    GetRecordsCommand, ExpiredIteratorException } = await import("@aws-sdk/client-dynamodb-streams");
+  const streams = new DynamoDBStreamsClient({
+    endpoint, region: "us-east-1", maxAttempts: 1,
+    credentials: { accessKeyId: "test", secretAccessKey: "test" },
+  });
+  try {
+    await client.send(new CreateTableCommand({
+      TableName: "js-stream", BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+      KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: "NEW_AND_OLD_IMAGES" },
+    }));
+    await doc.send(new PutCommand({ TableName: "js-stream", Item: { pk: "a", n: 1 } }));
+    await doc.send(new UpdateCommand({ TableName: "js-stream", Key: { pk: "a" }, UpdateExpression: "SET n = n + :one",
+      ExpressionAttributeValues: { ":one": 1 } }));
+    await doc.send(new DeleteCommand({ TableName: "js-stream", Key: { pk: "a" } }));
+    const { Streams } = await streams.send(new ListStreamsCommand({ TableName: "js-stream" }));
+    assert.equal(Streams.length, 1);
+    const desc = await streams.send(new DescribeStreamCommand({ StreamArn: Streams[0].StreamArn }));
+    assert.equal(desc.StreamDescription.StreamStatus, "ENABLED");
+    const { ShardIterator } = await streams.send(new GetShardIteratorCommand({
+      StreamArn: Streams[0].StreamArn, ShardId: desc.StreamDescription.Shards[0].ShardId,
+      ShardIteratorType: "TRIM_HORIZON" }));
+    const { Records } = await streams.send(new GetRecordsCommand({ ShardIterator }));
+    assert.deepEqual(Records.map((r) => r.eventName), ["INSERT", "MODIFY", "REMOVE"]);
+    assert.deepEqual(Records[1].dynamodb.NewImage.n, { N: "2" });
+    assert.deepEqual(Records[1].dynamodb.OldImage.n, { N: "1" });
+    assert.ok(Records[0].dynamodb.ApproximateCreationDateTime instanceof Date);
+    // Fifteen minutes on the service clock later the iterator has expired.
+    const r = await fetch(`${endpoint}/_fogbank/clock`, { method: "POST", body: JSON.stringify({ advance_seconds: 960 }),
+      headers: { "Content-Type": "application/json" } });
+    assert.equal(r.status, 200);
+    await rejects(streams.send(new GetRecordsCommand({ ShardIterator })), ExpiredIteratorException);
+  } finally {
+    streams.destroy();
+  }
+});

@@ -1,0 +1,73 @@
+// DynamoDB Streams: the change log of tables with a StreamSpecification, and the
+// streams.dynamodb API that reads it (ListStreams, DescribeStream, GetShardIterator,
+// GetRecords; AWS JSON 1.0, DynamoDBStreams_20120810). Every acknowledged write to a streaming
+// table appends a record (INSERT, MODIFY or REMOVE, with the images its StreamViewType keeps)
+// in commit order, under the backend's lock and, with --data-dir, in the write's own SQLite
+// transaction. Each stream has one shard; a disabled stream's shard is closed and stays
+// readable for the 24 hours records are kept (on the service clock). Iterators expire after
+// 15 minutes.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+
+#include "emulator/database.hpp"
+#include "services/dynamodb/table.hpp"
+
+namespace fogbank::dynamodb {
+
+struct Caller;
+
+class Streams {
+  public:
+    Streams(Database& db, bool durable);
+
+    // Stream records of one write (under the backend's lock, inside the write's batch).
+    // `old_item`/`new_item` null: absent. `by_ttl`: the TTL sweep removed it.
+    void record(const Table& t, const json* old_item, const json* new_item, bool by_ttl);
+    // The table's stream state changed (created, enabled, disabled, table deleted).
+    void table_changed(const Table& t, bool deleted = false);
+
+    bool knows(const std::string& op) const;
+    json call(const std::string& op, const Caller& caller, const json& in);
+    void reset();
+    void load();  // --data-dir: streams and records kept from an earlier run
+
+  private:
+    struct Record {
+        uint64_t seq = 0;
+        int64_t time_ms = 0;
+        json body;  // the GetRecords record, without its sequence number filled in twice
+    };
+    struct Stream {
+        std::string arn, table_name, account, region, label, view_type, shard_id;
+        json key_schema;
+        int64_t created_ms = 0;
+        int64_t disabled_ms = 0;  // 0 while enabled
+        uint64_t start_seq = 0;   // the shard's first sequence number
+        uint64_t trimmed = 0;     // the last sequence number dropped past retention
+        std::deque<Record> records;
+        json meta() const;
+        static Stream from_meta(const json& m);
+    };
+
+    json list_streams(const Caller&, const json&);
+    json describe_stream(const Caller&, const json&);
+    json get_shard_iterator(const Caller&, const json&);
+    json get_records(const Caller&, const json&);
+
+    Stream& stream_for(const std::string& arn);
+    void trim(Stream& s, int64_t now_ms);
+    void save(const Stream& s);
+
+    Database& db_;
+    bool durable_;
+    std::map<std::string, Stream> streams_;  // by ARN
+    uint64_t next_seq_ = 1;
+};
+
+}  // namespace fogbank::dynamodb
