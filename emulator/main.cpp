@@ -55,7 +55,9 @@ int serve(fogbank::Config cfg) {
     auto sqs = std::make_unique<fogbank::sqs::SqsService>(cfg, db);
     auto& sqs_backend = sqs->backend();
     router.add(std::move(sqs));
-    router.add(std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db));
+    auto dynamodb = std::make_unique<fogbank::dynamodb::DynamoDbService>(cfg, db);
+    auto& dynamodb_backend = dynamodb->backend();
+    router.add(std::move(dynamodb));
     router.add(std::make_unique<fogbank::rekognition::RekognitionService>(cfg, db, s3_store));
     // Function code and sandboxes' files live under the data directory, or a temporary one.
     fs::path lambda_dir = cfg.data_dir.empty() ? blobs.spool_dir().parent_path() / "lambda"
@@ -73,6 +75,13 @@ int serve(fogbank::Config cfg) {
                               },
                               [&sqs_backend](const std::string& arn, const std::string& handle) {
                                   fogbank::sqs::delete_from_arn(sqs_backend, arn, handle);
+                              },
+                              [&dynamodb_backend](const std::string& arn, bool latest) {
+                                  return dynamodb_backend.stream_position(arn, latest);
+                              },
+                              [&dynamodb_backend](const std::string& arn, uint64_t from, int max) {
+                                  return dynamodb_backend.stream_records(arn, from,
+                                                                         static_cast<size_t>(max));
                               }});
     s3_notifications.set_hooks(
         {[&sqs_backend](const std::string& arn) {

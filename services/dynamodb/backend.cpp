@@ -193,6 +193,16 @@ bool Backend::knows(const std::string& op) const {
     return handlers().count(op) > 0;
 }
 
+std::optional<uint64_t> Backend::stream_position(const std::string& arn, bool latest) {
+    std::lock_guard lock(mu_);
+    return streams_.position(arn, latest);
+}
+
+std::optional<json> Backend::stream_records(const std::string& arn, uint64_t from, size_t max) {
+    std::lock_guard lock(mu_);
+    return streams_.records_from(arn, from, max);
+}
+
 json Backend::call_streams(const std::string& op, const Caller& caller, json& in) {
     std::lock_guard lock(mu_);
     return streams_.call(op, caller, in);

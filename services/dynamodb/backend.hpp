@@ -56,6 +56,9 @@ class Backend {
     // The streams.dynamodb API (DynamoDBStreams_20120810.*).
     json call_streams(const std::string& op, const Caller& caller, json& in);
     bool knows_streams(const std::string& op) const { return streams_.knows(op); }
+    // For Lambda's event source mappings (see Streams::position, Streams::records_from).
+    std::optional<uint64_t> stream_position(const std::string& arn, bool latest);
+    std::optional<json> stream_records(const std::string& arn, uint64_t from, size_t max);
     void reset();
 
   private:

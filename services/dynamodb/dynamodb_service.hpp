@@ -18,6 +18,7 @@ class DynamoDbService : public Service {
     bool quick(const RequestHead&) const override { return true; }
     Response error_response(const AwsError& err, const RequestHead& head) const override;
     void reset() override { backend_.reset(); }
+    Backend& backend() { return backend_; }
 
   private:
     const Config& cfg_;

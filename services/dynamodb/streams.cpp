@@ -236,6 +236,26 @@ Streams::Stream& Streams::stream_for(const std::string& arn) {
     return it->second;
 }
 
+std::optional<uint64_t> Streams::position(const std::string& arn, bool latest) {
+    auto it = streams_.find(arn);
+    if (it == streams_.end()) return std::nullopt;
+    trim(it->second, now_epoch_ms());
+    return latest ? next_seq_ : std::max(it->second.start_seq, it->second.trimmed + 1);
+}
+
+std::optional<json> Streams::records_from(const std::string& arn, uint64_t from, size_t max) {
+    auto it = streams_.find(arn);
+    if (it == streams_.end()) return std::nullopt;
+    Stream& s = it->second;
+    trim(s, now_epoch_ms());
+    json out = json::array();
+    auto r = std::lower_bound(s.records.begin(), s.records.end(), from,
+                              [](const Record& rec, uint64_t n) { return rec.seq < n; });
+    for (; r != s.records.end() && out.size() < max; ++r)
+        out.push_back(r->body);
+    return out;
+}
+
 bool Streams::knows(const std::string& op) const {
     return op == "ListStreams" || op == "DescribeStream" || op == "GetShardIterator" ||
            op == "GetRecords";

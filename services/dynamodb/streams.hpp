@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "emulator/database.hpp"
@@ -31,6 +32,11 @@ class Streams {
     void record(const Table& t, const json* old_item, const json* new_item, bool by_ttl);
     // The table's stream state changed (created, enabled, disabled, table deleted).
     void table_changed(const Table& t, bool deleted = false);
+
+    // For Lambda's event source mappings: where TRIM_HORIZON or LATEST starts, and up to `max`
+    // records from sequence number `from` on; nothing when there is no such stream.
+    std::optional<uint64_t> position(const std::string& arn, bool latest);
+    std::optional<json> records_from(const std::string& arn, uint64_t from, size_t max);
 
     bool knows(const std::string& op) const;
     json call(const std::string& op, const Caller& caller, const json& in);

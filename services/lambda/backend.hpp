@@ -87,6 +87,12 @@ class Backend {
         std::function<json(const std::string& queue_arn, int max)> receive_from_queue;
         std::function<void(const std::string& queue_arn, const std::string& receipt_handle)>
             delete_from_queue;
+        // DynamoDB streams: where TRIM_HORIZON or LATEST starts (a sequence number), nothing
+        // when there is no such stream; and up to `max` records from a sequence number on.
+        std::function<std::optional<uint64_t>(const std::string& stream_arn, bool latest)>
+            stream_position;
+        std::function<std::optional<json>(const std::string& stream_arn, uint64_t from, int max)>
+            read_stream;
     };
     void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
     Sandboxes& sandboxes() { return sandboxes_; }
@@ -176,6 +182,11 @@ class Backend {
     void save_mapping(const json& m);
     void schedule_poll(const std::string& uuid, std::chrono::milliseconds delay);
     void poll_mapping(const std::string& uuid);
+    // stream_sources.cpp: mappings from DynamoDB streams, read in order, one batch at a time.
+    json stream_mapping_fields(const json& in, const std::string& source);
+    Response create_stream_mapping(Call& c, const std::string& source);
+    void poll_stream_mapping(const std::string& uuid, const json& m);
+    void stream_batch_done(const std::string& uuid, const json& records, const Invocation& inv);
     void batch_done(const std::string& uuid, const std::string& source,
                     const std::vector<json>& batch, bool partial, const Invocation& inv);
     void start_pollers();
@@ -206,6 +217,9 @@ class Backend {
         std::vector<json> pending;  // received, waiting for a fuller batch
         std::chrono::steady_clock::time_point first_seen;
         int idle_polls = 0;
+        int attempts = 0;          // stream mappings: failed tries of the batch at the position
+        int batch_cap = 0;         // stream mappings: a bisected batch's size (0: BatchSize)
+        bool window_open = false;  // stream mappings: a short batch waits since first_seen
     };
     std::map<std::string, Poller> pollers_;
     Hooks hooks_;

@@ -49,6 +49,7 @@ json visible(json m, const char* state = nullptr) {
     m.erase("account");
     m.erase("region");
     m.erase("Enabled");
+    m.erase("position");
     if (state) m["State"] = state;
     return m;
 }
@@ -97,9 +98,14 @@ Response Backend::create_event_source_mapping(Call& c) {
                        "Unrecognized event source, must be kinesis, dynamodb stream, sqs, msk or "
                        "mq",
                        400);
-    if (source.rfind("arn:aws:sqs:", 0) != 0)
-        throw invalid_parameter("fogbank serves SQS event sources only; " + source +
-                                " is not an SQS queue");
+    bool stream =
+        source.rfind("arn:aws:dynamodb:", 0) == 0 && source.find("/stream/") != std::string::npos;
+    if (source.rfind("arn:aws:sqs:", 0) != 0 && !stream)
+        throw invalid_parameter(
+            "fogbank serves SQS queues and DynamoDB streams as event "
+            "sources; " +
+            source + " is neither");
+    if (stream) return create_stream_mapping(c, source);
     int batch = int_in(in, "BatchSize", 1, 10000, 10);
     int window = int_in(in, "MaximumBatchingWindowInSeconds", 0, 300, 0);
     if (batch > 10 && window == 0)
@@ -216,7 +222,14 @@ Response Backend::update_event_source_mapping(Call& c) {
         m["BatchSize"] = int_in(in, "BatchSize", 1, 10000, m["BatchSize"]);
         m["MaximumBatchingWindowInSeconds"] = int_in(in, "MaximumBatchingWindowInSeconds", 0, 300,
                                                      m["MaximumBatchingWindowInSeconds"]);
-        if (m["BatchSize"].get<int>() > 10 && m["MaximumBatchingWindowInSeconds"].get<int>() == 0)
+        bool stream = m.contains("position");
+        if (stream) {
+            for (auto* field : {"MaximumRetryAttempts", "BisectBatchOnFunctionError",
+                                "MaximumRecordAgeInSeconds", "DestinationConfig"})
+                if (in.contains(field)) m[field] = in[field];
+        }
+        if (!stream && m["BatchSize"].get<int>() > 10 &&
+            m["MaximumBatchingWindowInSeconds"].get<int>() == 0)
             throw invalid_parameter(
                 "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
                 "greater than 10");
@@ -279,6 +292,21 @@ void Backend::poll_mapping(const std::string& uuid) {
             return;
         }
         m = it->second;
+        if (m.contains("position")) {
+            // A DynamoDB stream: read in order (stream_sources.cpp).
+            std::string arn = m["FunctionArn"];
+            if (!functions_.count({m["account"], m["region"], arn.substr(arn.rfind(':') + 1)})) {
+                schedule_poll(uuid, std::chrono::milliseconds(1000));
+                return;
+            }
+        }
+    }
+    if (m.contains("position")) {
+        poll_stream_mapping(uuid, m);
+        return;
+    }
+    {
+        std::lock_guard lock(mu_);
         int max_concurrency =
             m.value("ScalingConfig", json::object()).value("MaximumConcurrency", 5);
         if (pollers_[uuid].in_flight >= max_concurrency) {

@@ -395,3 +395,90 @@ def test_batching_window_gathers_a_fuller_batch(clients):
     # One invocation with all three, after the window rather than at the first message.
     assert {int(i["batch"]["N"]) for i in items} == {3}
     assert time.time() - started >= 1.5
+
+
+PROJECTOR = '''
+import boto3, json
+ddb = boto3.client("dynamodb")
+def handler(event, context):
+    keys = [r["dynamodb"]["Keys"]["id"]["S"] for r in event["Records"]]
+    if any(k.startswith("poison") for k in keys):
+        raise RuntimeError("cannot project " + ",".join(keys))
+    for r in event["Records"]:
+        ddb.put_item(TableName="projection", Item={
+            "seq": {"S": r["dynamodb"]["SequenceNumber"]}, "event": {"S": r["eventName"]},
+            "key": {"S": r["dynamodb"]["Keys"]["id"]["S"]}, "batch": {"N": str(len(keys))},
+            "record": {"S": json.dumps(r)}})
+    return {}
+'''
+
+
+def streamed(ddb, name):
+    create_table(ddb, name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    return ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
+
+
+def test_dynamodb_stream_feeds_a_function_in_order(clients):
+    lam, ddb = clients["lambda"], clients["dynamodb"]
+    arn = streamed(ddb, "orders")
+    create_table(ddb, "projection", hash_key=("seq", "S"))
+    ddb.put_item(TableName="orders", Item={"id": {"S": "before"}})  # TRIM_HORIZON sees it too
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    m = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector",
+                                        StartingPosition="TRIM_HORIZON", BatchSize=3)
+    assert m["StartingPosition"] == "TRIM_HORIZON" and m["BatchSize"] == 3 and "position" not in m
+    for i in range(6):
+        ddb.put_item(TableName="orders", Item={"id": {"S": f"o{i}"}, "n": {"N": str(i)}})
+    ddb.delete_item(TableName="orders", Key={"id": {"S": "o0"}})
+    items = sorted(wait_for_items(ddb, "projection", 8), key=lambda i: i["seq"]["S"])
+    assert [(i["event"]["S"], i["key"]["S"]) for i in items] == (
+        [("INSERT", "before")] + [("INSERT", f"o{i}") for i in range(6)] + [("REMOVE", "o0")])
+    assert max(int(i["batch"]["N"]) for i in items) <= 3
+    record = json.loads(items[1]["record"]["S"])
+    assert record["eventSource"] == "aws:dynamodb" and record["eventSourceARN"] == arn
+    assert record["dynamodb"]["NewImage"]["n"] == {"N": "0"}
+    got = lam.get_event_source_mapping(UUID=m["UUID"])
+    assert got["State"] == "Enabled" and got["LastProcessingResult"] == "OK"
+
+
+def test_stream_batches_that_keep_failing_go_to_on_failure(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    arn = streamed(ddb, "orders")
+    create_table(ddb, "projection", hash_key=("seq", "S"))
+    dlq_url, dlq_arn = queue(sqs, "stream-failures")
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="projector", StartingPosition="LATEST", BatchSize=4,
+        MaximumRetryAttempts=2, BisectBatchOnFunctionError=True,
+        DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    for k in ["a", "b", "poison", "c", "d"]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": k}})
+    # Bisecting isolates the poison record; the records around it are projected.
+    failures = receive_bodies(sqs, dlq_url, 1, timeout=20)
+    assert len(failures) == 1
+    info = failures[0]["DDBStreamBatchInfo"]
+    assert info["streamArn"] == arn and info["batchSize"] == 1
+    assert failures[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    items = wait_for_items(ddb, "projection", 4)
+    assert sorted(i["key"]["S"] for i in items) == ["a", "b", "c", "d"]
+
+
+def test_stream_mapping_errors(clients):
+    lam, ddb = clients["lambda"], clients["dynamodb"]
+    arn = streamed(ddb, "orders")
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    for kw, code in [({}, "InvalidParameterValueException"),
+                     ({"StartingPosition": "AT_TIMESTAMP"}, "InvalidParameterValueException"),
+                     ({"StartingPosition": "LATEST", "MaximumRecordAgeInSeconds": 10},
+                      "InvalidParameterValueException")]:
+        with pytest.raises(ClientError) as e:
+            lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector", **kw)
+        assert error_of(e)[0] == code, (kw, e.value.response["Error"])
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(EventSourceArn=arn.replace("orders", "absent"),
+                                        FunctionName="projector", StartingPosition="LATEST")
+    assert error_of(e)[0] == "InvalidParameterValueException"
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector", StartingPosition="LATEST")
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector", StartingPosition="LATEST")
+    assert error_of(e) == ("ResourceConflictException", 409)
