@@ -234,4 +234,9 @@ std::string function_arn(const std::string& region, const std::string& account,
 AwsError function_not_found(const std::string& arn);
 AwsError invalid_parameter(std::string message);
 
+// Event source mappings' shared checks (event_sources.cpp): FunctionResponseTypes, which may
+// only name ReportBatchItemFailures, and the FunctionName every mapping needs.
+json response_types(const json& in);
+std::string required_function_name(const json& in);
+
 }  // namespace fogbank::lambda

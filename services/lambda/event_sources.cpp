@@ -112,14 +112,7 @@ Response Backend::create_event_source_mapping(Call& c) {
         throw invalid_parameter(
             "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
             "greater than 10");
-    json types = in.value("FunctionResponseTypes", json::array());
-    for (auto& t : types)
-        if (t != "ReportBatchItemFailures")
-            throw AwsError("ValidationException",
-                           "1 validation error detected: Value '" + t.dump() +
-                               "' at 'functionResponseTypes' failed to satisfy constraint: Member "
-                               "must satisfy enum value set: [ReportBatchItemFailures]",
-                           400);
+    json types = response_types(in);
     json scaling = in.value("ScalingConfig", json());
     if (scaling.is_object()) int_in(scaling, "MaximumConcurrency", 2, 1000, 2);
     std::optional<int> visibility =
@@ -133,12 +126,7 @@ Response Backend::create_event_source_mapping(Call& c) {
     json m;
     {
         std::lock_guard lock(mu_);
-        c.params["FunctionName"] = in.value("FunctionName", "");
-        if (c.params["FunctionName"].empty())
-            throw AwsError("ValidationException",
-                           "1 validation error detected: Value null at 'functionName' failed to "
-                           "satisfy constraint: Member must not be null",
-                           400);
+        c.params["FunctionName"] = required_function_name(in);
         auto fn = require(c);
         check_fits_visibility(*visibility, fn->config);
         std::string function_arn = fn->config["FunctionArn"];
@@ -170,6 +158,28 @@ Response Backend::create_event_source_mapping(Call& c) {
     }
     if (enabled) schedule_poll(m["UUID"], std::chrono::milliseconds(0));
     return rest_json::response(202, visible(m, "Creating"));
+}
+
+json response_types(const json& in) {
+    json types = in.value("FunctionResponseTypes", json::array());
+    for (auto& t : types)
+        if (t != "ReportBatchItemFailures")
+            throw AwsError("ValidationException",
+                           "1 validation error detected: Value '" + t.dump() +
+                               "' at 'functionResponseTypes' failed to satisfy constraint: Member "
+                               "must satisfy enum value set: [ReportBatchItemFailures]",
+                           400);
+    return types;
+}
+
+std::string required_function_name(const json& in) {
+    std::string name = in.value("FunctionName", "");
+    if (name.empty())
+        throw AwsError("ValidationException",
+                       "1 validation error detected: Value null at 'functionName' failed to "
+                       "satisfy constraint: Member must not be null",
+                       400);
+    return name;
 }
 
 json& Backend::mapping(const std::string& uuid) {

@@ -74,23 +74,11 @@ json Backend::stream_mapping_fields(const json& in, const std::string& source) {
 Response Backend::create_stream_mapping(Call& c, const std::string& source) {
     const json& in = c.body;
     json m = stream_mapping_fields(in, source);
-    json types = in.value("FunctionResponseTypes", json::array());
-    for (auto& t : types)
-        if (t != "ReportBatchItemFailures")
-            throw AwsError("ValidationException",
-                           "1 validation error detected: Value '" + t.dump() +
-                               "' at 'functionResponseTypes' failed to satisfy constraint: Member "
-                               "must satisfy enum value set: [ReportBatchItemFailures]",
-                           400);
+    json types = response_types(in);
     bool enabled = in.value("Enabled", true);
     {
         std::lock_guard lock(mu_);
-        c.params["FunctionName"] = in.value("FunctionName", "");
-        if (c.params["FunctionName"].empty())
-            throw AwsError("ValidationException",
-                           "1 validation error detected: Value null at 'functionName' failed to "
-                           "satisfy constraint: Member must not be null",
-                           400);
+        c.params["FunctionName"] = required_function_name(in);
         auto fn = require(c);
         std::string function_arn = fn->config["FunctionArn"];
         for (auto& [uuid, existing] : mappings_)

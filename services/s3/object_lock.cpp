@@ -54,6 +54,15 @@ bool retained(const ObjectRecord& o, int64_t now) {
     return until && until->time_since_epoch().count() > now;
 }
 
+// Stores a version's new lock headers and answers as both Put operations do.
+Response save_lock_headers(Context& ctx, const Target& t, const BucketRecord& b,
+                           const ObjectRecord& o, const nlohmann::json& headers) {
+    ctx.store.set_object_headers(t.bucket, t.key, o.version_id, headers);
+    Response res = empty(200);
+    add_version_header(res, b, o);
+    return res;
+}
+
 }  // namespace
 
 void apply_object_lock(const Request& req, const BucketRecord& b, ObjectRecord& o) {
@@ -149,10 +158,7 @@ Response put_object_retention(Context& ctx, Request& req, const Target& t) {
                                "Access Denied because object protected by object lock.", 403);
         }
     }
-    ctx.store.set_object_headers(t.bucket, t.key, o.version_id, headers);
-    Response res = empty(200);
-    add_version_header(res, b, o);
-    return res;
+    return save_lock_headers(ctx, t, b, o, headers);
 }
 
 Response get_object_retention(Context& ctx, Request& req, const Target& t) {
@@ -177,10 +183,7 @@ Response put_object_legal_hold(Context& ctx, Request& req, const Target& t) {
         throw rest_xml::malformed();
     auto headers = o.headers;
     headers[kHoldHeader] = status;
-    ctx.store.set_object_headers(t.bucket, t.key, o.version_id, headers);
-    Response res = empty(200);
-    add_version_header(res, b, o);
-    return res;
+    return save_lock_headers(ctx, t, b, o, headers);
 }
 
 Response get_object_legal_hold(Context& ctx, Request& req, const Target& t) {
