@@ -238,5 +238,11 @@ AwsError invalid_parameter(std::string message);
 // only name ReportBatchItemFailures, and the FunctionName every mapping needs.
 json response_types(const json& in);
 std::string required_function_name(const json& in);
+// FilterCriteria checked as Lambda checks it (at most 5 filters, each a valid pattern):
+// InvalidParameterValueException otherwise.
+void check_filter_criteria(const json& in);
+// Whether a record passes the mapping's filters (none: every record does). An SQS record's
+// body is matched as JSON when it is JSON, as Lambda does.
+bool passes_filters(const json& mapping, const json& record);
 
 }  // namespace fogbank::lambda

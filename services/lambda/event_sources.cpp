@@ -11,6 +11,7 @@
 
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/event_pattern.hpp"
 #include "emulator/json_limits.hpp"
 #include "services/lambda/backend.hpp"
 
@@ -113,6 +114,7 @@ Response Backend::create_event_source_mapping(Call& c) {
             "Maximum batch window in seconds must be greater than 0 if maximum batch size is "
             "greater than 10");
     json types = response_types(in);
+    check_filter_criteria(in);
     json scaling = in.value("ScalingConfig", json());
     if (scaling.is_object()) int_in(scaling, "MaximumConcurrency", 2, 1000, 2);
     std::optional<int> visibility =
@@ -170,6 +172,38 @@ json response_types(const json& in) {
                                "must satisfy enum value set: [ReportBatchItemFailures]",
                            400);
     return types;
+}
+
+void check_filter_criteria(const json& in) {
+    if (!in.contains("FilterCriteria")) return;
+    const json& fc = in["FilterCriteria"];
+    auto bad = [] {
+        return AwsError("InvalidParameterValueException", "Invalid filter pattern definition.",
+                        400);
+    };
+    if (!fc.is_object()) throw bad();
+    json filters = fc.value("Filters", json::array());
+    if (!filters.is_array() || filters.size() > 5) throw bad();
+    for (auto& f : filters)
+        if (!f.is_object() || !f.contains("Pattern") || !f["Pattern"].is_string() ||
+            !EventPattern::parse(f["Pattern"].get<std::string>()))
+            throw bad();
+}
+
+bool passes_filters(const json& mapping, const json& record) {
+    auto it = mapping.find("FilterCriteria");
+    if (it == mapping.end() || !it->is_object()) return true;
+    json filters = it->value("Filters", json::array());
+    if (filters.empty()) return true;
+    json event = record;
+    if (event.contains("body") && event["body"].is_string()) {
+        json body = parse_json(event["body"].get<std::string>());
+        if (!body.is_discarded() && body.is_object()) event["body"] = std::move(body);
+    }
+    for (auto& f : filters)
+        if (auto p = EventPattern::parse(f["Pattern"].get<std::string>()); p && p->matches(event))
+            return true;
+    return false;
 }
 
 std::string required_function_name(const json& in) {
@@ -251,6 +285,10 @@ Response Backend::update_event_source_mapping(Call& c) {
         }
         if (in.contains("FunctionResponseTypes"))
             m["FunctionResponseTypes"] = in["FunctionResponseTypes"];
+        if (in.contains("FilterCriteria")) {
+            check_filter_criteria(in);
+            m["FilterCriteria"] = in["FilterCriteria"];
+        }
         if (in.contains("ScalingConfig")) m["ScalingConfig"] = in["ScalingConfig"];
         if (in.contains("Enabled")) {
             bool enabled = in["Enabled"].get<bool>();
@@ -347,8 +385,14 @@ void Backend::poll_mapping(const std::string& uuid) {
             json msgs = got.is_object() ? got.value("Messages", json::array()) : json::array();
             if (msgs.empty()) break;
             if (pending.empty()) first_seen = Clock::now();
-            for (auto& msg : msgs)
+            for (auto& msg : msgs) {
+                // A message the filters leave out is deleted unseen, as Lambda does.
+                if (!passes_filters(m, sqs_record(msg, source, m["region"]))) {
+                    hooks_.delete_from_queue(source, msg.value("ReceiptHandle", ""));
+                    continue;
+                }
                 pending.push_back(msg);
+            }
         }
     } catch (const std::exception& e) {
         spdlog::warn("lambda: event source {} cannot be polled: {}", source, e.what());

@@ -75,6 +75,7 @@ Response Backend::create_stream_mapping(Call& c, const std::string& source) {
     const json& in = c.body;
     json m = stream_mapping_fields(in, source);
     json types = response_types(in);
+    check_filter_criteria(in);
     bool enabled = in.value("Enabled", true);
     {
         std::lock_guard lock(mu_);
@@ -159,6 +160,19 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
             }
         }
         p.window_open = false;
+        // Records the filters leave out are skipped; a batch of only those just moves on.
+        json kept = json::array();
+        for (auto& r : records)
+            if (passes_filters(m, r)) kept.push_back(r);
+        if (kept.empty()) {
+            auto& stored = mappings_[uuid];
+            stored["position"] =
+                std::stoull(records.back()["dynamodb"]["SequenceNumber"].get<std::string>()) + 1;
+            save_mapping(stored);
+            schedule_poll(uuid, std::chrono::milliseconds(0));
+            return;
+        }
+        records = std::move(kept);
         try {
             spec = spec_for(resolve(m["account"], m["region"], m["FunctionArn"], ""));
         } catch (const AwsError&) {

@@ -482,3 +482,38 @@ def test_stream_mapping_errors(clients):
     with pytest.raises(ClientError) as e:
         lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector", StartingPosition="LATEST")
     assert error_of(e) == ("ResourceConflictException", 409)
+
+
+def test_filter_criteria_on_stream_and_queue_mappings(clients):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    arn = streamed(ddb, "orders")
+    create_table(ddb, "projection", hash_key=("seq", "S"))
+    create_table(ddb, "consumed", hash_key=("body", "S"))
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    create_function(lam, "consumer", {"app.py": CONSUMER}, Timeout=30)
+    # Only inserts of shipped orders reach the projector.
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="projector", StartingPosition="LATEST",
+        FilterCriteria={"Filters": [{"Pattern": json.dumps(
+            {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"state": {"S": ["shipped"]}}}})}]})
+    for k, state in [("a", "new"), ("b", "shipped"), ("c", "new"), ("d", "shipped")]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": k}, "state": {"S": state}})
+    ddb.delete_item(TableName="orders", Key={"id": {"S": "b"}})
+    items = wait_for_items(ddb, "projection", 2)
+    time.sleep(0.5)
+    assert sorted(i["key"]["S"] for i in ddb.scan(TableName="projection")["Items"]) == ["b", "d"]
+    # A queue mapping matches the message body as JSON; the rest are deleted unseen.
+    url, qarn = queue(sqs, "filtered")
+    lam.create_event_source_mapping(
+        EventSourceArn=qarn, FunctionName="consumer", BatchSize=10, MaximumBatchingWindowInSeconds=1,
+        FilterCriteria={"Filters": [{"Pattern": json.dumps({"body": {"kind": [{"prefix": "img"}]}})}]})
+    for body in [{"kind": "img/png", "n": 1}, {"kind": "doc"}, {"kind": "img/jpg"}, "plain text"]:
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body) if isinstance(body, dict) else body)
+    items = wait_for_items(ddb, "consumed", 2)
+    wait_until(lambda: queue_counts(sqs, url) == (0, 0))
+    assert sorted(json.loads(i["body"]["S"])["kind"] for i in ddb.scan(TableName="consumed")["Items"]) == [
+        "img/jpg", "img/png"]
+    with pytest.raises(ClientError) as e:
+        lam.create_event_source_mapping(EventSourceArn=qarn, FunctionName="projector",
+                                        FilterCriteria={"Filters": [{"Pattern": "{\"body\": \"x\"}"}]})
+    assert error_of(e) == ("InvalidParameterValueException", 400)
