@@ -28,7 +28,10 @@ bool valid_numeric(const json& spec) {
 bool valid_matcher(const json& m) {
     if (!m.is_object()) return m.is_primitive();
     if (m.size() != 1) return false;
-    const auto& [name, v] = *m.items().begin();
+    // Through the iterator: a structured binding of *items().begin() would outlive its proxy.
+    auto it = m.begin();
+    const std::string& name = it.key();
+    const json& v = it.value();
     if (name == "prefix" || name == "suffix" || name == "equals-ignore-case") return v.is_string();
     if (name == "exists") return v.is_boolean();
     if (name == "numeric") return valid_numeric(v);
@@ -85,7 +88,9 @@ bool numeric_holds(const json& spec, double x) {
 // One matcher against one (non-array) value of the event.
 bool matcher_holds(const json& m, const json& v) {
     if (!m.is_object()) return same_value(m, v);
-    const auto& [name, spec] = *m.items().begin();
+    auto it = m.begin();
+    const std::string& name = it.key();
+    const json& spec = it.value();
     if (name == "prefix")
         return v.is_string() &&
                v.get_ref<const std::string&>().rfind(spec.get<std::string>(), 0) == 0;
