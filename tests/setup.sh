@@ -11,7 +11,7 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
 build_pkgs=(build-essential cmake ninja-build pkg-config libboost1.81-dev libsqlite3-dev libssl-dev zlib1g-dev
             nlohmann-json3-dev libyaml-cpp-dev libpugixml-dev libspdlog-dev libcli11-dev libgtest-dev
-            libzip-dev)
+            libzip-dev libjemalloc-dev)
 # Rekognition: OpenCV, oneDNN (whose CMake package also wants the OpenCL loader it recommends),
 # dlib and its landmark model, Tesseract and its English model; and what `fogbank models fetch`
 # converts the npm-hosted models with (python3-onnx, numpy, yaml).
