@@ -1,5 +1,7 @@
 #include "services/dynamodb/legacy.hpp"
 
+#include <set>
+
 #include "services/dynamodb/attribute_value.hpp"
 #include "services/dynamodb/backend.hpp"
 
@@ -196,7 +198,16 @@ void translate(json& in, Expressions& out) {
     if (auto e = nonempty("Expected")) out.condition = expected(*e, op, values);
     for (auto name : {"QueryFilter", "ScanFilter"})
         if (auto f = nonempty(name)) out.condition = filter(*f, op, values);
-    if (auto k = nonempty("KeyConditions")) out.key_condition = filter(*k, "AND", values);
+    if (auto k = nonempty("KeyConditions")) {
+        // A key is read through its index: only the operators an index can answer.
+        static const std::set<std::string> indexable = {"EQ", "LE",      "LT",         "GE",
+                                                        "GT", "BETWEEN", "BEGINS_WITH"};
+        for (auto& [attr, e] : k->items())
+            if (auto op = e.find("ComparisonOperator");
+                op != e.end() && op->is_string() && !indexable.count(op->get<std::string>()))
+                throw validation("Attempted conditional constraint is not an indexable operation");
+        out.key_condition = filter(*k, "AND", values);
+    }
     if (present(in, "AttributesToGet")) {
         const json& names = in["AttributesToGet"];
         if (!names.is_array() || names.empty())

@@ -88,7 +88,8 @@ json Backend::send_one(Queue& q, const Caller& caller, const json& in, Millis no
     const std::string& body = body_it->get_ref<const std::string&>();
     check_body(body);
     auto delay = optional_int(in, "DelaySeconds");
-    if (delay && q.fifo)
+    // A FIFO queue has no per-message delay, but SQS takes an explicit 0 (SDKs send it).
+    if (delay && q.fifo && *delay != 0)
         throw invalid_parameter(std::to_string(*delay), "DelaySeconds",
                                 "The request include "
                                 "parameter that is not valid for this queue type.");

@@ -290,6 +290,13 @@ def test_legacy_key_conditions_with_a_projection_expression(ddb):
                   ExpressionAttributeValues={":w": {"S": "no"}},
                   KeyConditions={"id": {"AttributeValueList": [{"S": "k"}], "ComparisonOperator": "EQ"}})
     assert "Can not use both expression and non-expression parameters" in message(e)
+    # A key condition is answered by the index: NE, CONTAINS and the like are not.
+    for op, values in (("NE", [{"N": "1"}]), ("CONTAINS", [{"N": "1"}]), ("NOT_NULL", [])):
+        with pytest.raises(ClientError) as e:
+            ddb.query(TableName="mixed",
+                      KeyConditions={"id": {"AttributeValueList": [{"S": "k"}], "ComparisonOperator": "EQ"},
+                                     "n": {"AttributeValueList": values, "ComparisonOperator": op}})
+        assert message(e) == "Attempted conditional constraint is not an indexable operation"
 
 
 def test_key_size_limits_hold_on_reads_too(ddb):

@@ -115,6 +115,13 @@ def test_fifo_send_errors(sqs, fifo):
     with pytest.raises(ClientError) as e:
         send(sqs, fifo, "x", "g", DelaySeconds=5)
     assert error_of(e) == ("InvalidParameterValue", 400)
+    # An explicit 0 is no delay, and SQS takes it, alone and in a batch.
+    assert send(sqs, fifo, "zero", "g", DelaySeconds=0)["MessageId"]
+    r = sqs.send_message_batch(QueueUrl=fifo, Entries=[
+        {"Id": "0", "MessageBody": "a0", "MessageGroupId": "g", "MessageDeduplicationId": "b0", "DelaySeconds": 0},
+        {"Id": "1", "MessageBody": "a1", "MessageGroupId": "g", "MessageDeduplicationId": "b1", "DelaySeconds": 1}])
+    assert [x["Id"] for x in r["Successful"]] == ["0"]
+    assert [(x["Id"], x["Code"]) for x in r["Failed"]] == [("1", "InvalidParameterValue")]
     with pytest.raises(ClientError) as e:
         send(sqs, fifo, "x", "g" * 129)
     assert error_of(e) == ("InvalidParameterValue", 400)
