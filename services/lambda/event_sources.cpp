@@ -332,7 +332,11 @@ void Backend::schedule_poll(const std::string& uuid, std::chrono::milliseconds d
 // enabled: soon while there are messages, backing off to 200 ms while the queue is empty.
 void Backend::poll_mapping(const std::string& uuid) {
     json m;
+    std::vector<json> pending;
+    Clock::time_point first_seen;
     {
+        // One hold of the lock per round: the mapping, its function, its concurrency and the
+        // messages left from the last round are all looked up again (a reset may drop them).
         std::lock_guard lock(mu_);
         auto it = mappings_.find(uuid);
         if (it == mappings_.end() || !it->second["Enabled"].get<bool>()) {
@@ -340,44 +344,30 @@ void Backend::poll_mapping(const std::string& uuid) {
             return;
         }
         m = it->second;
-        if (m.contains("position")) {
-            // A DynamoDB stream: read in order (stream_sources.cpp).
-            std::string arn = m["FunctionArn"];
-            if (!functions_.count({m["account"], m["region"], arn.substr(arn.rfind(':') + 1)})) {
-                schedule_poll(uuid, std::chrono::milliseconds(1000));
-                return;
-            }
-        }
-    }
-    if (m.contains("position")) {
-        poll_stream_mapping(uuid, m);
-        return;
-    }
-    {
-        std::lock_guard lock(mu_);
-        int max_concurrency =
-            m.value("ScalingConfig", json::object()).value("MaximumConcurrency", 5);
-        if (pollers_[uuid].in_flight >= max_concurrency) {
-            schedule_poll(uuid, std::chrono::milliseconds(20));
-            return;
-        }
         // A map lookup on every poll; the function's spec is built only for a batch to send.
         std::string arn = m["FunctionArn"];
         if (!functions_.count({m["account"], m["region"], arn.substr(arn.rfind(':') + 1)})) {
-            schedule_poll(uuid, std::chrono::milliseconds(1000));  // function gone: messages wait
+            schedule_poll(uuid, std::chrono::milliseconds(1000));  // function gone: records wait
             return;
         }
+        if (!m.contains("position")) {
+            int max_concurrency =
+                m.value("ScalingConfig", json::object()).value("MaximumConcurrency", 5);
+            Poller& p = pollers_[uuid];
+            if (p.in_flight >= max_concurrency) {
+                schedule_poll(uuid, std::chrono::milliseconds(20));
+                return;
+            }
+            pending.swap(p.pending);
+            first_seen = p.first_seen;
+        }
+    }
+    if (m.contains("position")) {
+        poll_stream_mapping(uuid, m);  // a DynamoDB stream: read in order (stream_sources.cpp)
+        return;
     }
     const std::string source = m["EventSourceArn"];
     const int batch = m["BatchSize"];
-    std::vector<json> pending;
-    Clock::time_point first_seen;
-    {
-        // Looked up again under the lock each time: a reset may drop it meanwhile.
-        std::lock_guard lock(mu_);
-        pending.swap(pollers_[uuid].pending);
-        first_seen = pollers_[uuid].first_seen;
-    }
     try {
         while (static_cast<int>(pending.size()) < batch) {
             json got = hooks_.receive_from_queue(
