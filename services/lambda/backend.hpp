@@ -187,6 +187,7 @@ class Backend {
     Response create_stream_mapping(Call& c, const std::string& source);
     void poll_stream_mapping(const std::string& uuid, const json& m);
     void stream_batch_done(const std::string& uuid, const json& records, const Invocation& inv);
+    void send_failed_batch(const json& mapping, const json& info);  // to OnFailure, if any
     void batch_done(const std::string& uuid, const std::string& source,
                     const std::vector<json>& batch, bool partial, const Invocation& inv);
     void start_pollers();

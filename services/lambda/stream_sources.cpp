@@ -4,6 +4,8 @@
 // MaximumRetryAttempts runs out; then its description goes to the OnFailure destination (an
 // SQS queue) and the mapping moves past it. With ReportBatchItemFailures, the function names
 // the first record it could not process (by SequenceNumber) and reading resumes there.
+// Records older than MaximumRecordAgeInSeconds (on the service clock) are described to OnFailure
+// instead of being sent.
 #include <spdlog/spdlog.h>
 
 #include "emulator/clock.hpp"
@@ -36,7 +38,54 @@ uint64_t seq_of(const json& record) {
     return std::stoull(record["dynamodb"]["SequenceNumber"].get<std::string>());
 }
 
+// What Lambda sends a stream mapping's OnFailure destination for records it gave up on.
+json failed_batch_info(const json& m, const json& records, const std::string& condition,
+                       int attempts, const std::string& function_error) {
+    json response = {{"statusCode", 200}};
+    if (!function_error.empty()) response["functionError"] = function_error;
+    return {{"requestContext",
+             {{"requestId", random_uuid()},
+              {"functionArn", m["FunctionArn"]},
+              {"condition", condition},
+              {"approximateInvokeCount", attempts}}},
+            {"responseContext", response},
+            {"version", "1.0"},
+            {"timestamp", format_iso8601_ms(now_ms())},
+            {"DDBStreamBatchInfo",
+             {{"shardId", "shardId-00000000000000000000-00000000"},
+              {"startSequenceNumber", records.front()["dynamodb"]["SequenceNumber"]},
+              {"endSequenceNumber", records.back()["dynamodb"]["SequenceNumber"]},
+              {"approximateArrivalOfFirstRecord",
+               records.front()["dynamodb"]["ApproximateCreationDateTime"]},
+              {"approximateArrivalOfLastRecord",
+               records.back()["dynamodb"]["ApproximateCreationDateTime"]},
+              {"batchSize", records.size()},
+              {"streamArn", m["EventSourceArn"]}}}};
+}
+
+// How many of `records` (oldest first) are older than the mapping's MaximumRecordAgeInSeconds.
+size_t expired_prefix(const json& m, const json& records) {
+    int max_age = m.value("MaximumRecordAgeInSeconds", -1);
+    if (max_age < 0) return 0;
+    const double now_s = static_cast<double>(now_epoch_ms()) / 1000.0;
+    size_t n = 0;
+    while (n < records.size() &&
+           now_s - records[n]["dynamodb"]["ApproximateCreationDateTime"].get<double>() > max_age)
+        ++n;
+    return n;
+}
+
 }  // namespace
+
+void Backend::send_failed_batch(const json& m, const json& info) {
+    auto dest = m["DestinationConfig"].value("OnFailure", json::object()).value("Destination", "");
+    if (dest.empty() || !hooks_.send_to_queue) return;
+    try {
+        hooks_.send_to_queue(dest, info.dump());
+    } catch (const std::exception& e) {
+        spdlog::warn("lambda: OnFailure destination {}: {}", dest, e.what());
+    }
+}
 
 json Backend::stream_mapping_fields(const json& in, const std::string& source) {
     std::string start = in.value("StartingPosition", "");
@@ -160,6 +209,20 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
             }
         }
         p.window_open = false;
+        // Records older than MaximumRecordAgeInSeconds are not sent: they go to OnFailure and
+        // reading moves past them (a batch being retried ages out the same way).
+        if (size_t expired = expired_prefix(m, records)) {
+            json old(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(expired));
+            send_failed_batch(m, failed_batch_info(m, old, "RecordAgeExceeded", p.attempts, ""));
+            auto& stored = mappings_[uuid];
+            stored["position"] = seq_of(old.back()) + 1;
+            stored["LastProcessingResult"] = "PROBLEM: Record age exceeded";
+            save_mapping(stored);
+            p.attempts = 0;
+            p.batch_cap = 0;
+            schedule_poll(uuid, std::chrono::milliseconds(0));
+            return;
+        }
         // Records the filters leave out are skipped; a batch of only those just moves on.
         json kept = json::array();
         for (auto& r : records)
@@ -236,34 +299,8 @@ void Backend::stream_batch_done(const std::string& uuid, const json& records,
         int max = m["MaximumRetryAttempts"].get<int>();
         if (max >= 0 && p.attempts > max) {
             // Out of retries: the batch's description goes to OnFailure, and reading moves on.
-            auto dest =
-                m["DestinationConfig"].value("OnFailure", json::object()).value("Destination", "");
-            json info = {{"requestContext",
-                          {{"requestId", random_uuid()},
-                           {"functionArn", m["FunctionArn"]},
-                           {"condition", "RetryAttemptsExhausted"},
-                           {"approximateInvokeCount", p.attempts}}},
-                         {"responseContext",
-                          {{"statusCode", 200}, {"functionError", inv.result.function_error}}},
-                         {"version", "1.0"},
-                         {"timestamp", format_iso8601_ms(now_ms())},
-                         {"DDBStreamBatchInfo",
-                          {{"shardId", "shardId-00000000000000000000-00000000"},
-                           {"startSequenceNumber", records.front()["dynamodb"]["SequenceNumber"]},
-                           {"endSequenceNumber", records.back()["dynamodb"]["SequenceNumber"]},
-                           {"approximateArrivalOfFirstRecord",
-                            records.front()["dynamodb"]["ApproximateCreationDateTime"]},
-                           {"approximateArrivalOfLastRecord",
-                            records.back()["dynamodb"]["ApproximateCreationDateTime"]},
-                           {"batchSize", records.size()},
-                           {"streamArn", m["EventSourceArn"]}}}};
-            if (!dest.empty() && hooks_.send_to_queue) {
-                try {
-                    hooks_.send_to_queue(dest, info.dump());
-                } catch (const std::exception& e) {
-                    spdlog::warn("lambda: OnFailure destination {}: {}", dest, e.what());
-                }
-            }
+            send_failed_batch(m, failed_batch_info(m, records, "RetryAttemptsExhausted", p.attempts,
+                                                   inv.result.function_error));
             spdlog::info("lambda {}: stream batch {}..{} dropped after {} attempts", inv.spec->name,
                          first, last, p.attempts);
             m["position"] = last + 1;

@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import Server, create_function, create_table, error_of, make_client
+from conftest import Server, advance_clock, create_function, create_table, error_of, make_client
 
 RECORDER = '''
 import boto3, json, urllib.parse
@@ -461,6 +461,32 @@ def test_stream_batches_that_keep_failing_go_to_on_failure(clients):
     assert failures[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
     items = wait_for_items(ddb, "projection", 4)
     assert sorted(i["key"]["S"] for i in items) == ["a", "b", "c", "d"]
+
+
+def test_stream_records_past_their_maximum_age_go_to_on_failure_unsent(clients, fast):
+    lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
+    arn = streamed(ddb, "orders")
+    create_table(ddb, "projection", hash_key=("seq", "S"))
+    dlq_url, dlq_arn = queue(sqs, "stream-failures")
+    for k in ["old1", "old2"]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": k}})
+    advance_clock(fast, 120)  # on the service clock, the two records are now two minutes old
+    ddb.put_item(TableName="orders", Item={"id": {"S": "fresh"}})
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    lam.create_event_source_mapping(
+        EventSourceArn=arn, FunctionName="projector", StartingPosition="TRIM_HORIZON",
+        MaximumRecordAgeInSeconds=60, DestinationConfig={"OnFailure": {"Destination": dlq_arn}})
+    items = wait_for_items(ddb, "projection", 1)
+    assert [i["key"]["S"] for i in items] == ["fresh"]
+    failures = receive_bodies(sqs, dlq_url, 1, timeout=20)
+    assert len(failures) == 1
+    assert failures[0]["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert "functionError" not in failures[0]["responseContext"]
+    info = failures[0]["DDBStreamBatchInfo"]
+    assert info["streamArn"] == arn and info["batchSize"] == 2
+    assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
+    time.sleep(0.5)
+    assert [i["key"]["S"] for i in ddb.scan(TableName="projection")["Items"]] == ["fresh"]
 
 
 def test_stream_mapping_errors(clients):
