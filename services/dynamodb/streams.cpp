@@ -248,12 +248,12 @@ std::optional<json> Streams::records_from(const std::string& arn, uint64_t from,
     if (it == streams_.end()) return std::nullopt;
     Stream& s = it->second;
     trim(s, now_epoch_ms());
-    json out = json::array();
+    json records = json::array();
     auto r = std::lower_bound(s.records.begin(), s.records.end(), from,
                               [](const Record& rec, uint64_t n) { return rec.seq < n; });
-    for (; r != s.records.end() && out.size() < max; ++r)
-        out.push_back(r->body);
-    return out;
+    for (; r != s.records.end() && records.size() < max; ++r)
+        records.push_back(r->body);
+    return json{{"ShardId", s.shard_id}, {"Records", std::move(records)}};
 }
 
 bool Streams::knows(const std::string& op) const {

@@ -34,7 +34,8 @@ class Streams {
     void table_changed(const Table& t, bool deleted = false);
 
     // For Lambda's event source mappings: where TRIM_HORIZON or LATEST starts, and up to `max`
-    // records from sequence number `from` on; nothing when there is no such stream.
+    // records from sequence number `from` on ({"ShardId", "Records"}); nothing when there is no
+    // such stream.
     std::optional<uint64_t> position(const std::string& arn, bool latest);
     std::optional<json> records_from(const std::string& arn, uint64_t from, size_t max);
 

@@ -88,7 +88,8 @@ class Backend {
         std::function<void(const std::string& queue_arn, const std::string& receipt_handle)>
             delete_from_queue;
         // DynamoDB streams: where TRIM_HORIZON or LATEST starts (a sequence number), nothing
-        // when there is no such stream; and up to `max` records from a sequence number on.
+        // when there is no such stream; and up to `max` records from a sequence number on
+        // ({"ShardId", "Records"}).
         std::function<std::optional<uint64_t>(const std::string& stream_arn, bool latest)>
             stream_position;
         std::function<std::optional<json>(const std::string& stream_arn, uint64_t from, int max)>
@@ -186,7 +187,8 @@ class Backend {
     json stream_mapping_fields(const json& in, const std::string& source);
     Response create_stream_mapping(Call& c, const std::string& source);
     void poll_stream_mapping(const std::string& uuid, const json& m);
-    void stream_batch_done(const std::string& uuid, const json& records, const Invocation& inv);
+    void stream_batch_done(const std::string& uuid, const std::string& shard, const json& records,
+                           const Invocation& inv);
     void send_failed_batch(const json& mapping, const json& info);  // to OnFailure, if any
     void batch_done(const std::string& uuid, const std::string& source,
                     const std::vector<json>& batch, bool partial, const Invocation& inv);

@@ -39,8 +39,9 @@ uint64_t seq_of(const json& record) {
 }
 
 // What Lambda sends a stream mapping's OnFailure destination for records it gave up on.
-json failed_batch_info(const json& m, const json& records, const std::string& condition,
-                       int attempts, const std::string& function_error) {
+json failed_batch_info(const json& m, const std::string& shard, const json& records,
+                       const std::string& condition, int attempts,
+                       const std::string& function_error) {
     json response = {{"statusCode", 200}};
     if (!function_error.empty()) response["functionError"] = function_error;
     return {{"requestContext",
@@ -52,7 +53,7 @@ json failed_batch_info(const json& m, const json& records, const std::string& co
             {"version", "1.0"},
             {"timestamp", format_iso8601_ms(now_ms())},
             {"DDBStreamBatchInfo",
-             {{"shardId", "shardId-00000000000000000000-00000000"},
+             {{"shardId", shard},
               {"startSequenceNumber", records.front()["dynamodb"]["SequenceNumber"]},
               {"endSequenceNumber", records.back()["dynamodb"]["SequenceNumber"]},
               {"approximateArrivalOfFirstRecord",
@@ -185,7 +186,8 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
         schedule_poll(uuid, std::chrono::milliseconds(1000));  // stream gone or unreadable
         return;
     }
-    json records = std::move(*got);
+    json records = std::move((*got)["Records"]);
+    const std::string shard = (*got)["ShardId"];
     auto window = std::chrono::seconds(m["MaximumBatchingWindowInSeconds"].get<int>());
     std::shared_ptr<const FunctionSpec> spec;
     {
@@ -213,7 +215,8 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
         // reading moves past them (a batch being retried ages out the same way).
         if (size_t expired = expired_prefix(m, records)) {
             json old(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(expired));
-            send_failed_batch(m, failed_batch_info(m, old, "RecordAgeExceeded", p.attempts, ""));
+            send_failed_batch(
+                m, failed_batch_info(m, shard, old, "RecordAgeExceeded", p.attempts, ""));
             auto& stored = mappings_[uuid];
             stored["position"] = seq_of(old.back()) + 1;
             stored["LastProcessingResult"] = "PROBLEM: Record age exceeded";
@@ -247,13 +250,14 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
     }
     for (auto& r : records)
         r["eventSourceARN"] = source;
-    sandboxes_.invoke(
-        spec, json{{"Records", records}}.dump(), {},
-        [this, uuid, records](const Invocation& inv) { stream_batch_done(uuid, records, inv); });
+    sandboxes_.invoke(spec, json{{"Records", records}}.dump(), {},
+                      [this, uuid, shard, records](const Invocation& inv) {
+                          stream_batch_done(uuid, shard, records, inv);
+                      });
 }
 
-void Backend::stream_batch_done(const std::string& uuid, const json& records,
-                                const Invocation& inv) {
+void Backend::stream_batch_done(const std::string& uuid, const std::string& shard,
+                                const json& records, const Invocation& inv) {
     std::lock_guard lock(mu_);
     auto it = mappings_.find(uuid);
     Poller& p = pollers_[uuid];
@@ -299,8 +303,8 @@ void Backend::stream_batch_done(const std::string& uuid, const json& records,
         int max = m["MaximumRetryAttempts"].get<int>();
         if (max >= 0 && p.attempts > max) {
             // Out of retries: the batch's description goes to OnFailure, and reading moves on.
-            send_failed_batch(m, failed_batch_info(m, records, "RetryAttemptsExhausted", p.attempts,
-                                                   inv.result.function_error));
+            send_failed_batch(m, failed_batch_info(m, shard, records, "RetryAttemptsExhausted",
+                                                   p.attempts, inv.result.function_error));
             spdlog::info("lambda {}: stream batch {}..{} dropped after {} attempts", inv.spec->name,
                          first, last, p.attempts);
             m["position"] = last + 1;

@@ -46,7 +46,7 @@ def fast():
 @pytest.fixture
 def clients(fast):
     fast.reset()
-    return {name: make_client(fast, name, read_timeout=60) for name in ["lambda", "s3", "sqs", "dynamodb"]}
+    return {name: make_client(fast, name, read_timeout=60) for name in ["lambda", "s3", "sqs", "dynamodb", "dynamodbstreams"]}
 
 
 def queue(sqs, name):
@@ -418,6 +418,10 @@ def streamed(ddb, name):
     return ddb.describe_table(TableName=name)["Table"]["LatestStreamArn"]
 
 
+def shard_of(streams, stream_arn):
+    return streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+
+
 def test_dynamodb_stream_feeds_a_function_in_order(clients):
     lam, ddb = clients["lambda"], clients["dynamodb"]
     arn = streamed(ddb, "orders")
@@ -458,6 +462,7 @@ def test_stream_batches_that_keep_failing_go_to_on_failure(clients):
     assert len(failures) == 1
     info = failures[0]["DDBStreamBatchInfo"]
     assert info["streamArn"] == arn and info["batchSize"] == 1
+    assert info["shardId"] == shard_of(clients["dynamodbstreams"], arn)
     assert failures[0]["requestContext"]["condition"] == "RetryAttemptsExhausted"
     items = wait_for_items(ddb, "projection", 4)
     assert sorted(i["key"]["S"] for i in items) == ["a", "b", "c", "d"]
@@ -484,6 +489,7 @@ def test_stream_records_past_their_maximum_age_go_to_on_failure_unsent(clients, 
     assert "functionError" not in failures[0]["responseContext"]
     info = failures[0]["DDBStreamBatchInfo"]
     assert info["streamArn"] == arn and info["batchSize"] == 2
+    assert info["shardId"] == shard_of(clients["dynamodbstreams"], arn)
     assert int(info["startSequenceNumber"]) < int(info["endSequenceNumber"])
     time.sleep(0.5)
     assert [i["key"]["S"] for i in ddb.scan(TableName="projection")["Items"]] == ["fresh"]
