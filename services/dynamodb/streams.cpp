@@ -18,6 +18,7 @@ namespace {
 constexpr int64_t kRetentionMs = 24 * 3600 * 1000;
 constexpr int64_t kIteratorLifeMs = 15 * 60 * 1000;
 constexpr size_t kMaxRecordsPerCall = 1000;
+constexpr int64_t kShardLifeMs = 4 * 3600 * 1000;
 
 // DynamoDB's sequence numbers are decimal strings, compared as numbers: padded to 21 digits
 // so they also compare as strings.
@@ -35,6 +36,10 @@ std::optional<uint64_t> parse_seq(const std::string& s) {
     } catch (...) {
         return std::nullopt;
     }
+}
+
+std::string new_shard_id(int64_t now_ms) {
+    return "shardId-" + seq_text(static_cast<uint64_t>(now_ms)).substr(1) + "-" + random_hex(4);
 }
 
 AwsError not_found(const std::string& what) {
@@ -68,17 +73,25 @@ Position decode_iterator(const std::string& it) {
 }  // namespace
 
 json Streams::Stream::meta() const {
+    json shards_json = json::array();
+    for (auto& sh : shards)
+        shards_json.push_back({{"id", sh.id},
+                               {"parent", sh.parent},
+                               {"start", sh.start},
+                               {"end", sh.end},
+                               {"closed", sh.closed},
+                               {"created", sh.created_ms}});
     return {{"arn", arn},
             {"table", table_name},
             {"account", account},
             {"region", region},
             {"label", label},
             {"view", view_type},
-            {"shard", shard_id},
             {"key_schema", key_schema},
             {"created", created_ms},
             {"disabled", disabled_ms},
-            {"start", start_seq}};
+            {"trimmed", trimmed},
+            {"shards", shards_json}};
 }
 
 Streams::Stream Streams::Stream::from_meta(const json& m) {
@@ -89,12 +102,33 @@ Streams::Stream Streams::Stream::from_meta(const json& m) {
     s.region = m.at("region");
     s.label = m.at("label");
     s.view_type = m.at("view");
-    s.shard_id = m.at("shard");
     s.key_schema = m.at("key_schema");
     s.created_ms = m.at("created");
     s.disabled_ms = m.at("disabled");
-    s.start_seq = m.at("start");
+    s.trimmed = m.value("trimmed", uint64_t{0});
+    if (m.contains("shards")) {
+        for (auto& j : m["shards"])
+            s.shards.push_back({j.at("id"), j.at("parent"), j.at("start"), j.at("end"),
+                                j.at("closed"), j.at("created")});
+    } else {  // a data directory from before shards rolled over: one shard
+        s.shards.push_back({m.at("shard"), "", m.at("start"), 0, false, s.created_ms});
+    }
     return s;
+}
+
+Streams::Shard* Streams::Stream::shard(const std::string& id) {
+    for (auto& sh : shards)
+        if (sh.id == id) return &sh;
+    return nullptr;
+}
+
+void Streams::Stream::close_open_shard() {
+    if (shards.empty() || shards.back().closed) return;
+    Shard& open = shards.back();
+    open.closed = true;
+    // At its last record; a shard that never held one ends where it began.
+    open.end =
+        !records.empty() && records.back().seq >= open.start ? records.back().seq : open.start;
 }
 
 Streams::Streams(Database& db, bool durable) : db_(db), durable_(durable) {
@@ -122,7 +156,7 @@ void Streams::load() {
             next_seq_ = std::max(next_seq_, rec.seq + 1);
             st.records.push_back(std::move(rec));
         }
-        next_seq_ = std::max(next_seq_, st.start_seq + 1);
+        if (!st.shards.empty()) next_seq_ = std::max(next_seq_, st.shards.back().start + 1);
         std::string arn = st.arn;
         streams_.emplace(arn, std::move(st));
     }
@@ -152,6 +186,7 @@ void Streams::table_changed(const Table& t, bool deleted) {
     for (auto& [arn, s] : streams_) {
         if (s.disabled_ms == 0 && arn != current && arn.rfind(t.arn + "/stream/", 0) == 0) {
             s.disabled_ms = now;
+            s.close_open_shard();
             save(s);
         }
     }
@@ -165,8 +200,7 @@ void Streams::table_changed(const Table& t, bool deleted) {
     s.view_type = t.stream_specification.value("StreamViewType", "NEW_AND_OLD_IMAGES");
     s.key_schema = t.key.to_json();
     s.created_ms = now;
-    s.start_seq = next_seq_;
-    s.shard_id = "shardId-" + seq_text(static_cast<uint64_t>(now)).substr(1) + "-" + random_hex(4);
+    s.shards.push_back({new_shard_id(now), "", next_seq_, 0, false, now});
     save(s);
     streams_.emplace(current, std::move(s));
 }
@@ -183,6 +217,7 @@ void Streams::record(const Table& t, const json* old_item, const json* new_item,
     Stream& s = it->second;
     const int64_t now = now_epoch_ms();
     trim(s, now);
+    roll_over(s, now);
     Record r;
     r.seq = next_seq_++;
     r.time_ms = now;
@@ -224,10 +259,27 @@ void Streams::trim(Stream& s, int64_t now) {
         s.records.pop_front();
         ++gone;
     }
-    if (gone && durable_)
-        db_.prepare("DELETE FROM dynamodb_stream_records WHERE arn=? AND created<?")
-            .bind_all(s.arn, now - kRetentionMs)
-            .run();
+    if (!gone) return;
+    // Closed shards whose every record is gone leave the description (the newest stays).
+    while (s.shards.size() > 1 && s.shards.front().closed && s.shards.front().end <= s.trimmed)
+        s.shards.erase(s.shards.begin());
+    if (!durable_) return;
+    db_.prepare("DELETE FROM dynamodb_stream_records WHERE arn=? AND created<?")
+        .bind_all(s.arn, now - kRetentionMs)
+        .run();
+    save(s);  // where the trim horizon is, for a restart
+}
+
+void Streams::roll_over(Stream& s, int64_t now) {
+    if (s.disabled_ms || s.shards.empty()) return;
+    const Shard& open = s.shards.back();
+    // Only a shard that holds records rolls over: an empty one would end before it began.
+    bool holds = !s.records.empty() && s.records.back().seq >= open.start;
+    if (open.closed || !holds || now - open.created_ms < kShardLifeMs) return;
+    std::string parent = open.id;
+    s.close_open_shard();
+    s.shards.push_back({new_shard_id(now), parent, next_seq_, 0, false, now});
+    save(s);
 }
 
 Streams::Stream& Streams::stream_for(const std::string& arn) {
@@ -240,7 +292,8 @@ std::optional<uint64_t> Streams::position(const std::string& arn, bool latest) {
     auto it = streams_.find(arn);
     if (it == streams_.end()) return std::nullopt;
     trim(it->second, now_epoch_ms());
-    return latest ? next_seq_ : std::max(it->second.start_seq, it->second.trimmed + 1);
+    const Stream& st = it->second;
+    return latest ? next_seq_ : std::max(st.shards.front().start, st.trimmed + 1);
 }
 
 std::optional<json> Streams::records_from(const std::string& arn, uint64_t from, size_t max) {
@@ -248,12 +301,20 @@ std::optional<json> Streams::records_from(const std::string& arn, uint64_t from,
     if (it == streams_.end()) return std::nullopt;
     Stream& s = it->second;
     trim(s, now_epoch_ms());
+    // The records of one shard at a time, as Lambda reads them: the first shard with any left
+    // from `from` on, or the open one.
     json records = json::array();
-    auto r = std::lower_bound(s.records.begin(), s.records.end(), from,
-                              [](const Record& rec, uint64_t n) { return rec.seq < n; });
-    for (; r != s.records.end() && records.size() < max; ++r)
-        records.push_back(r->body);
-    return json{{"ShardId", s.shard_id}, {"Records", std::move(records)}};
+    for (const Shard& sh : s.shards) {
+        if (sh.closed && from > sh.end) continue;
+        auto r = std::lower_bound(s.records.begin(), s.records.end(), std::max(from, sh.start),
+                                  [](const Record& rec, uint64_t n) { return rec.seq < n; });
+        for (; r != s.records.end() && records.size() < max && (!sh.closed || r->seq <= sh.end);
+             ++r)
+            records.push_back(r->body);
+        if (!records.empty() || !sh.closed || &sh == &s.shards.back())
+            return json{{"ShardId", sh.id}, {"Records", std::move(records)}};
+    }
+    return json{{"ShardId", s.shards.back().id}, {"Records", std::move(records)}};
 }
 
 bool Streams::knows(const std::string& op) const {
@@ -296,41 +357,48 @@ json Streams::list_streams(const Caller& caller, const json& in) {
 json Streams::describe_stream(const Caller&, const json& in) {
     Stream& s = stream_for(in.value("StreamArn", ""));
     trim(s, now_epoch_ms());
-    json range = {{"StartingSequenceNumber",
-                   seq_text(s.records.empty() ? s.start_seq : s.records.front().seq)}};
-    if (s.disabled_ms)
-        range["EndingSequenceNumber"] =
-            seq_text(s.records.empty() ? s.start_seq : s.records.back().seq);
-    json desc = {
-        {"StreamArn", s.arn},
-        {"StreamLabel", s.label},
-        {"StreamStatus", s.disabled_ms ? "DISABLED" : "ENABLED"},
-        {"StreamViewType", s.view_type},
-        {"CreationRequestDateTime", static_cast<double>(s.created_ms) / 1000.0},
-        {"TableName", s.table_name},
-        {"KeySchema", s.key_schema},
-        {"Shards", json::array({{{"ShardId", s.shard_id}, {"SequenceNumberRange", range}}})}};
+    json shards = json::array();
+    for (const Shard& sh : s.shards) {
+        // Starting where its oldest record still kept is.
+        uint64_t first = std::max(sh.start, s.trimmed + 1);
+        if (sh.closed) first = std::min(first, sh.end);
+        json range = {{"StartingSequenceNumber", seq_text(first)}};
+        if (sh.closed) range["EndingSequenceNumber"] = seq_text(sh.end);
+        json shard = {{"ShardId", sh.id}, {"SequenceNumberRange", range}};
+        if (!sh.parent.empty()) shard["ParentShardId"] = sh.parent;
+        shards.push_back(std::move(shard));
+    }
+    json desc = {{"StreamArn", s.arn},
+                 {"StreamLabel", s.label},
+                 {"StreamStatus", s.disabled_ms ? "DISABLED" : "ENABLED"},
+                 {"StreamViewType", s.view_type},
+                 {"CreationRequestDateTime", static_cast<double>(s.created_ms) / 1000.0},
+                 {"TableName", s.table_name},
+                 {"KeySchema", s.key_schema},
+                 {"Shards", std::move(shards)}};
     return {{"StreamDescription", desc}};
 }
 
 json Streams::get_shard_iterator(const Caller&, const json& in) {
     Stream& s = stream_for(in.value("StreamArn", ""));
     std::string shard = in.value("ShardId", "");
-    if (shard != s.shard_id) throw not_found("Shard: " + shard + " in Stream: " + s.arn);
     const int64_t now = now_epoch_ms();
     trim(s, now);
+    const Shard* sh = s.shard(shard);
+    if (!sh) throw not_found("Shard: " + shard + " in Stream: " + s.arn);
+    const uint64_t last = sh->closed ? sh->end : next_seq_ - 1;  // the last it can hold so far
     std::string type = in.value("ShardIteratorType", "");
     Position p{s.arn, shard, 0, now};
     if (type == "TRIM_HORIZON") {
-        p.next = std::max(s.start_seq, s.trimmed + 1);
+        p.next = std::max(sh->start, s.trimmed + 1);
     } else if (type == "LATEST") {
-        p.next = next_seq_;
+        p.next = last + 1;
     } else if (type == "AT_SEQUENCE_NUMBER" || type == "AFTER_SEQUENCE_NUMBER") {
         auto n = parse_seq(in.value("SequenceNumber", ""));
         if (!n)
             throw validation("Invalid SequenceNumber for ShardIteratorType " + type +
                              ": a sequence number is required");
-        if (*n < s.start_seq || *n >= next_seq_)
+        if (*n < sh->start || *n > last)
             throw validation("Invalid SequenceNumber: " + in.value("SequenceNumber", "") +
                              " is not in the shard's range");
         if (*n <= s.trimmed)
@@ -359,8 +427,9 @@ json Streams::get_records(const Caller&, const json& in) {
     if (now - p.issued_ms > kIteratorLifeMs)
         throw AwsError("ExpiredIteratorException", "Iterator expired.", 400);
     Stream& s = stream_for(p.arn);
-    if (p.shard != s.shard_id) throw not_found("Shard: " + p.shard);
     trim(s, now);
+    const Shard* sh = s.shard(p.shard);
+    if (!sh) throw not_found("Shard: " + p.shard);
     if (p.next <= s.trimmed)
         throw AwsError("TrimmedDataAccessException",
                        "The operation attempted to read past the oldest stream record in a "
@@ -370,14 +439,18 @@ json Streams::get_records(const Caller&, const json& in) {
     uint64_t next = p.next;
     auto it = std::lower_bound(s.records.begin(), s.records.end(), p.next,
                                [](const Record& r, uint64_t n) { return r.seq < n; });
-    for (; it != s.records.end() && static_cast<int64_t>(records.size()) < limit; ++it) {
+    for (; it != s.records.end() && static_cast<int64_t>(records.size()) < limit &&
+           (!sh->closed || it->seq <= sh->end);
+         ++it) {
         records.push_back(it->body);
         next = it->seq + 1;
     }
     json out = {{"Records", std::move(records)}};
-    // A closed shard with nothing left to read ends: no next iterator.
-    bool ended = s.disabled_ms && (s.records.empty() || next > s.records.back().seq);
-    if (!ended) out["NextShardIterator"] = encode_iterator({s.arn, s.shard_id, next, now});
+    // A closed shard with no record left to read ends: no next iterator (its child, if any,
+    // goes on).
+    bool more = it != s.records.end() && (!sh->closed || it->seq <= sh->end);
+    bool ended = sh->closed && !more;
+    if (!ended) out["NextShardIterator"] = encode_iterator({s.arn, sh->id, next, now});
     return out;
 }
 

@@ -3,9 +3,11 @@
 // GetRecords; AWS JSON 1.0, DynamoDBStreams_20120810). Every acknowledged write to a streaming
 // table appends a record (INSERT, MODIFY or REMOVE, with the images its StreamViewType keeps)
 // in commit order, under the backend's lock and, with --data-dir, in the write's own SQLite
-// transaction. Each stream has one shard; a disabled stream's shard is closed and stays
-// readable for the 24 hours records are kept (on the service clock). Iterators expire after
-// 15 minutes.
+// transaction. A stream's open shard rolls over after 4 hours (on the service clock), as
+// DynamoDB's do: it is closed at its last record and a child shard, naming it as its parent,
+// takes the writes that follow. A disabled stream's shard is closed too. Closed shards stay
+// readable until their records pass the 24 hours they are kept. Iterators expire after 15
+// minutes.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -15,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "emulator/database.hpp"
 #include "services/dynamodb/table.hpp"
@@ -50,14 +53,23 @@ class Streams {
         int64_t time_ms = 0;
         json body;  // the GetRecords record, without its sequence number filled in twice
     };
+    struct Shard {
+        std::string id, parent;  // parent: the shard this one followed, or empty
+        uint64_t start = 0;      // the first sequence number it can hold
+        uint64_t end = 0;        // closed: its last sequence number
+        bool closed = false;
+        int64_t created_ms = 0;
+    };
     struct Stream {
-        std::string arn, table_name, account, region, label, view_type, shard_id;
+        std::string arn, table_name, account, region, label, view_type;
         json key_schema;
         int64_t created_ms = 0;
-        int64_t disabled_ms = 0;  // 0 while enabled
-        uint64_t start_seq = 0;   // the shard's first sequence number
-        uint64_t trimmed = 0;     // the last sequence number dropped past retention
-        std::deque<Record> records;
+        int64_t disabled_ms = 0;     // 0 while enabled
+        uint64_t trimmed = 0;        // the last sequence number dropped past retention
+        std::vector<Shard> shards;   // oldest first; the last one open while enabled
+        std::deque<Record> records;  // of every shard, in sequence order
+        Shard* shard(const std::string& id);
+        void close_open_shard();
         json meta() const;
         static Stream from_meta(const json& m);
     };
@@ -69,6 +81,7 @@ class Streams {
 
     Stream& stream_for(const std::string& arn);
     void trim(Stream& s, int64_t now_ms);
+    void roll_over(Stream& s, int64_t now_ms);
     void save(const Stream& s);
 
     Database& db_;

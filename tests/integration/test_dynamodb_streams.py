@@ -150,6 +150,45 @@ def test_iterators_expire_and_records_are_trimmed(server, ddb, streams):
            ShardId=shard_of(streams, arn), ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=first)
 
 
+def test_shards_roll_over_after_four_hours(server, ddb, streams):
+    arn = streamed_table(ddb)
+    for k in ["a", "b"]:
+        ddb.put_item(TableName="events", Item={"id": {"S": k}})
+    parent = shard_of(streams, arn)
+    advance_clock(server, 4 * 3600 + 60)
+    ddb.put_item(TableName="events", Item={"id": {"S": "c"}})
+    ddb.put_item(TableName="events", Item={"id": {"S": "d"}})
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert [s["ShardId"] for s in shards][0] == parent and len(shards) == 2
+    child = shards[1]
+    assert child["ParentShardId"] == parent and "ParentShardId" not in shards[0]
+    closed, opened = shards[0]["SequenceNumberRange"], child["SequenceNumberRange"]
+    assert "EndingSequenceNumber" in closed and "EndingSequenceNumber" not in opened
+    assert int(closed["EndingSequenceNumber"]) < int(opened["StartingSequenceNumber"])
+    # The parent holds what came before the roll-over, and ends; the child what came after.
+    page = streams.get_records(ShardIterator=streams.get_shard_iterator(
+        StreamArn=arn, ShardId=parent, ShardIteratorType="TRIM_HORIZON")["ShardIterator"])
+    assert events(page["Records"]) == [("INSERT", "a"), ("INSERT", "b")]
+    assert "NextShardIterator" not in page
+    # Past the parent's last record there is nothing, and no next iterator: none of the
+    # child's records.
+    for kind in ({"ShardIteratorType": "LATEST"},
+                 {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": closed["EndingSequenceNumber"]}):
+        page = streams.get_records(ShardIterator=streams.get_shard_iterator(
+            StreamArn=arn, ShardId=parent, **kind)["ShardIterator"])
+        assert page["Records"] == [] and "NextShardIterator" not in page
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=child["ShardId"],
+                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    assert events(streams.get_records(ShardIterator=it)["Records"]) == [("INSERT", "c"), ("INSERT", "d")]
+    expect("ValidationException", streams.get_shard_iterator, StreamArn=arn, ShardId=parent,
+           ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=opened["StartingSequenceNumber"])
+    # Once its records pass the 24 hours, the parent leaves the description.
+    advance_clock(server, 21 * 3600)
+    ddb.put_item(TableName="events", Item={"id": {"S": "e"}})
+    shards = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    assert parent not in [s["ShardId"] for s in shards] and shards[0]["ShardId"] == child["ShardId"]
+
+
 def test_disable_and_reenable_make_a_new_stream(ddb, streams):
     first = streamed_table(ddb)
     ddb.put_item(TableName="events", Item={"id": {"S": "a"}})

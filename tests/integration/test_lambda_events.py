@@ -445,6 +445,24 @@ def test_dynamodb_stream_feeds_a_function_in_order(clients):
     assert got["State"] == "Enabled" and got["LastProcessingResult"] == "OK"
 
 
+def test_stream_mapping_reads_shard_by_shard_across_a_roll_over(clients, fast):
+    lam, ddb, streams = clients["lambda"], clients["dynamodb"], clients["dynamodbstreams"]
+    arn = streamed(ddb, "orders")
+    create_table(ddb, "projection", hash_key=("seq", "S"))
+    for k in ["a", "b"]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": k}})
+    advance_clock(fast, 4 * 3600 + 60)  # the shard rolls over at the next write
+    for k in ["c", "d"]:
+        ddb.put_item(TableName="orders", Item={"id": {"S": k}})
+    assert len(streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]) == 2
+    create_function(lam, "projector", {"app.py": PROJECTOR}, Timeout=30)
+    lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="projector",
+                                    StartingPosition="TRIM_HORIZON", BatchSize=10)
+    items = sorted(wait_for_items(ddb, "projection", 4), key=lambda i: i["seq"]["S"])
+    # In order, and no batch mixes the parent's records with the child's.
+    assert [(i["key"]["S"], i["batch"]["N"]) for i in items] == [("a", "2"), ("b", "2"), ("c", "2"), ("d", "2")]
+
+
 def test_stream_batches_that_keep_failing_go_to_on_failure(clients):
     lam, sqs, ddb = clients["lambda"], clients["sqs"], clients["dynamodb"]
     arn = streamed(ddb, "orders")
