@@ -141,9 +141,12 @@ void validate_at(json& v, int level) {
         if (p.empty())
             throw validation("One or more parameter values were invalid: An " + set_name(t) +
                              " set  may not be empty");
+        // Every member is a string before any is compared: the duplicates message lists them
+        // all (a fuzzed set with an object after a duplicate threw from that list).
+        for (auto& e : p)
+            expect_string(e);
         std::set<std::string> seen;
         for (auto& e : p) {
-            expect_string(e);
             std::string canonical = e.get<std::string>();
             if (t == "NS") {
                 canonical = Number::parse(canonical).str();

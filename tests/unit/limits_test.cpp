@@ -102,6 +102,17 @@ TEST(DynamoLimits, AttributeNamesAreAtMost65535Bytes) {
     EXPECT_THROW(dynamodb::validate_item(nested), AwsError);
 }
 
+TEST(DynamoLimits, SetMembersAreAllStringsBeforeDuplicatesAreNamed) {
+    // A fuzzed input: the duplicates message lists every member, and one after the duplicate
+    // was an object (a json type_error, uncaught, where a ValidationException belongs).
+    json odd = json::parse(R"({"s": {"SS": ["a", "a", {"x": 1}]}})");
+    EXPECT_THROW(dynamodb::validate_item(odd), AwsError);
+    json dup = json::parse(R"({"s": {"NS": ["1", "1.0", "2"]}})");
+    EXPECT_EQ(error_of([&] { dynamodb::validate_item(dup); }),
+              "ValidationException: One or more parameter values were invalid: Input collection "
+              "[1, 1, 2] contains duplicates.");
+}
+
 TEST(DynamoLimits, ExpressionsBoundOperatorsNestingAndPaths) {
     json values = {{":v", {{"N", "1"}}}};
     auto cond = [&](const std::string& text) {
@@ -174,7 +185,8 @@ TEST(XmlLimits, DepthAndSizeAreMalformedXml) {
 }
 
 TEST(XmlLimits, BodiesMustBeUtf8) {
-    EXPECT_NO_THROW(rest_xml::parse("<Tagging><Value>caf\xC3\xA9 \xF0\x9F\x93\xB7</Value></Tagging>"));
+    EXPECT_NO_THROW(
+        rest_xml::parse("<Tagging><Value>caf\xC3\xA9 \xF0\x9F\x93\xB7</Value></Tagging>"));
     for (const char* bad : {"<a>\xAB</a>", "<a>\xC0\xAF</a>", "<a>\xED\xA0\x80</a>",
                             "<a>\xF4\x90\x80\x80</a>", "<a>\xE2\x82</a>"})
         EXPECT_EQ(error_of([&] { rest_xml::parse(bad); }).substr(0, 13), "MalformedXML:") << bad;
