@@ -257,10 +257,10 @@ void Backend::write_item(Table& t, const KeyBytes& k, json item) {
     t.put(k, std::move(item));
 }
 
-void Backend::remove_item(Table& t, const KeyBytes& k) {
+void Backend::remove_item(Table& t, const KeyBytes& k, bool by_ttl) {
     store_.drop_item(t, k);
     if (!t.stream_label.empty() && t.stream_specification.is_object())
-        streams_.record(t, t.find(k), nullptr, ttl_removal_);
+        streams_.record(t, t.find(k), nullptr, by_ttl);
     t.erase(k);
 }
 
@@ -307,15 +307,8 @@ bool Backend::sweep_expired() {
         }
         if (expired.empty()) continue;
         Store::Batch batch(store_);
-        ttl_removal_ = true;
-        try {
-            for (auto& k : expired)
-                remove_item(*t, k);
-        } catch (...) {
-            ttl_removal_ = false;
-            throw;
-        }
-        ttl_removal_ = false;
+        for (auto& k : expired)
+            remove_item(*t, k, /*by_ttl=*/true);
         batch.commit();
     }
     return any;

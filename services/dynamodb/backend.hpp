@@ -114,7 +114,8 @@ class Backend {
 
     // Writes that keep the store in step (inside a Store::Batch).
     void write_item(Table& t, const KeyBytes& k, json item);
-    void remove_item(Table& t, const KeyBytes& k);
+    // `by_ttl`: the TTL sweep removes it (its stream record says so).
+    void remove_item(Table& t, const KeyBytes& k, bool by_ttl = false);
 
     // Under mu_: once a table has TTL enabled, a sweep on the scheduler each second removes the
     // items whose TTL attribute has passed; it stops rescheduling when no table has TTL.
@@ -125,8 +126,6 @@ class Backend {
     const Config& cfg_;
     Store store_;
     Streams streams_;
-    bool ttl_removal_ =
-        false;  // set while the TTL sweep removes items (their stream records say so)
     std::mutex mu_;
     using Key = std::tuple<std::string, std::string, std::string>;  // account, region, name
     std::map<Key, std::unique_ptr<Table>> tables_;

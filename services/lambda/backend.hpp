@@ -186,7 +186,10 @@ class Backend {
     // stream_sources.cpp: mappings from DynamoDB streams, read in order, one batch at a time.
     json stream_mapping_fields(const json& in, const std::string& source);
     Response create_stream_mapping(Call& c, const std::string& source);
-    void poll_stream_mapping(const std::string& uuid, const json& m);
+    // One read of a stream mapping, of at most `cap` records (its batch, or less while bisecting).
+    void poll_stream_mapping(const std::string& uuid, const json& m, int cap);
+    // Reading moves on to `next`; `result`, if any, becomes LastProcessingResult. Under mu_.
+    void advance_stream_mapping(const std::string& uuid, uint64_t next, const char* result);
     void stream_batch_done(const std::string& uuid, const std::string& shard, const json& records,
                            const Invocation& inv);
     void send_failed_batch(const json& mapping, const json& info);  // to OnFailure, if any

@@ -334,6 +334,7 @@ void Backend::poll_mapping(const std::string& uuid) {
     json m;
     std::vector<json> pending;
     Clock::time_point first_seen;
+    int cap = 0;  // a stream mapping's read
     {
         // One hold of the lock per round: the mapping, its function, its concurrency and the
         // messages left from the last round are all looked up again (a reset may drop them).
@@ -350,7 +351,15 @@ void Backend::poll_mapping(const std::string& uuid) {
             schedule_poll(uuid, std::chrono::milliseconds(1000));  // function gone: records wait
             return;
         }
-        if (!m.contains("position")) {
+        if (m.contains("position")) {
+            // In order per shard: the next batch waits for the one being processed.
+            const Poller& p = pollers_[uuid];
+            if (p.in_flight > 0) {
+                schedule_poll(uuid, std::chrono::milliseconds(20));
+                return;
+            }
+            cap = p.batch_cap > 0 ? p.batch_cap : m["BatchSize"].get<int>();
+        } else {
             int max_concurrency =
                 m.value("ScalingConfig", json::object()).value("MaximumConcurrency", 5);
             Poller& p = pollers_[uuid];
@@ -363,7 +372,7 @@ void Backend::poll_mapping(const std::string& uuid) {
         }
     }
     if (m.contains("position")) {
-        poll_stream_mapping(uuid, m);  // a DynamoDB stream: read in order (stream_sources.cpp)
+        poll_stream_mapping(uuid, m, cap);  // a DynamoDB stream (stream_sources.cpp)
         return;
     }
     const std::string source = m["EventSourceArn"];

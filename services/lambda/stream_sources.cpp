@@ -163,19 +163,8 @@ Response Backend::create_stream_mapping(Call& c, const std::string& source) {
     return rest_json::response(202, shown);
 }
 
-void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
+void Backend::poll_stream_mapping(const std::string& uuid, const json& m, int cap) {
     const std::string source = m["EventSourceArn"];
-    int cap;
-    {
-        std::lock_guard lock(mu_);
-        Poller& p = pollers_[uuid];
-        // In order per shard: the next batch waits for the one being processed.
-        if (p.in_flight > 0) {
-            schedule_poll(uuid, std::chrono::milliseconds(20));
-            return;
-        }
-        cap = p.batch_cap > 0 ? p.batch_cap : m["BatchSize"].get<int>();
-    }
     std::optional<json> got;
     try {
         got = hooks_.read_stream(source, m["position"].get<uint64_t>(), cap);
@@ -217,12 +206,7 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
             json old(records.begin(), records.begin() + static_cast<std::ptrdiff_t>(expired));
             send_failed_batch(
                 m, failed_batch_info(m, shard, old, "RecordAgeExceeded", p.attempts, ""));
-            auto& stored = mappings_[uuid];
-            stored["position"] = seq_of(old.back()) + 1;
-            stored["LastProcessingResult"] = "PROBLEM: Record age exceeded";
-            save_mapping(stored);
-            p.attempts = 0;
-            p.batch_cap = 0;
+            advance_stream_mapping(uuid, seq_of(old.back()) + 1, "PROBLEM: Record age exceeded");
             schedule_poll(uuid, std::chrono::milliseconds(0));
             return;
         }
@@ -231,10 +215,7 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
         for (auto& r : records)
             if (passes_filters(m, r)) kept.push_back(r);
         if (kept.empty()) {
-            auto& stored = mappings_[uuid];
-            stored["position"] =
-                std::stoull(records.back()["dynamodb"]["SequenceNumber"].get<std::string>()) + 1;
-            save_mapping(stored);
+            advance_stream_mapping(uuid, seq_of(records.back()) + 1, nullptr);
             schedule_poll(uuid, std::chrono::milliseconds(0));
             return;
         }
@@ -254,6 +235,17 @@ void Backend::poll_stream_mapping(const std::string& uuid, const json& m) {
                       [this, uuid, shard, records](const Invocation& inv) {
                           stream_batch_done(uuid, shard, records, inv);
                       });
+}
+
+void Backend::advance_stream_mapping(const std::string& uuid, uint64_t next, const char* result) {
+    auto it = mappings_.find(uuid);
+    if (it == mappings_.end()) return;  // deleted meanwhile: it stays deleted
+    it->second["position"] = next;
+    if (result) it->second["LastProcessingResult"] = result;
+    save_mapping(it->second);
+    Poller& p = pollers_[uuid];
+    p.attempts = 0;
+    p.batch_cap = 0;
 }
 
 void Backend::stream_batch_done(const std::string& uuid, const std::string& shard,
@@ -294,10 +286,7 @@ void Backend::stream_batch_done(const std::string& uuid, const std::string& shar
         }
     }
     if (!failed || (resume && *resume > first)) {
-        m["position"] = *resume;
-        m["LastProcessingResult"] = "OK";
-        p.attempts = 0;
-        p.batch_cap = 0;
+        advance_stream_mapping(uuid, *resume, "OK");
     } else {
         p.attempts++;
         int max = m["MaximumRetryAttempts"].get<int>();
@@ -307,15 +296,11 @@ void Backend::stream_batch_done(const std::string& uuid, const std::string& shar
                                                    p.attempts, inv.result.function_error));
             spdlog::info("lambda {}: stream batch {}..{} dropped after {} attempts", inv.spec->name,
                          first, last, p.attempts);
-            m["position"] = last + 1;
-            m["LastProcessingResult"] = "PROBLEM: Function call failed";
-            p.attempts = 0;
-            p.batch_cap = 0;
+            advance_stream_mapping(uuid, last + 1, "PROBLEM: Function call failed");
         } else if (m["BisectBatchOnFunctionError"].get<bool>() && records.size() > 1) {
             p.batch_cap = static_cast<int>((records.size() + 1) / 2);
         }
     }
-    save_mapping(m);
     schedule_poll(uuid, std::chrono::milliseconds(failed ? 100 : 0));
 }
 
