@@ -118,6 +118,11 @@ Database::Database(const std::string& path, std::chrono::milliseconds fallback_c
         // rewrite the same few pages, so a longer WAL (up to 32 MiB) copies each page once
         // for many commits.
         exec("PRAGMA wal_autocheckpoint=8192");
+        // Each request's savepoint keeps the pages it changes in a sub-journal. SQLite moves
+        // that to a temporary file once it outgrows 64 KiB and keeps the file until the shared
+        // transaction ends, so after one large request every small one paid a pwrite() per
+        // page. In memory it stays, bounded by what one request writes.
+        exec("PRAGMA temp_store=MEMORY");
     }
     exec("PRAGMA foreign_keys=ON");
     sqlite3_busy_timeout(db_, 5000);

@@ -54,6 +54,44 @@ def test_tables_and_items_survive_kill_9(tmp_path):
         srv.cleanup()
 
 
+def test_writes_across_a_fold_of_the_item_log_survive_kill_9(tmp_path):
+    """Item writes are logged and folded into the item tree every 2048 entries: writes on both
+    sides of several folds, overwrites and deletes among them, all come back after kill -9."""
+    srv = Server(data_dir=tmp_path / "state")
+    try:
+        ddb = make_client(srv, "dynamodb")
+        create_table(ddb, "logged", ("pk", "S"), ("sk", "N"))
+        expected = {}
+        for round_ in range(3):  # 3 x 1500 writes: folds at 2048 and 4096, a tail in the log
+            for start in range(0, 1500, 25):
+                reqs = []
+                for i in range(start, start + 25):
+                    key = {"pk": {"S": f"k{i % 700}"}, "sk": {"N": str(i % 3)}}
+                    name = (key["pk"]["S"], key["sk"]["N"])
+                    if (i + round_) % 11 == 0 and name not in {r["k"] for r in reqs}:
+                        reqs.append({"k": name, "DeleteRequest": {"Key": key}})
+                        expected.pop(name, None)
+                    elif name not in {r["k"] for r in reqs}:
+                        reqs.append({"k": name, "PutRequest": {"Item": {**key, "v": {"N": str(round_ * 10000 + i)}}}})
+                        expected[name] = str(round_ * 10000 + i)
+                ddb.batch_write_item(RequestItems={"logged": [{k: v for k, v in r.items() if k != "k"} for r in reqs]})
+        srv.stop(signal.SIGKILL)
+        srv.start()
+        got = {}
+        kw = {}
+        while True:
+            page = ddb.scan(TableName="logged", **kw)
+            for it in page["Items"]:
+                got[(it["pk"]["S"], it["sk"]["N"])] = it["v"]["N"]
+            if "LastEvaluatedKey" not in page:
+                break
+            kw = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+        assert len(got) == len(expected) and got == expected
+        assert ddb.describe_table(TableName="logged")["Table"]["ItemCount"] == len(expected)
+    finally:
+        srv.cleanup()
+
+
 WORKERS = 6
 INCREMENTS = 60
 
