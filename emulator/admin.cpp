@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <iterator>
 
+#include "emulator/console.hpp"
 #include "emulator/encoding.hpp"
 
 namespace fogbank {
@@ -39,6 +40,10 @@ Response AdminService::handle(Request& req) {
         return json_response(200, body);
     }
     if (req.path.rfind("/_localstack/", 0) == 0) return localstack(req);
+    // A page on another site must not reset fogbank or move its clock from a browser tab.
+    if (req.method != http::verb::get && req.method != http::verb::head &&
+        ConsoleService::cross_origin(req))
+        throw AwsError("Forbidden", "Cross-origin requests may not change fogbank's state", 403);
     if (req.path == "/_fogbank/reset" && req.method == http::verb::post) {
         req.operation = "Reset";
         reset_clock();

@@ -68,6 +68,10 @@ void apply_config_file(Config& cfg, const std::string& path) {
         if (auto n = init["dirs"]) cfg.init_dirs = n.as<std::vector<std::string>>();
         if (auto n = init["timeout_ms"]) cfg.init_timeout_ms = n.as<unsigned>();
     }
+    if (auto console = root["console"]) {
+        if (auto n = console["enabled"]) cfg.console = n.as<bool>();
+        if (auto n = console["token"]; n && !n.IsNull()) cfg.console_token = n.as<std::string>();
+    }
     if (auto s3 = root["s3"]) {
         if (auto n = s3["virtual_host_suffixes"])
             cfg.s3_virtual_host_suffixes = n.as<std::vector<std::string>>();
@@ -126,6 +130,9 @@ void apply_environment(Config& cfg) {
         cfg.advertised_host = ls;
     if (auto v = env("FOGBANK_INIT_TIMEOUT_MS"))
         cfg.init_timeout_ms = static_cast<unsigned>(std::stoul(v));
+    if (auto v = env("FOGBANK_CONSOLE"))
+        cfg.console = std::string(v) != "0" && std::string(v) != "false";
+    if (auto v = env("FOGBANK_CONSOLE_TOKEN")) cfg.console_token = v;
 }
 
 }  // namespace fogbank

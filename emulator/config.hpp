@@ -72,6 +72,12 @@ struct Config {
 
     std::vector<std::string> init_dirs = {"/etc/fogbank/init", "/etc/localstack/init"};
     unsigned init_timeout_ms = 300000;
+
+    // The web console at /_fogbank/ui/ and the request log it reads (emulator/console.hpp).
+    // Bound to a non-loopback address, the console is off unless a token is set: then the
+    // console and the request log answer only requests that carry it.
+    bool console = true;
+    std::string console_token;
 };
 
 // Reads a YAML file (keys as in config/fogbank.yaml) into `cfg`. Throws on a bad file.
@@ -84,7 +90,8 @@ void apply_config_file(Config& cfg, const std::string& path);
 // FOGBANK_LAMBDA_NODE, FOGBANK_LAMBDA_CONCURRENCY, FOGBANK_LAMBDA_IDLE_SECONDS,
 // FOGBANK_LAMBDA_RETRY_DELAY_MS, FOGBANK_EC2_MAX_INSTANCES, FOGBANK_EC2_STOP_GRACE_MS,
 // FOGBANK_INIT_DIR (one directory, or several separated by ':'), FOGBANK_INIT_TIMEOUT_MS,
-// FOGBANK_ADVERTISED_HOST (or LocalStack's LOCALSTACK_HOST when that is unset).
+// FOGBANK_ADVERTISED_HOST (or LocalStack's LOCALSTACK_HOST when that is unset),
+// FOGBANK_CONSOLE (0 or false: off), FOGBANK_CONSOLE_TOKEN.
 void apply_environment(Config& cfg);
 
 }  // namespace fogbank

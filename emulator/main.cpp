@@ -15,6 +15,7 @@
 #include "emulator/admin.hpp"
 #include "emulator/blob_store.hpp"
 #include "emulator/config.hpp"
+#include "emulator/console.hpp"
 #include "emulator/database.hpp"
 #include "emulator/init_hooks.hpp"
 #include "emulator/router.hpp"
@@ -113,8 +114,13 @@ int serve(fogbank::Config cfg) {
     fogbank::InitHooks hooks(init_dirs, lambda_dir.parent_path() / "init",
                              std::chrono::milliseconds(cfg.init_timeout_ms));
     router.add(std::make_unique<fogbank::AdminService>(router, &hooks));
+    fogbank::RequestLog request_log;
+    auto console = std::make_unique<fogbank::ConsoleService>(cfg, request_log);
+    bool console_on = console->status() == "running";
+    router.add(std::move(console));
 
     fogbank::Server server(cfg, router, blobs.spool_dir(), db.groups_commits() ? &db : nullptr);
+    if (console_on) server.record_requests(&request_log);
     hooks.run(fogbank::InitHooks::Stage::boot);
     uint16_t port = server.listen();
     std::string reachable =

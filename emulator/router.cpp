@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "emulator/console.hpp"
 #include "emulator/encoding.hpp"
 #include "emulator/protocol/aws_query.hpp"
 #include "emulator/sigv4.hpp"
@@ -111,8 +112,11 @@ Service& Router::named_or_unavailable(std::string_view name) const {
 
 Service& Router::pick(const RequestHead& head) const {
     if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank" ||
-        head.path.rfind("/_localstack/", 0) == 0)
+        head.path.rfind("/_localstack/", 0) == 0) {
+        if (ConsoleService::owns(head.path))
+            if (auto* console = find("console")) return *console;
         if (auto* admin = find("admin")) return *admin;
+    }
     // Lambda's sandboxes call the Runtime API unsigned. No bucket name starts with '_'.
     if (head.path.rfind("/_lambda/", 0) == 0)
         if (auto* runtime = find("lambda-runtime")) return *runtime;

@@ -24,9 +24,11 @@
 #include <thread>
 #include <vector>
 
+#include "emulator/clock.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/database.hpp"
 #include "emulator/encoding.hpp"
+#include "emulator/request_log.hpp"
 
 namespace fogbank {
 
@@ -103,6 +105,7 @@ struct Server::Impl {
     Authenticator auth;
     std::filesystem::path spool_dir;
     Database* grouped;
+    RequestLog* request_log = nullptr;
     // The main loop accepts connections and handles signals; each connection then lives on one
     // of `loops`, an event loop per I/O thread. A loop run by one thread needs no locking in its
     // scheduler and never wakes another thread to hand work over, which a single io_context
@@ -325,7 +328,47 @@ struct Server::Impl {
         spdlog::info("{} {} {} {:.3f}ms {} {}", req.service,
                      req.operation.empty() ? "-" : req.operation, res.status, us / 1000.0,
                      req.method_name, req.target);
+        if (request_log && req.service != "console") record(req, res, us);
         co_return ok&& keep_alive;
+    }
+
+    // What the console's request log keeps of one exchange: the head always; the start of each
+    // body when it is text (an image or other binary body is named by its size only).
+    void record(const Request& req, const Response& res, int64_t us) {
+        size_t limit = request_log->limits().body_bytes;
+        auto body_text = [limit](std::string_view body, uint64_t size) -> std::string {
+            if (size == 0) return {};
+            if (body.size() < size && body.empty())
+                return "(" + std::to_string(size) + " bytes, not kept)";
+            std::string_view head = body.substr(0, limit);
+            if (head.find('\0') != std::string_view::npos)
+                return "(" + std::to_string(size) + " bytes, binary)";
+            std::string out(head);
+            if (size > head.size())
+                out += "\n(" + std::to_string(size - head.size()) + " more bytes)";
+            return out;
+        };
+        RequestRecord r;
+        r.time_ms = wall_now_ms().time_since_epoch().count();
+        r.service = req.service;
+        r.operation = req.operation;
+        r.account = req.account;
+        r.region = req.region;
+        r.method = req.method_name;
+        r.target = req.target;
+        r.request_id = req.request_id;
+        r.status = res.status;
+        r.latency_ms = us / 1000.0;
+        for (auto& f : req.headers) {
+            r.request_headers.append(f.name_string()).append(": ").append(f.value());
+            r.request_headers += '\n';
+        }
+        r.request_size = req.body.size();
+        r.request_body =
+            body_text(req.body.spooled() ? std::string_view() : req.body.memory(), req.body.size());
+        r.response_size = res.file ? res.file->length : res.body.size();
+        r.response_body = body_text(res.file ? std::string_view() : res.body, r.response_size);
+        request_log->add(std::move(r));
     }
 
     // Parks a long poll until the service can answer it. Each wait is capped at a second so that
@@ -585,6 +628,10 @@ Server::Server(const Config& cfg, Router& router, std::filesystem::path spool_di
     : impl_(std::make_unique<Impl>(cfg, router, std::move(spool_dir), grouped)) {}
 
 Server::~Server() = default;
+
+void Server::record_requests(RequestLog* log) {
+    impl_->request_log = log;
+}
 
 uint16_t Server::listen() {
     auto& a = impl_->acceptor;

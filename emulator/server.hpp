@@ -18,6 +18,7 @@
 namespace fogbank {
 
 class Database;
+class RequestLog;
 
 class Server {
   public:
@@ -30,6 +31,9 @@ class Server {
     // Serves until SIGINT/SIGTERM, then drains in-flight requests and returns. `on_stop`, when
     // given, runs first (on a thread of its own, while requests are still served).
     void run(std::function<void()> on_stop = {});
+    // Records every answered request in `log` (the console's own requests excepted). Call before
+    // listen().
+    void record_requests(RequestLog* log);
 
   private:
     struct Impl;

@@ -19,10 +19,11 @@ vision_pkgs=(libopencv-dev libdnnl-dev ocl-icd-opencl-dev libdlib-dev libdlib-da
              python3 python3-onnx python3-numpy python3-yaml)
 # python3-opencv renders the text images the DetectText tests read; ffmpeg cuts video frames in
 # pipeline P4's Lambda function; curl drives a shell `provided` runtime and function URLs.
-# clang and its sanitizer runtimes build the asan preset and its libFuzzer targets.
+# clang and its sanitizer runtimes build the asan preset and its libFuzzer targets; Debian's
+# chromium (driven by playwright-core from npm, which never downloads a browser) tests the console.
 test_pkgs=(python3-boto3 python3-pytest python3-pytest-xdist python3-opencv awscli curl ca-certificates ffmpeg
            openssh-client putty-tools
-           clang libclang-rt-14-dev)
+           clang libclang-rt-14-dev chromium fonts-dejavu-core)
 # Lambda: Python functions run on Debian's python3 with boto3 at hand, as AWS's Python runtime
 # has it; Node functions on node (installed with npm below when missing).
 lambda_pkgs=(python3 python3-boto3)
