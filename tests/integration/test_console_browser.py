@@ -1,0 +1,55 @@
+"""The web console in Debian's chromium (tests/integration/node/console.browser.mjs): what a
+test created (a bucket with photos, a face collection, a table of 60 items, a function, a
+queue) found, analysed, paged through and invoked from the pages, and a request followed in
+the live log."""
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+from conftest import create_function, create_table, fixture_bytes, make_client
+
+NODE_DIR = pathlib.Path(__file__).parent / "node"
+
+
+def test_console_in_a_real_browser(server):
+    assert shutil.which("chromium") or os.path.exists("/usr/bin/chromium"), \
+        "Debian's chromium is missing: run tests/setup.sh"
+    s3 = make_client(server, "s3")
+    s3.create_bucket(Bucket="console-photos")
+    s3.put_object(Bucket="console-photos", Key="in/dog.jpg", Body=fixture_bytes("objects/dog.jpg"),
+                  ContentType="image/jpeg", Tagging="camera=porch")
+    s3.put_object(Bucket="console-photos", Key="faces/obama.jpg",
+                  Body=fixture_bytes("faces/test/obama1.jpg"), ContentType="image/jpeg")
+    rek = make_client(server, "rekognition")
+    rek.create_collection(CollectionId="console-people")
+    rek.index_faces(CollectionId="console-people", ExternalImageId="obama",
+                    Image={"Bytes": fixture_bytes("faces/train/obama/" + sorted(
+                        os.listdir(pathlib.Path(__file__).resolve().parents[1] / "fixtures/faces/train/obama"))[0])})
+    ddb = make_client(server, "dynamodb")
+    create_table(ddb, "console-table", ("pk", "S"))
+    for i in range(60):
+        ddb.put_item(TableName="console-table", Item={"pk": {"S": f"item-{i:02d}"}, "n": {"N": str(i)}})
+    lam = make_client(server, "lambda", read_timeout=120)
+    create_function(lam, "console-fn", {"app.py": (
+        "def handler(event, context):\n"
+        "    print('hello from ' + event['name'])\n"
+        "    return {'greeting': 'hi ' + event['name']}\n")})
+    sqs = make_client(server, "sqs")
+    url = sqs.create_queue(QueueName="console-queue")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="one")
+    sqs.send_message(QueueUrl=url, MessageBody="two")
+
+    shots = os.environ.get("FOGBANK_SCREENSHOTS") or tempfile.mkdtemp(prefix="fogbank-shots-")
+    runtime = NODE_DIR / ".runtime" / "bin" / "node"
+    node = str(runtime) if runtime.exists() else shutil.which("node")
+    p = subprocess.run([node, "--test", "--test-concurrency=1", "console.browser.mjs"], cwd=NODE_DIR,
+                       env={"PATH": "/usr/bin:/bin", "FOGBANK_URL": server.url, "HOME": "/tmp",
+                            "FOGBANK_SCREENSHOTS": shots},
+                       capture_output=True, text=True, timeout=600)
+    summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
+    print("\n".join(summary))
+    assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
+    assert "# fail 0" in p.stdout and "# pass 9" in p.stdout
+    assert len(list(pathlib.Path(shots).glob("*.png"))) == 7
