@@ -5,22 +5,60 @@
 
 namespace fogbank {
 
-void RequestLog::add(RequestRecord r) {
-    std::lock_guard lock(mu_);
-    r.id = next_id_++;
-    records_.push_back(std::move(r));
-    if (records_.size() > limits_.records) records_.pop_front();
-    // Only the newest keep their bodies: the one that just fell out of that window lets go.
-    if (records_.size() > limits_.with_bodies) {
-        auto& old = records_[records_.size() - 1 - limits_.with_bodies];
-        std::string().swap(old.request_headers);
-        std::string().swap(old.request_body);
-        std::string().swap(old.response_body);
+void RequestLog::keep_body(std::string& out, std::string_view body, uint64_t size) const {
+    out.clear();
+    if (size == 0) return;
+    if (body.empty()) {
+        out.append("(").append(std::to_string(size)).append(" bytes, not kept)");
+        return;
     }
+    std::string_view head = body.substr(0, limits_.body_bytes);
+    if (head.find('\0') != std::string_view::npos) {
+        out.append("(").append(std::to_string(size)).append(" bytes, binary)");
+        return;
+    }
+    out.append(head);
+    if (size > head.size())
+        out.append("\n(").append(std::to_string(size - head.size())).append(" more bytes)");
+}
+
+void RequestLog::add(const RequestView& v) {
+    std::lock_guard lock(mu_);
+    if (records_.empty()) {
+        records_.resize(limits_.records);
+        bodies_.resize(limits_.with_bodies);
+    }
+    uint64_t id = next_id_++;
+    Record& r = records_[(id - 1) % limits_.records];
+    r.id = id;
+    r.time_ms = v.time_ms;
+    r.service.assign(v.service);
+    r.operation.assign(v.operation);
+    r.account.assign(v.account);
+    r.region.assign(v.region);
+    r.method.assign(v.method);
+    r.target.assign(v.target);
+    r.request_id.assign(v.request_id);
+    r.status = v.status;
+    r.latency_ms = v.latency_ms;
+    r.request_size = v.request_size;
+    r.response_size = v.response_size;
+    if (id - first_id_ >= limits_.records) first_id_ = id - limits_.records + 1;
+    Bodies& b = bodies_[id % limits_.with_bodies];
+    b.id = id;
+    b.headers.clear();
+    if (v.write_headers) v.write_headers(b.headers);
+    keep_body(b.request, v.request_body, v.request_size);
+    keep_body(b.response, v.response_body, v.response_size);
     waiting_.wake_all();
 }
 
-nlohmann::json RequestLog::summary(const RequestRecord& r) {
+const RequestLog::Record* RequestLog::find(uint64_t id) const {
+    if (id < first_id_ || id >= next_id_) return nullptr;
+    return &records_[(id - 1) % limits_.records];
+}
+
+nlohmann::json RequestLog::summary(const Record& r) {
     return {{"id", r.id},
             {"time", r.time_ms},
             {"service", r.service},
@@ -38,29 +76,27 @@ nlohmann::json RequestLog::after(uint64_t after, size_t limit,
                                  const std::shared_ptr<Waker>& waker) {
     std::lock_guard lock(mu_);
     nlohmann::json out = nlohmann::json::array();
-    // Ids are consecutive in the ring: the first one after `after` is found by arithmetic.
-    size_t start = 0;
-    if (!records_.empty() && after >= records_.front().id)
-        start = static_cast<size_t>(after - records_.front().id + 1);
-    if (start < records_.size() && records_.size() - start > limit)
-        start = records_.size() - limit;  // too far behind: the newest `limit`
-    for (size_t i = start; i < records_.size(); ++i)
-        out.push_back(summary(records_[i]));
+    uint64_t from = std::max(after + 1, first_id_);
+    if (next_id_ - from > limit) from = next_id_ - limit;  // too far behind: the newest `limit`
+    for (uint64_t id = from; id < next_id_; ++id)
+        out.push_back(summary(*find(id)));
     if (out.empty() && waker) waiting_.add(waker);
     return out;
 }
 
 nlohmann::json RequestLog::detail(uint64_t id) const {
     std::lock_guard lock(mu_);
-    if (records_.empty() || id < records_.front().id || id > records_.back().id) return nullptr;
-    const RequestRecord& r = records_[static_cast<size_t>(id - records_.front().id)];
-    nlohmann::json d = summary(r);
-    d["request_size"] = r.request_size;
-    d["response_size"] = r.response_size;
-    d["request_headers"] = mask_secrets(r.request_headers);
-    d["request_body"] = mask_secrets(r.request_body);
-    d["response_body"] = mask_secrets(r.response_body);
-    d["bodies_kept"] = id + limits_.with_bodies > records_.back().id;
+    const Record* r = find(id);
+    if (!r) return nullptr;
+    nlohmann::json d = summary(*r);
+    d["request_size"] = r->request_size;
+    d["response_size"] = r->response_size;
+    const Bodies& b = bodies_[id % limits_.with_bodies];
+    bool kept = b.id == id;
+    d["bodies_kept"] = kept;
+    d["request_headers"] = kept ? mask_secrets(b.headers) : "";
+    d["request_body"] = kept ? mask_secrets(b.request) : "";
+    d["response_body"] = kept ? mask_secrets(b.response) : "";
     return d;
 }
 
@@ -71,7 +107,7 @@ uint64_t RequestLog::last_id() const {
 
 void RequestLog::clear() {
     std::lock_guard lock(mu_);
-    records_.clear();
+    first_id_ = next_id_;
 }
 
 namespace {

@@ -1,31 +1,35 @@
 // The requests fogbank answered, newest last, for the web console's live log: a bounded ring
-// of small records, the newest of which also keep the start of their request and response
-// bodies. Recording copies at most a few KiB per request and takes one short lock; secrets are
-// masked when a record is read, not when it is written, so the hot path does no scanning.
+// of small records, the newest of which also keep their headers and the start of their
+// bodies. Every request is recorded, so recording is cheap: one short lock, and copies into
+// slots that are reused (their strings keep their capacity), so a steady load allocates
+// nothing. Secrets are masked when a record is read, not when it is written.
 #pragma once
 
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "emulator/long_poll.hpp"
 
 namespace fogbank {
 
-struct RequestRecord {
-    uint64_t id = 0;  // set by the log: 1, 2, ...
+// One exchange as the server hands it over; the log copies what it keeps.
+struct RequestView {
     int64_t time_ms = 0;
-    std::string service, operation, account, region, method, target, request_id;
+    std::string_view service, operation, account, region, method, target, request_id;
     int status = 0;
     double latency_ms = 0;
-    // Kept for the newest records only; empty for the rest.
-    std::string request_headers, request_body, response_body;
     uint64_t request_size = 0, response_size = 0;
+    // The bodies as far as they are in memory (empty when spooled or streamed from a file).
+    std::string_view request_body, response_body;
+    // Appends the request's header lines ("Name: value\n") to its argument.
+    std::function<void(std::string&)> write_headers;
 };
 
 class RequestLog {
@@ -40,7 +44,7 @@ class RequestLog {
 
     const Limits& limits() const { return limits_; }
     // Appends, numbering the record, and wakes whoever waits for new records. Thread-safe.
-    void add(RequestRecord r);
+    void add(const RequestView& r);
     // Up to `limit` records after id `after`, oldest first, as the console lists them (no
     // bodies). Adds `waker` to the waiters when there are none yet and waker is set.
     nlohmann::json after(uint64_t after, size_t limit, const std::shared_ptr<Waker>& waker = {});
@@ -50,12 +54,30 @@ class RequestLog {
     void clear();
 
   private:
-    static nlohmann::json summary(const RequestRecord& r);
+    struct Record {
+        uint64_t id = 0;
+        int64_t time_ms = 0;
+        std::string service, operation, account, region, method, target, request_id;
+        int status = 0;
+        double latency_ms = 0;
+        uint64_t request_size = 0, response_size = 0;
+    };
+    struct Bodies {
+        uint64_t id = 0;  // the record they belong to (0: none yet)
+        std::string headers, request, response;
+    };
+    static nlohmann::json summary(const Record& r);
+    // The record with id `id` if it is still in the ring. Hold mu_.
+    const Record* find(uint64_t id) const;
+    // The start of a body as the console shows it: text up to the limit, or its size.
+    void keep_body(std::string& out, std::string_view body, uint64_t size) const;
 
     Limits limits_;
     mutable std::mutex mu_;
-    std::deque<RequestRecord> records_;
+    std::vector<Record> records_;  // a ring: record id i is in slot (i - 1) % limits_.records
+    std::vector<Bodies> bodies_;   // the same for the newest, by id % limits_.with_bodies
     uint64_t next_id_ = 1;
+    uint64_t first_id_ = 1;  // the oldest record still kept (after clear(): the next)
     WaitList waiting_;
 };
 

@@ -332,43 +332,28 @@ struct Server::Impl {
         co_return ok&& keep_alive;
     }
 
-    // What the console's request log keeps of one exchange: the head always; the start of each
-    // body when it is text (an image or other binary body is named by its size only).
+    // What the console's request log keeps of one exchange (it copies what it keeps).
     void record(const Request& req, const Response& res, int64_t us) {
-        size_t limit = request_log->limits().body_bytes;
-        auto body_text = [limit](std::string_view body, uint64_t size) -> std::string {
-            if (size == 0) return {};
-            if (body.size() < size && body.empty())
-                return "(" + std::to_string(size) + " bytes, not kept)";
-            std::string_view head = body.substr(0, limit);
-            if (head.find('\0') != std::string_view::npos)
-                return "(" + std::to_string(size) + " bytes, binary)";
-            std::string out(head);
-            if (size > head.size())
-                out += "\n(" + std::to_string(size - head.size()) + " more bytes)";
-            return out;
+        RequestView v;
+        v.time_ms = wall_now_ms().time_since_epoch().count();
+        v.service = req.service;
+        v.operation = req.operation;
+        v.account = req.account;
+        v.region = req.region;
+        v.method = req.method_name;
+        v.target = req.target;
+        v.request_id = req.request_id;
+        v.status = res.status;
+        v.latency_ms = us / 1000.0;
+        v.request_size = req.body.size();
+        if (!req.body.spooled()) v.request_body = req.body.memory();
+        v.response_size = res.file ? res.file->length : res.body.size();
+        if (!res.file) v.response_body = res.body;
+        v.write_headers = [&req](std::string& out) {
+            for (auto& f : req.headers)
+                out.append(f.name_string()).append(": ").append(f.value()).push_back('\n');
         };
-        RequestRecord r;
-        r.time_ms = wall_now_ms().time_since_epoch().count();
-        r.service = req.service;
-        r.operation = req.operation;
-        r.account = req.account;
-        r.region = req.region;
-        r.method = req.method_name;
-        r.target = req.target;
-        r.request_id = req.request_id;
-        r.status = res.status;
-        r.latency_ms = us / 1000.0;
-        for (auto& f : req.headers) {
-            r.request_headers.append(f.name_string()).append(": ").append(f.value());
-            r.request_headers += '\n';
-        }
-        r.request_size = req.body.size();
-        r.request_body =
-            body_text(req.body.spooled() ? std::string_view() : req.body.memory(), req.body.size());
-        r.response_size = res.file ? res.file->length : res.body.size();
-        r.response_body = body_text(res.file ? std::string_view() : res.body, r.response_size);
-        request_log->add(std::move(r));
+        request_log->add(v);
     }
 
     // Parks a long poll until the service can answer it. Each wait is capped at a second so that

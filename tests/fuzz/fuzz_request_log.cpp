@@ -14,12 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     fogbank::RequestLog log(fogbank::RequestLog::Limits{4, 2, 64});
     for (int i = 0; i < 3; ++i) {
-        fogbank::RequestRecord r;
-        r.target = std::string(parts[0]);
-        r.request_headers = std::string(parts[1]);
-        r.request_body = std::string(parts[2]);
-        r.response_body = std::string(parts[3]);
-        log.add(std::move(r));
+        fogbank::RequestView v;
+        v.target = parts[0];
+        v.write_headers = [&](std::string& out) { out.append(parts[1]); };
+        v.request_body = parts[2];
+        v.request_size = parts[2].size() + static_cast<uint64_t>(i);
+        v.response_body = parts[3];
+        v.response_size = parts[3].size();
+        log.add(v);
     }
     auto listed = log.after(0, 10);
     check(listed.size() == 3, "every record is listed");

@@ -7,20 +7,23 @@
 using namespace fogbank;
 
 namespace {
-RequestRecord record(std::string op, std::string body = "") {
-    RequestRecord r;
-    r.service = "s3";
-    r.operation = std::move(op);
-    r.request_body = std::move(body);
-    r.response_body = "answer";
-    return r;
+void add(RequestLog& log, const std::string& op, const std::string& body = "") {
+    RequestView v;
+    v.service = "s3";
+    v.operation = op;
+    v.request_body = body;
+    v.request_size = body.size();
+    v.response_body = "answer";
+    v.response_size = 6;
+    v.write_headers = [](std::string& out) { out += "Host: x\n"; };
+    log.add(v);
 }
 }  // namespace
 
 TEST(RequestLog, RingKeepsTheNewestAndBodiesOfTheNewestFew) {
     RequestLog log(RequestLog::Limits{5, 2, 16});
     for (int i = 1; i <= 7; ++i)
-        log.add(record("Op" + std::to_string(i), "body" + std::to_string(i)));
+        add(log, "Op" + std::to_string(i), "body" + std::to_string(i));
     EXPECT_EQ(log.last_id(), 7u);
     auto all = log.after(0, 100);
     ASSERT_EQ(all.size(), 5u);  // 3..7
@@ -29,6 +32,8 @@ TEST(RequestLog, RingKeepsTheNewestAndBodiesOfTheNewestFew) {
     EXPECT_FALSE(all.front().contains("request_body"));  // lists carry no bodies
     EXPECT_TRUE(log.detail(2).is_null());                // left the ring
     EXPECT_EQ(log.detail(7)["request_body"], "body7");
+    EXPECT_EQ(log.detail(7)["response_body"], "answer");
+    EXPECT_EQ(log.detail(7)["request_headers"], "Host: x\n");
     EXPECT_EQ(log.detail(6)["request_body"], "body6");
     EXPECT_EQ(log.detail(5)["request_body"], "");  // older than the newest two: bodies let go
     EXPECT_FALSE(log.detail(5)["bodies_kept"].get<bool>());
@@ -41,8 +46,22 @@ TEST(RequestLog, RingKeepsTheNewestAndBodiesOfTheNewestFew) {
     EXPECT_EQ(last_two[0]["id"], 6);
     log.clear();
     EXPECT_EQ(log.after(0, 100).size(), 0u);
-    log.add(record("Again"));
+    add(log, "Again");
     EXPECT_EQ(log.after(0, 100)[0]["id"], 8);  // ids never repeat
+    EXPECT_TRUE(log.detail(7).is_null());
+}
+
+TEST(RequestLog, BodiesAreCutTextOrNamedBySize) {
+    RequestLog log(RequestLog::Limits{4, 2, 8});
+    add(log, "Text", "0123456789abc");
+    EXPECT_EQ(log.detail(1)["request_body"], "01234567\n(5 more bytes)");
+    add(log, "Binary", std::string("ab\0cd", 5));
+    EXPECT_EQ(log.detail(2)["request_body"], "(5 bytes, binary)");
+    RequestView spooled;
+    spooled.request_size = 1 << 20;  // on disk: no bytes handed over
+    log.add(spooled);
+    EXPECT_EQ(log.detail(3)["request_body"], "(1048576 bytes, not kept)");
+    EXPECT_EQ(log.detail(3)["request_headers"], "");
 }
 
 TEST(RequestLog, SecretsAreMaskedInEveryShape) {
