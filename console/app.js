@@ -4,6 +4,7 @@ import { fogbank } from "./aws.js";
 import { h, loading, replace, route, table } from "./dom.js";
 import { adminView } from "./admin.js";
 import { dynamodbView } from "./dynamodb.js";
+import { ec2View, iamView } from "./ec2.js";
 import { lambdaView } from "./lambda.js";
 import { requestsView } from "./requests.js";
 import { rekognitionView } from "./rekognition.js";
@@ -16,6 +17,8 @@ const SECTIONS = [
   ["dynamodb", "DynamoDB", dynamodbView],
   ["lambda", "Lambda", lambdaView],
   ["rekognition", "Rekognition", rekognitionView],
+  ["ec2", "EC2", ec2View],
+  ["iam", "IAM", iamView],
   ["requests", "Requests", requestsView],
   ["admin", "Admin", adminView],
 ];

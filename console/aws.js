@@ -118,7 +118,34 @@ export async function lambda(method, path, { body, headers = {}, query = {} } = 
   return { res, text, json: () => (text ? JSON.parse(text) : {}) };
 }
 
+// --- Query protocol (EC2, IAM): form-encoded actions, XML answers ---
+const VERSIONS = { ec2: "2016-11-15", iam: "2010-05-08" };
+
+export async function query(service, action, params = {}) {
+  const form = new URLSearchParams({ Action: action, Version: VERSIONS[service], ...params }).toString();
+  const res = await signedFetch(service, "POST", "/", {
+    body: form, headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+  });
+  const text = await res.text();
+  if (!res.ok) throw xmlError(res.status, text);
+  return new DOMParser().parseFromString(text, "application/xml");
+}
+
 // --- fogbank's own endpoints ---
+// fogbank's views of one service (/_fogbank/sqs/..., /_fogbank/lambda/...), signed like the
+// service's API, since they are scoped to the caller's account.
+export async function fogbankSigned(service, path, query = {}) {
+  const res = await signedFetch(service, "GET", "/_fogbank/" + path, { query });
+  const text = await res.text();
+  if (!res.ok) {
+    let code = String(res.status), message = text.slice(0, 200);
+    try { const o = JSON.parse(text); code = (o.__type || code).split("#").pop(); message = o.message || o.Message || message; }
+    catch { const e = xmlError(res.status, text); code = e.code; message = e.message; }
+    throw new AwsError(res.status, code, message);
+  }
+  return JSON.parse(text);
+}
+
 export async function fogbank(method, path, body) {
   const res = await fetch("/_fogbank/" + path, {
     method, headers: body ? { "content-type": "application/json" } : {},

@@ -1,6 +1,7 @@
-// SQS: queues with their attributes and counts; one queue's attributes, send, purge, and for a
+// SQS: queues with their attributes and counts; one queue's messages (peeked: read without
+// being received, so nothing about them changes), attributes, send, purge, and for a
 // dead-letter queue, redrive to its sources (StartMessageMoveTask).
-import { call } from "./aws.js";
+import { call, fogbankSigned } from "./aws.js";
 import { errorBox, h, link, loading, pretty, replace, table } from "./dom.js";
 
 const nameOf = (url) => url.split("/").pop();
@@ -41,7 +42,14 @@ function queueView(url) {
         const out = await call("sqs", "StartMessageMoveTask", { SourceArn: a.QueueArn });
         return h("p", { class: "ok" }, `Redrive started (${out.TaskHandle.slice(0, 12)}…)`);
       }) }, "Redrive to source queues") : null);
-    return h("div", {}, actions, status, h("h2", {}, "Send"), send, h("h2", {}, "Attributes"),
+    const peeked = await fogbankSigned("sqs", "sqs/messages", { QueueUrl: url, MaxMessages: "100" });
+    const messages = peeked.Messages.length ? table(["Message id", "State", "Receives", "Sent", "Body"],
+      peeked.Messages.map((m) => ({ cells: [h("span", { class: "mono" }, m.MessageId), m.State, String(m.ReceiveCount),
+        new Date(m.SentTimestamp).toLocaleTimeString(), h("span", { class: "mono" }, m.Body.length > 300 ? m.Body.slice(0, 300) + "…" : m.Body)] })),
+    { id: "messages" }) : h("p", { class: "empty" }, "No messages.");
+    return h("div", {}, actions, status,
+      h("h2", {}, `Messages (${peeked.Total}, peeked without receiving)`), messages,
+      h("h2", {}, "Send"), send, h("h2", {}, "Attributes"),
       table(["Attribute", "Value"], Object.entries(a).map(([k, v]) => ({ cells: [k, v] })), { id: "attributes" }),
       queueUrls.length ? [h("h2", {}, "Dead-letter queue of"), pretty(queueUrls)] : null);
   }));

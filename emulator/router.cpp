@@ -113,6 +113,12 @@ Service& Router::named_or_unavailable(std::string_view name) const {
 Service& Router::pick(const RequestHead& head) const {
     if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank" ||
         head.path.rfind("/_localstack/", 0) == 0) {
+        // fogbank's own views of a service (a queue's messages unreceived, a function's recent
+        // invocations) are the service's, signed and scoped to an account like its API.
+        if (head.path.rfind("/_fogbank/sqs/", 0) == 0)
+            if (auto* sqs = find("sqs")) return *sqs;
+        if (head.path.rfind("/_fogbank/lambda/", 0) == 0)
+            if (auto* lambda = find("lambda")) return *lambda;
         if (ConsoleService::owns(head.path))
             if (auto* console = find("console")) return *console;
         if (auto* admin = find("admin")) return *admin;

@@ -220,6 +220,22 @@ const std::vector<Backend::Route>& Backend::routes() {
 }
 
 Response Backend::handle(Request& req) {
+    // fogbank's own: a function's recent invocations, which no Lambda API lists (AWS keeps them
+    // in CloudWatch Logs). The console shows them; any client may read them.
+    if (req.path == "/_fogbank/lambda/invocations") {
+        req.operation = "ListRecentInvocations";
+        if (req.method != http::verb::get)
+            throw AwsError("UnknownOperationException", "GET " + req.path, 405);
+        auto name = req.query_param("FunctionName");
+        if (!name || name->empty())
+            throw AwsError("InvalidParameterValueException", "FunctionName is required", 400);
+        std::string key;
+        {
+            std::lock_guard lock(mu_);
+            key = resolve(req.account, req.region, *name, "").fn->key();
+        }
+        return rest_json::response(200, {{"Invocations", sandboxes_.recent(key, 50)}});
+    }
     rest_json::PathParams params;
     if (const Route* r = rest_json::find_route(routes(), req, params)) {
         req.operation = r->operation;

@@ -227,6 +227,19 @@ void Sandboxes::complete(Invocation& inv, std::string payload, std::string funct
     inv.output.clear();
     inv.done = true;
     inv.waiters.wake_all();
+    Finished f;
+    f.key = inv.spec->key;
+    f.id = inv.id;
+    f.version = inv.spec->version;
+    f.function_error = r.function_error;
+    f.error_type = r.error_type;
+    f.log = r.log.size() > kRecentLog ? r.log.substr(r.log.size() - kRecentLog) : r.log;
+    f.duration_ms = ms;
+    f.init_ms = inv.init_ms;
+    f.started_ms =
+        wall_now_ms().time_since_epoch().count() - static_cast<int64_t>(ms_since(inv.started));
+    recent_.push_back(std::move(f));
+    if (recent_.size() > kRecent) recent_.pop_front();
     if (runner) {
         if (runner->retiring) kill_sandbox(*runner);
         if (!runner->dying) {
@@ -415,6 +428,24 @@ nlohmann::json Sandboxes::status() const {
     for (auto& [id, sb] : sandboxes_)
         if (sb->current) ++busy;
     return {{"sandboxes", sandboxes_.size()}, {"busy", busy}};
+}
+
+nlohmann::json Sandboxes::recent(const std::string& key, size_t limit) const {
+    std::lock_guard lock(mu_);
+    nlohmann::json out = nlohmann::json::array();
+    for (auto it = recent_.rbegin(); it != recent_.rend() && out.size() < limit; ++it) {
+        if (it->key != key) continue;
+        out.push_back({{"RequestId", it->id},
+                       {"Version", it->version},
+                       {"Started", it->started_ms},
+                       {"DurationMs", it->duration_ms},
+                       {"InitDurationMs", it->init_ms},
+                       {"Status", it->function_error.empty() ? "Succeeded" : "Failed"},
+                       {"FunctionError", it->function_error},
+                       {"ErrorType", it->error_type},
+                       {"LogTail", it->log}});
+    }
+    return out;
 }
 
 }  // namespace fogbank::lambda

@@ -94,6 +94,10 @@ class Sandboxes {
     // Stops the supervisor and every sandbox; no callback runs afterwards. Idempotent.
     void shutdown();
     nlohmann::json status() const;
+    // The newest invocations of one function (account/region/name), newest first: request id,
+    // start, duration, how it ended and the end of its log, for the console. Every invocation
+    // counts: synchronous, asynchronous and from event sources.
+    nlohmann::json recent(const std::string& key, size_t limit) const;
 
     // The Runtime API (runtime_api.cpp), for the sandbox named in the path.
     Response runtime_api(Request& req);
@@ -116,6 +120,13 @@ class Sandboxes {
         std::deque<std::shared_ptr<Invocation>> queue;
         WaitList idle;
     };
+    struct Finished {
+        std::string key, id, version, function_error, error_type, log;
+        int64_t started_ms = 0;  // wall clock
+        double duration_ms = 0, init_ms = 0;
+    };
+    static constexpr size_t kRecent = 200;      // invocations kept, of all functions
+    static constexpr size_t kRecentLog = 4096;  // bytes of each log kept (its end)
 
     // Under mu_.
     void dispatch(const std::string& key);
@@ -140,6 +151,7 @@ class Sandboxes {
     std::map<std::string, std::shared_ptr<Sandbox>> sandboxes_;
     std::map<std::string, Pool> pools_;
     std::vector<std::shared_ptr<Invocation>> finished_;  // callbacks still to run
+    std::deque<Finished> recent_;
     int wake_pipe_[2] = {-1, -1};
     bool stopping_ = false;
     std::thread supervisor_;

@@ -74,6 +74,11 @@ class Backend {
     std::optional<json> receive(const ReceiveRequest& r, const std::shared_ptr<Waker>& waker,
                                 bool last, SteadyTime& recheck);
 
+    // fogbank's own: up to `max` of a queue's messages in order of arrival, whatever their
+    // state (visible, in flight, delayed), read without receiving them: no receive count,
+    // visibility or receipt changes. Not an SQS operation; the console's peek.
+    json peek(const Caller& caller, const json& in, size_t max);
+
     void reset();
 
   private:

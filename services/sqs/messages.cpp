@@ -252,4 +252,28 @@ json Backend::delete_message_batch(const Caller& caller, const json& in) {
     return {{"Successful", std::move(ok)}, {"Failed", std::move(failed)}};
 }
 
+json Backend::peek(const Caller& caller, const json& in, size_t max) {
+    std::lock_guard lock(mu_);
+    auto q = queue_by_url(caller, in);
+    Millis t = now_ms().time_since_epoch().count();
+    json out = json::array();
+    for (auto& [seq, m] : q->messages()) {
+        if (out.size() >= max) break;
+        json attrs = json::object();
+        for (auto& [name, a] : m.attributes)
+            attrs[name] = attribute_json(a);
+        out.push_back({{"MessageId", m.id},
+                       {"Body", m.body},
+                       {"State", m.in_flight(t)     ? "InFlight"
+                                 : m.visible_at > t ? "Delayed"
+                                                    : "Visible"},
+                       {"ReceiveCount", m.receive_count},
+                       {"SentTimestamp", m.sent},
+                       {"VisibleAt", m.visible_at},
+                       {"MessageGroupId", m.group_id},
+                       {"MessageAttributes", attrs}});
+    }
+    return {{"Messages", out}, {"Total", q->messages().size()}};
+}
+
 }  // namespace fogbank::sqs

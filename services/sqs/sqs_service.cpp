@@ -15,7 +15,8 @@ constexpr std::string_view kXmlns = "http://queue.amazonaws.com/doc/2012-11-05/"
 constexpr std::string_view kJsonType = "application/x-amz-json-1.0";
 
 bool speaks_json(const RequestHead& head) {
-    return head.header("x-amz-target").has_value();
+    // fogbank's own views of SQS (peek) answer in the JSON protocol's shape, errors too.
+    return head.header("x-amz-target").has_value() || head.path.rfind("/_fogbank/sqs/", 0) == 0;
 }
 
 }  // namespace
@@ -39,6 +40,7 @@ std::string query_error_code(const std::string& code) {
 }
 
 Response SqsService::handle(Request& req) {
+    if (req.path == "/_fogbank/sqs/messages") return peek(req);
     bool json_wire = speaks_json(req);
     std::string op;
     json in;
@@ -91,6 +93,28 @@ Response SqsService::handle(Request& req) {
         return res;
     }
     return encode(req, op, backend_.call(op, caller, in));
+}
+
+// GET /_fogbank/sqs/messages?QueueUrl=...&MaxMessages=N: the console's look at a queue that
+// leaves it as it was (Backend::peek). Answered in SQS's JSON shape, errors included.
+Response SqsService::peek(Request& req) {
+    req.operation = "PeekMessages";
+    if (req.method != http::verb::get) throw AwsError("InvalidAction", "GET " + req.path, 405);
+    json in = json::object();
+    if (auto url = req.query_param("QueueUrl")) in["QueueUrl"] = *url;
+    size_t max = 100;
+    if (auto n = req.query_param("MaxMessages")) {
+        char* end = nullptr;
+        unsigned long v = std::strtoul(n->c_str(), &end, 10);
+        if (n->empty() || *end || v < 1 || v > 1000)
+            throw AwsError("InvalidParameterValue", "MaxMessages must be a number from 1 to 1000",
+                           400);
+        max = v;
+    }
+    Caller caller{req.account, req.region, {}};
+    Response res = aws_json::response(backend_.peek(caller, in, max), kJsonType);
+    res.headers.set("x-amzn-RequestId", req.request_id);
+    return res;
 }
 
 Response SqsService::encode(const RequestHead& head, const std::string& op, const json& out) const {

@@ -22,6 +22,7 @@ class SqsService : public Service {
     Backend& backend() { return backend_; }
 
   private:
+    Response peek(Request& req);
     Response encode(const RequestHead& head, const std::string& op, const json& out) const;
 
     const Config& cfg_;

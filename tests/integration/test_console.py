@@ -160,3 +160,87 @@ def test_console_can_be_switched_off(tmp_path):
         assert health["services"]["console"] == "disabled"
     finally:
         srv.cleanup()
+
+
+def signed_get(server, service, path, params):
+    """A GET signed for `service` with the test credentials, as the console sends it."""
+    import urllib.parse
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    url = server.url + path + "?" + urllib.parse.urlencode(params)
+    req = AWSRequest(method="GET", url=url)
+    SigV4Auth(Credentials("test", "test"), service, "us-east-1").add_auth(req)
+    r, body = raw(server, "GET", path + "?" + urllib.parse.urlencode(params), headers=dict(req.headers))
+    return r, json.loads(body) if body else None
+
+
+def test_peeking_at_a_queue_changes_nothing(server):
+    sqs = make_client(server, "sqs")
+    url = sqs.create_queue(QueueName="peeked")["QueueUrl"]
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)["Messages"]
+    assert got[0]["Body"] == "one"
+    for _ in range(2):  # twice: the first look changed nothing the second sees
+        r, out = signed_get(server, "sqs", "/_fogbank/sqs/messages", {"QueueUrl": url})
+        assert r.status == 200 and out["Total"] == 4
+        states = [(m["Body"], m["State"], m["ReceiveCount"]) for m in out["Messages"]]
+        assert states == [("one", "InFlight", 1), ("two", "Visible", 0), ("three", "Visible", 0),
+                          ("later", "Delayed", 0)]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "2" and attrs["ApproximateNumberOfMessagesNotVisible"] == "1"
+    again = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                AttributeNames=["ApproximateReceiveCount"])["Messages"]
+    assert [m["Body"] for m in again] == ["two", "three"]
+    assert all(m["Attributes"]["ApproximateReceiveCount"] == "1" for m in again)
+    r, out = signed_get(server, "sqs", "/_fogbank/sqs/messages", {"QueueUrl": url, "MaxMessages": "1"})
+    assert len(out["Messages"]) == 1
+
+
+def test_peek_errors(server):
+    sqs = make_client(server, "sqs")
+    url = sqs.create_queue(QueueName="peek-errors")["QueueUrl"]
+    r, out = signed_get(server, "sqs", "/_fogbank/sqs/messages", {"QueueUrl": url + "-nope"})
+    assert r.status == 400 and out["__type"] == "com.amazonaws.sqs#QueueDoesNotExist"
+    for bad in ("0", "1001", "x", ""):
+        r, out = signed_get(server, "sqs", "/_fogbank/sqs/messages", {"QueueUrl": url, "MaxMessages": bad})
+        assert r.status == 400 and "InvalidParameterValue" in out["__type"], bad
+    r, _ = raw(server, "POST", "/_fogbank/sqs/messages")
+    assert r.status == 405
+    # Not an SQS operation on the AWS wire.
+    r, body = raw(server, "POST", "/", body=json.dumps({"QueueUrl": url}),
+                  headers={"X-Amz-Target": "AmazonSQS.PeekMessages",
+                           "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status == 400 and b"UnknownOperation" in body
+
+
+def test_recent_invocations_of_a_function(server):
+    from conftest import create_function
+    lam = make_client(server, "lambda", read_timeout=120)
+    create_function(lam, "recent-fn", {"app.py": (
+        "def handler(event, context):\n"
+        "    print('saw', event.get('n'))\n"
+        "    if event.get('fail'):\n"
+        "        raise ValueError('asked to')\n"
+        "    return event\n")})
+    lam.invoke(FunctionName="recent-fn", Payload=b'{"n": 1}')
+    lam.invoke(FunctionName="recent-fn", Payload=b'{"n": 2, "fail": true}')
+    lam.invoke(FunctionName="recent-fn", InvocationType="Event", Payload=b'{"n": 3}')
+    deadline = time.time() + 20
+    while True:
+        r, out = signed_get(server, "lambda", "/_fogbank/lambda/invocations", {"FunctionName": "recent-fn"})
+        assert r.status == 200
+        if len(out["Invocations"]) == 3 or time.time() > deadline:
+            break
+        time.sleep(0.1)
+    inv = out["Invocations"]  # newest first
+    assert [i["Status"] for i in inv] == ["Succeeded", "Failed", "Succeeded"]
+    assert "saw 3" in inv[0]["LogTail"] and "saw 2" in inv[1]["LogTail"] and "saw 1" in inv[2]["LogTail"]
+    assert inv[1]["ErrorType"] == "ValueError" and inv[1]["FunctionError"] == "Unhandled"
+    assert all(i["DurationMs"] > 0 and i["LogTail"].startswith("START RequestId: " + i["RequestId"]) for i in inv)
+    r, out = signed_get(server, "lambda", "/_fogbank/lambda/invocations", {"FunctionName": "no-such-fn"})
+    assert r.status == 404 and r.getheader("x-amzn-ErrorType").startswith("ResourceNotFoundException")
+    r, _ = signed_get(server, "lambda", "/_fogbank/lambda/invocations", {})
+    assert r.status == 400

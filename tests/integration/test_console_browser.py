@@ -1,12 +1,14 @@
 """The web console in Debian's chromium (tests/integration/node/console.browser.mjs): what a
 test created (a bucket with photos, a face collection, a table of 60 items, a function, a
-queue) found, analysed, paged through and invoked from the pages, and a request followed in
-the live log."""
+queue, a role, an instance) found, analysed, paged through, peeked at and invoked from the
+pages, and a request followed in the live log."""
+import json
 import os
 import pathlib
 import shutil
 import subprocess
 import tempfile
+import time
 
 from conftest import create_function, create_table, fixture_bytes, make_client
 
@@ -40,16 +42,28 @@ def test_console_in_a_real_browser(server):
     url = sqs.create_queue(QueueName="console-queue")["QueueUrl"]
     sqs.send_message(QueueUrl=url, MessageBody="one")
     sqs.send_message(QueueUrl=url, MessageBody="two")
+    iam = make_client(server, "iam")
+    iam.create_role(RoleName="console-role", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+    ec2 = make_client(server, "ec2")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    iid = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1,
+                            UserData="#!/bin/sh\necho hello from the console instance\n")["Instances"][0]["InstanceId"]
+    deadline = time.time() + 30
+    while "hello from the console instance" not in ec2.get_console_output(InstanceId=iid).get("Output", ""):
+        assert time.time() < deadline, "the instance printed nothing"
+        time.sleep(0.2)
 
     shots = os.environ.get("FOGBANK_SCREENSHOTS") or tempfile.mkdtemp(prefix="fogbank-shots-")
     runtime = NODE_DIR / ".runtime" / "bin" / "node"
     node = str(runtime) if runtime.exists() else shutil.which("node")
     p = subprocess.run([node, "--test", "--test-concurrency=1", "console.browser.mjs"], cwd=NODE_DIR,
                        env={"PATH": "/usr/bin:/bin", "FOGBANK_URL": server.url, "HOME": "/tmp",
-                            "FOGBANK_SCREENSHOTS": shots},
+                            "FOGBANK_SCREENSHOTS": shots, "FOGBANK_INSTANCE": iid},
                        capture_output=True, text=True, timeout=600)
     summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
     print("\n".join(summary))
     assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
-    assert "# fail 0" in p.stdout and "# pass 9" in p.stdout
-    assert len(list(pathlib.Path(shots).glob("*.png"))) == 7
+    assert "# fail 0" in p.stdout and "# pass 11" in p.stdout
+    assert len(list(pathlib.Path(shots).glob("*.png"))) == 8

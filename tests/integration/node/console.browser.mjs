@@ -121,7 +121,9 @@ test("a Lambda invocation and its log", async () => {
   await page.waitForSelector("#invoke-log", { timeout: 60000 });
   assert.match(await page.textContent("#invoke-log"), /hello from console/);
   assert.match(await page.textContent("#invoke-payload"), /"greeting": "hi console"/);
-  assert.match(await page.textContent("#invocations"), /ok/);
+  // The invocation is listed with the others fogbank kept, its log with it.
+  await page.waitForSelector("#invocation-table tbody tr");
+  assert.match(await page.textContent("#invocation-table"), /Succeeded[\s\S]*hello from console/);
   await shot("lambda");
 });
 
@@ -129,7 +131,30 @@ test("queues with their counts", async () => {
   await page.goto(`${UI}#/sqs`);
   await page.waitForSelector("#queues td");
   assert.match(await page.textContent("#queues"), /console-queue\s*2/);
+  await page.click("#queues >> text=console-queue");
+  await page.waitForSelector("#messages tbody tr");
+  assert.equal(await page.locator("#messages tbody tr").count(), 2);
+  assert.match(await page.textContent("#messages"), /Visible[\s\S]*one[\s\S]*Visible[\s\S]*two/);
   await shot("sqs");
+  // Peeking received nothing: the counts are as they were.
+  await page.goto(`${UI}#/sqs`);
+  await page.waitForSelector("#queues td");
+  assert.match(await page.textContent("#queues"), /console-queue\s*2\s*0/);
+});
+
+test("an instance and its console output", async () => {
+  await page.goto(`${UI}#/ec2`);
+  const id = process.env.FOGBANK_INSTANCE;
+  await page.click(`#instances >> text=${id}`);
+  await page.waitForSelector("#console-output");
+  assert.match(await page.textContent("#console-output"), /hello from the console instance/);
+  await shot("ec2");
+});
+
+test("IAM roles with their trust policies", async () => {
+  await page.goto(`${UI}#/iam`);
+  await page.waitForSelector("#roles td");
+  assert.match(await page.textContent("#roles"), /console-role[\s\S]*lambda\.amazonaws\.com/);
 });
 
 test("readable on a phone-width window", async () => {
