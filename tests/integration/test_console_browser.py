@@ -65,5 +65,12 @@ def test_console_in_a_real_browser(server):
     summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
     print("\n".join(summary))
     assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
-    assert "# fail 0" in p.stdout and "# pass 11" in p.stdout
+    assert "# fail 0" in p.stdout and "# pass 12" in p.stdout
     assert len(list(pathlib.Path(shots).glob("*.png"))) == 8
+    # What the pages changed, seen by boto3.
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="console-photos", Prefix="in/")["Contents"]]
+    assert keys == ["in/dog.jpg"]
+    item = ddb.get_item(TableName="console-table", Key={"pk": {"S": "from-the-page"}})["Item"]
+    assert item["n"] == {"N": "99"}
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert sorted(bodies) == ["one", "sent from the page", "two"]

@@ -157,6 +157,37 @@ test("IAM roles with their trust policies", async () => {
   assert.match(await page.textContent("#roles"), /console-role[\s\S]*lambda\.amazonaws\.com/);
 });
 
+test("upload, delete, put an item and send a message from the pages", async () => {
+  await page.goto(`${UI}#/s3/b/console-photos?prefix=${encodeURIComponent("in/")}`);
+  await page.setInputFiles("input[type=file]", { name: "uploaded.txt", mimeType: "text/plain", buffer: Buffer.from("from the page") });
+  await page.click("text=Upload");
+  await page.waitForSelector("#objects >> text=uploaded.txt");
+  await page.click("#objects >> text=uploaded.txt");
+  await page.waitForSelector("#metadata");
+  assert.match(await page.textContent("#metadata"), /content-length\s*13/);
+  page.once("dialog", (d) => d.accept());
+  await page.click("button.danger >> text=Delete");
+  await page.waitForSelector("#objects");
+  assert.equal(await page.locator("#objects >> text=uploaded.txt").count(), 0);
+
+  await page.goto(`${UI}#/dynamodb/t/console-table`);
+  await page.waitForSelector("#item-table");
+  await page.fill("textarea[aria-label='Item JSON']", '{"pk": {"S": "from-the-page"}, "n": {"N": "99"}}');
+  await page.click("text=Put item");
+  await page.waitForSelector("text=Item written.");
+  await page.fill("input[aria-label='Partition key value']", "from-the-page");
+  await page.click("form.inline >> text=Query");
+  await page.waitForFunction(() => document.querySelectorAll("#item-table tbody tr").length === 1);
+  assert.match(await page.textContent("#item-table"), /from-the-page\s*99/);
+
+  await page.goto(`${UI}#/sqs`);
+  await page.click("#queues >> text=console-queue");
+  await page.waitForSelector("#messages");
+  await page.fill("textarea[aria-label='Message body']", "sent from the page");
+  await page.click("text=Send message");
+  await page.waitForSelector("text=/Sent [0-9a-f-]+/");
+});
+
 test("readable on a phone-width window", async () => {
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${UI}#/s3/b/console-photos`);
