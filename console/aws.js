@@ -146,6 +146,13 @@ export async function fogbankSigned(service, path, query = {}) {
   return JSON.parse(text);
 }
 
+// The same for a view that answers bytes (a face's JPEG): a blob: URL for an <img>.
+export async function fogbankImage(service, path, query = {}) {
+  const res = await signedFetch(service, "GET", "/_fogbank/" + path, { query });
+  if (!res.ok) throw new AwsError(res.status, String(res.status), (await res.text()).slice(0, 200));
+  return URL.createObjectURL(await res.blob());
+}
+
 export async function fogbank(method, path, body) {
   const res = await fetch("/_fogbank/" + path, {
     method, headers: body ? { "content-type": "application/json" } : {},

@@ -1,5 +1,6 @@
-// Rekognition: face collections and the faces indexed in each.
-import { call } from "./aws.js";
+// Rekognition: face collections and the faces indexed in each, with the crop of each face that
+// fogbank keeps (GET /_fogbank/rekognition/face-crop).
+import { call, fogbankImage } from "./aws.js";
 import { h, link, loading, table } from "./dom.js";
 
 export function rekognitionView(r) {
@@ -26,8 +27,14 @@ function collectionView(id) {
     } while (token && faces.length < 1000);
     if (!faces.length) return h("p", { class: "empty" }, "No faces indexed.");
     const box = (b) => `${(b.Left * 100).toFixed(0)}%, ${(b.Top * 100).toFixed(0)}% · ${(b.Width * 100).toFixed(0)}×${(b.Height * 100).toFixed(0)}%`;
-    return table(["Face id", "External image id", "Image id", "Box (left, top · size)", "Confidence"], faces.map((f) => ({
-      cells: [h("span", { class: "mono" }, f.FaceId), f.ExternalImageId || "", h("span", { class: "mono" }, f.ImageId),
+    const crop = (f) => {
+      const img = h("img", { class: "crop", alt: `Face ${f.FaceId}` });
+      fogbankImage("rekognition", "rekognition/face-crop", { CollectionId: id, FaceId: f.FaceId })
+        .then((url) => { img.src = url; }, () => { img.replaceWith(h("span", { class: "muted" }, "(no image)")); });
+      return img;
+    };
+    return table(["Face", "Face id", "External image id", "Image id", "Box (left, top · size)", "Confidence"], faces.map((f) => ({
+      cells: [crop(f), h("span", { class: "mono" }, f.FaceId), f.ExternalImageId || "", h("span", { class: "mono" }, f.ImageId),
         box(f.BoundingBox), `${f.Confidence.toFixed(1)}%`] })), { id: "faces-table" });
   }));
 }

@@ -119,6 +119,8 @@ Service& Router::pick(const RequestHead& head) const {
             if (auto* sqs = find("sqs")) return *sqs;
         if (head.path.rfind("/_fogbank/lambda/", 0) == 0)
             if (auto* lambda = find("lambda")) return *lambda;
+        if (head.path.rfind("/_fogbank/rekognition/", 0) == 0)
+            if (auto* rekognition = find("rekognition")) return *rekognition;
         if (ConsoleService::owns(head.path))
             if (auto* console = find("console")) return *console;
         if (auto* admin = find("admin")) return *admin;

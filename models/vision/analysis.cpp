@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "emulator/encoding.hpp"
+
 namespace fogbank::analysis {
 
 using json = nlohmann::json;
@@ -21,6 +23,8 @@ namespace {
 // Worker results are bounded by the models (100 faces, 100 words of text per line, ...); these
 // caps only keep a broken worker from making the server build something huge.
 constexpr size_t kMaxItems = 100000;
+// A face crop's base64, at most: crops are made at most 112 pixels a side.
+constexpr size_t kMaxCrop = 256 * 1024;
 constexpr size_t kMaxText = 1 << 16;
 
 [[noreturn]] void malformed(const char* what) {
@@ -135,9 +139,13 @@ E value_of(const Named<E> (&table)[N], const json& j, const char* what) {
 }  // namespace
 
 json to_json(const Request& r) {
-    return {{"task", name_of(kTasks, r.task)}, {"reduce", r.reduce},
-            {"min_score", r.min_score},        {"max_faces", std::min(r.max_faces, kMaxItems)},
-            {"attributes", r.attributes},      {"descriptors", std::min(r.descriptors, kMaxItems)}};
+    return {{"task", name_of(kTasks, r.task)},
+            {"reduce", r.reduce},
+            {"min_score", r.min_score},
+            {"max_faces", std::min(r.max_faces, kMaxItems)},
+            {"attributes", r.attributes},
+            {"descriptors", std::min(r.descriptors, kMaxItems)},
+            {"crops", r.crops}};
 }
 
 Request request_from(const json& j) {
@@ -150,6 +158,8 @@ Request request_from(const json& j) {
     if (!member(j, "attributes").is_boolean()) malformed("attributes");
     r.attributes = member(j, "attributes").get<bool>();
     r.descriptors = static_cast<size_t>(integer(member(j, "descriptors"), 0, kMaxItems));
+    if (!member(j, "crops").is_boolean()) malformed("crops");
+    r.crops = member(j, "crops").get<bool>();
     return r;
 }
 
@@ -175,6 +185,7 @@ json to_json(const Result& r) {
                                   f.age_gender->age_high};
         if (f.emotions) face["emotions"] = values(f.emotions->p);
         if (f.descriptor) face["descriptor"] = values(*f.descriptor);
+        if (!f.crop.empty()) face["crop"] = base64_encode(f.crop);
         faces.push_back(std::move(face));
     }
     out["faces"] = std::move(faces);
@@ -225,6 +236,13 @@ Result result_from(const json& j) {
             face.emotions = Emotions{floats<kExpressions>(*it)};
         if (auto it = f.find("descriptor"); it != f.end())
             face.descriptor = floats<std::tuple_size_v<Descriptor>>(*it);
+        if (auto it = f.find("crop"); it != f.end()) {
+            auto bytes = it->is_string() && it->get_ref<const std::string&>().size() <= kMaxCrop
+                             ? base64_decode(it->get_ref<const std::string&>())
+                             : std::nullopt;
+            if (!bytes) malformed("crop");
+            face.crop = std::move(*bytes);
+        }
         r.faces.push_back(std::move(face));
     }
     for (const json& l : array(member(j, "lines"), kMaxItems)) {

@@ -68,6 +68,7 @@ struct Face {
     std::optional<AgeGender> age_gender;   // when attributes were asked for
     std::optional<Emotions> emotions;      // likewise
     std::optional<Descriptor> descriptor;  // for the first `descriptors` faces
+    std::string crop;                      // a small JPEG of the face, when asked for
 };
 
 struct Word {
@@ -95,6 +96,8 @@ struct Request {
     size_t max_faces = 0;
     bool attributes = false;
     size_t descriptors = 0;
+    // faces: a small JPEG of each face that gets a descriptor (what a collection shows).
+    bool crops = false;
 };
 
 // What went wrong in the worker, as the server answers it.

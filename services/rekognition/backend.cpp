@@ -128,12 +128,13 @@ analysis::Result Backend::analyse(analysis::Request request, const InputImage& i
 }
 
 analysis::Result Backend::faces(const InputImage& img, size_t max_faces, bool attributes,
-                                size_t descriptors) {
+                                size_t descriptors, bool crops) {
     analysis::Request r;
     r.task = analysis::Task::kFaces;
     r.max_faces = max_faces;
     r.attributes = attributes;
     r.descriptors = descriptors;
+    r.crops = crops;
     return analyse(r, img);
 }
 

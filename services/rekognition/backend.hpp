@@ -46,6 +46,8 @@ class Backend {
     json call(const std::string& op, const Caller& caller, const json& in);
     void reset() { collections_.reset(); }
     VisionClient& vision() { return vision_; }
+    // fogbank's own: the JPEG of an indexed face (GET /_fogbank/rekognition/face-crop).
+    std::string face_crop(const Caller& caller, const json& in);
 
     // Reads `in[member]` (an Image: Bytes or S3Object) as Rekognition does, with its limits.
     // With `longest_needed` > 0 the caller looks at most at that many pixels along the
@@ -77,9 +79,10 @@ class Backend {
     CollectionKey collection_key(const Caller& c, const json& in);
     CollectionRecord existing_collection(const CollectionKey& k);
     // The faces in an image, largest first: at most `max_faces` (0: all), with the attribute
-    // estimates when `attributes`, descriptors for the first `descriptors`.
+    // estimates when `attributes`, descriptors (and with `crops`, a JPEG) for the first
+    // `descriptors`.
     analysis::Result faces(const InputImage& img, size_t max_faces, bool attributes,
-                           size_t descriptors);
+                           size_t descriptors, bool crops = false);
     // Rekognition's 0-100 similarity for a descriptor distance (the manifest's calibration).
     float similarity(float distance) const;
     // FaceMatchThreshold and MaxFaces, read before any image is analysed.

@@ -52,6 +52,17 @@ CollectionKey Backend::collection_key(const Caller& c, const json& in) {
             *string_member(in, "CollectionId", kCollectionIdPattern, 255, true)};
 }
 
+std::string Backend::face_crop(const Caller& caller, const json& in) {
+    CollectionKey k = collection_key(caller, in);
+    existing_collection(k);
+    auto face_id = string_member(in, "FaceId", kFaceIdPattern, 36, true);
+    auto jpeg = collections_.crop(k, *face_id);
+    if (!jpeg)
+        throw AwsError("ResourceNotFoundException",
+                       "No face " + *face_id + " with an image in collection " + k.id, 400);
+    return *jpeg;
+}
+
 CollectionRecord Backend::existing_collection(const CollectionKey& k) {
     auto c = collections_.get(k);
     if (!c) throw no_collection(k.id);
@@ -114,7 +125,7 @@ json Backend::index_faces(const Caller& caller, const json& in) {
 
     // Which faces are indexed is known only once each is measured, so every face comes with
     // its descriptor.
-    analysis::Result found = faces(img, 0, all, SIZE_MAX);
+    analysis::Result found = faces(img, 0, all, SIZE_MAX, /*crops=*/true);
     std::string image_id = random_uuid();
     json records = json::array(), unindexed = json::array();
     std::vector<FaceRecord> added;
@@ -132,7 +143,7 @@ json Backend::index_faces(const Caller& caller, const json& in) {
                      {"ImageId", image_id},
                      {"Confidence", detail["Confidence"]}};
         if (external) face["ExternalImageId"] = *external;
-        added.push_back({face["FaceId"], face, descriptor_of(f)});
+        added.push_back({face["FaceId"], face, descriptor_of(f), f.crop});
         records.push_back({{"Face", face}, {"FaceDetail", detail}});
     }
     for (auto& r : added)

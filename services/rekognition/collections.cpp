@@ -38,6 +38,10 @@ Collections::Collections(Database& db) : db_(db) {
             account TEXT NOT NULL, region TEXT NOT NULL, collection TEXT NOT NULL,
             face_id TEXT NOT NULL, record TEXT NOT NULL, descriptor BLOB NOT NULL,
             PRIMARY KEY (account, region, collection, face_id));
+        CREATE TABLE IF NOT EXISTS rekognition_face_crops (
+            account TEXT NOT NULL, region TEXT NOT NULL, collection TEXT NOT NULL,
+            face_id TEXT NOT NULL, jpeg BLOB NOT NULL,
+            PRIMARY KEY (account, region, collection, face_id));
     )sql");
 }
 
@@ -85,6 +89,9 @@ bool Collections::drop(const CollectionKey& k) {
     db_.prepare("DELETE FROM rekognition_faces WHERE account=? AND region=? AND collection=?")
         .bind_all(k.account, k.region, k.id)
         .run();
+    db_.prepare("DELETE FROM rekognition_face_crops WHERE account=? AND region=? AND collection=?")
+        .bind_all(k.account, k.region, k.id)
+        .run();
     tx.commit();
     return existed;
 }
@@ -106,6 +113,13 @@ void Collections::add_faces(const CollectionKey& k, const std::vector<FaceRecord
         s.bind_all(k.account, k.region, k.id, f.face_id, f.face.dump());
         s.bind_blob(6, pack(f.descriptor));
         s.run();
+        if (f.crop.empty()) continue;
+        auto c = db_.prepare(
+            "INSERT INTO rekognition_face_crops (account, region, collection, face_id, jpeg) "
+            "VALUES (?,?,?,?,?)");
+        c.bind_all(k.account, k.region, k.id, f.face_id);
+        c.bind_blob(5, f.crop);
+        c.run();
     }
     tx.commit();
 }
@@ -133,6 +147,16 @@ std::optional<FaceRecord> Collections::face(const CollectionKey& k, const std::s
     return read_face(s);
 }
 
+std::optional<std::string> Collections::crop(const CollectionKey& k, const std::string& face_id) {
+    Lock lock(db_.mutex());
+    auto s = db_.prepare(
+        "SELECT jpeg FROM rekognition_face_crops WHERE account=? AND region=? AND collection=? "
+        "AND face_id=?");
+    s.bind_all(k.account, k.region, k.id, face_id);
+    if (!s.step()) return std::nullopt;
+    return s.blob(0);
+}
+
 std::vector<std::pair<std::string, analysis::Descriptor>> Collections::descriptors(
     const CollectionKey& k) {
     Lock lock(db_.mutex());
@@ -158,6 +182,11 @@ std::vector<std::string> Collections::delete_faces(const CollectionKey& k,
             .bind_all(k.account, k.region, k.id, id)
             .run();
         if (db_.changes() == 1) deleted.push_back(id);
+        db_.prepare(
+               "DELETE FROM rekognition_face_crops WHERE account=? AND region=? AND "
+               "collection=? AND face_id=?")
+            .bind_all(k.account, k.region, k.id, id)
+            .run();
     }
     tx.commit();
     return deleted;
@@ -165,7 +194,9 @@ std::vector<std::string> Collections::delete_faces(const CollectionKey& k,
 
 void Collections::reset() {
     Lock lock(db_.mutex());
-    db_.exec("DELETE FROM rekognition_faces; DELETE FROM rekognition_collections;");
+    db_.exec(
+        "DELETE FROM rekognition_face_crops; DELETE FROM rekognition_faces; "
+        "DELETE FROM rekognition_collections;");
 }
 
 }  // namespace fogbank::rekognition

@@ -2,7 +2,8 @@
 // Rekognition returns it in ListFaces) and its 128-number descriptor. SQLite is the store
 // itself here, in memory or in the data directory: a search reads a collection's descriptors
 // straight from it, which at the collection sizes tests and pipelines use costs far less than
-// the inference that produced the query.
+// the inference that produced the query. Beside each face, a small JPEG of it (what the
+// console shows of a collection; fogbank's own, Rekognition keeps no image).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -32,6 +33,7 @@ struct FaceRecord {
     std::string face_id;
     nlohmann::json face;  // {FaceId, BoundingBox, ImageId, ExternalImageId?, Confidence, ...}
     analysis::Descriptor descriptor{};
+    std::string crop;  // JPEG; empty: none (faces indexed by older builds)
 };
 
 class Collections {
@@ -50,6 +52,8 @@ class Collections {
     // Faces after `after` in FaceId order, at most `limit`.
     std::vector<FaceRecord> faces(const CollectionKey& k, const std::string& after, size_t limit);
     std::optional<FaceRecord> face(const CollectionKey& k, const std::string& face_id);
+    // The face's JPEG crop; nullopt when there is no such face or it has none.
+    std::optional<std::string> crop(const CollectionKey& k, const std::string& face_id);
     // Every face's id and descriptor, without its record: what a search compares against.
     std::vector<std::pair<std::string, analysis::Descriptor>> descriptors(const CollectionKey& k);
     // The FaceIds that existed and are now gone.

@@ -19,6 +19,20 @@ BodyPlan RekognitionService::body_plan(const RequestHead&) const {
 }
 
 Response RekognitionService::handle(Request& req) {
+    // fogbank's own: an indexed face's JPEG, for the console's collection view. Signed and
+    // scoped to the caller's account like the API; errors in its JSON shape.
+    if (req.path == "/_fogbank/rekognition/face-crop") {
+        req.operation = "GetFaceCrop";
+        if (req.method != http::verb::get)
+            throw AwsError("InvalidParameterException", "GET " + req.path, 405);
+        json in = json::object();
+        if (auto c = req.query_param("CollectionId")) in["CollectionId"] = *c;
+        if (auto f = req.query_param("FaceId")) in["FaceId"] = *f;
+        Response res;
+        res.body = backend_.face_crop(Caller{req.account, req.region, nullptr}, in);
+        res.headers.set("Content-Type", "image/jpeg");
+        return res;
+    }
     std::string op = aws_json::operation(req);
     req.operation = op;
     if (!backend_.knows(op))

@@ -244,3 +244,45 @@ def test_recent_invocations_of_a_function(server):
     assert r.status == 404 and r.getheader("x-amzn-ErrorType").startswith("ResourceNotFoundException")
     r, _ = signed_get(server, "lambda", "/_fogbank/lambda/invocations", {})
     assert r.status == 400
+
+
+def test_indexed_faces_keep_a_crop(server):
+    import cv2
+    import numpy as np
+    from conftest import fixture_bytes
+    rek = make_client(server, "rekognition")
+    rek.create_collection(CollectionId="crops")
+    out = rek.index_faces(CollectionId="crops", ExternalImageId="pair",
+                          Image={"Bytes": fixture_bytes("faces/test/obama_and_biden.jpg")})
+    ids = [r["Face"]["FaceId"] for r in out["FaceRecords"]]
+    assert len(ids) == 2
+    import urllib.parse
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    def crop(params):
+        path = "/_fogbank/rekognition/face-crop?" + urllib.parse.urlencode(params)
+        req = AWSRequest(method="GET", url=server.url + path)
+        SigV4Auth(Credentials("test", "test"), "rekognition", "us-east-1").add_auth(req)
+        return raw(server, "GET", path, headers=dict(req.headers))
+
+    shapes = []
+    for face_id in ids:
+        r, body = crop({"CollectionId": "crops", "FaceId": face_id})
+        assert r.status == 200 and r.getheader("Content-Type") == "image/jpeg"
+        img = cv2.imdecode(np.frombuffer(body, np.uint8), cv2.IMREAD_COLOR)
+        assert img is not None and max(img.shape[:2]) <= 112 and min(img.shape[:2]) > 20
+        shapes.append(img.shape)
+    # Two different faces, two different pictures.
+    bodies = {crop({"CollectionId": "crops", "FaceId": i})[1] for i in ids}
+    assert len(bodies) == 2
+    rek.delete_faces(CollectionId="crops", FaceIds=[ids[0]])
+    r, body = crop({"CollectionId": "crops", "FaceId": ids[0]})
+    assert r.status == 400 and json.loads(body)["__type"] == "ResourceNotFoundException"
+    r, body = crop({"CollectionId": "missing", "FaceId": ids[1]})
+    assert r.status == 400 and json.loads(body)["__type"] == "ResourceNotFoundException"
+    r, body = crop({"CollectionId": "crops"})
+    assert r.status == 400 and json.loads(body)["__type"] == "ValidationException"
+    r, body = crop({"CollectionId": "crops", "FaceId": "not-a-face-id"})
+    assert r.status == 400 and json.loads(body)["__type"] == "ValidationException"

@@ -65,8 +65,8 @@ def test_console_in_a_real_browser(server):
     summary = [l for l in p.stdout.splitlines() if l.startswith(("# pass", "# fail", "not ok"))]
     print("\n".join(summary))
     assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
-    assert "# fail 0" in p.stdout and "# pass 12" in p.stdout
-    assert len(list(pathlib.Path(shots).glob("*.png"))) == 8
+    assert "# fail 0" in p.stdout and "# pass 14" in p.stdout
+    assert len(list(pathlib.Path(shots).glob("*.png"))) == 11
     # What the pages changed, seen by boto3.
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="console-photos", Prefix="in/")["Contents"]]
     assert keys == ["in/dog.jpg"]

@@ -55,6 +55,7 @@ TEST(Analysis, RequestsAndResultsReadBackExactly) {
     r.max_faces = 100;
     r.attributes = true;
     r.descriptors = 1;
+    r.crops = true;
     auto back = analysis::request_from(json::parse(analysis::to_json(r).dump()));
     EXPECT_EQ(back.task, r.task);
     EXPECT_EQ(back.reduce, 4);
@@ -62,6 +63,7 @@ TEST(Analysis, RequestsAndResultsReadBackExactly) {
     EXPECT_EQ(back.max_faces, 100u);
     EXPECT_TRUE(back.attributes);
     EXPECT_EQ(back.descriptors, 1u);
+    EXPECT_TRUE(back.crops);
 
     analysis::Result res;
     res.width = 640, res.height = 480;
@@ -79,6 +81,7 @@ TEST(Analysis, RequestsAndResultsReadBackExactly) {
     for (size_t i = 0; i < d.size(); ++i)
         d[i] = std::sin(static_cast<float>(i));
     f.descriptor = d;
+    f.crop = std::string("\xff\xd8\xff\0jpeg", 8);  // bytes, NUL included
     res.faces.push_back(f);
     analysis::Face plain;
     res.faces.push_back(plain);
@@ -100,6 +103,8 @@ TEST(Analysis, RequestsAndResultsReadBackExactly) {
     EXPECT_EQ(got.faces[0].age_gender->age_high, 31);
     EXPECT_EQ(got.faces[0].emotions->p, f.emotions->p);
     EXPECT_EQ(*got.faces[0].descriptor, d);
+    EXPECT_EQ(got.faces[0].crop, f.crop);
+    EXPECT_TRUE(got.faces[1].crop.empty());
     EXPECT_FALSE(got.faces[1].age_gender || got.faces[1].emotions || got.faces[1].descriptor);
     ASSERT_EQ(got.lines.size(), 1u);
     EXPECT_EQ(got.lines[0].words[1].text, "WORLD");
@@ -130,6 +135,9 @@ TEST(Analysis, MalformedAnswersAreRefused) {
     refused([](json& j) { j["faces"][0]["landmarks"].erase(0); });
     refused([](json& j) { j["faces"][0]["box"] = "box"; });
     refused([](json& j) { j["faces"][0]["descriptor"] = json::array({1, 2, 3}); });
+    refused([](json& j) { j["faces"][0]["crop"] = "not base64!"; });
+    refused([](json& j) { j["faces"][0]["crop"] = 7; });
+    refused([](json& j) { j["faces"][0]["crop"] = std::string(300 * 1024, 'A'); });
     refused([](json& j) { j["faces"][0]["age_gender"] = json::array({0.5, -1, 3}); });
     refused([](json& j) { j["content"] = json::array({1}); });
     refused([](json& j) { j["models"] = json::array(); });

@@ -78,6 +78,19 @@ test("faces found in a portrait are boxed with their landmarks", async () => {
   await shot("s3-analyse-faces");
 });
 
+test("a collection's faces with their crops", async () => {
+  await page.goto(`${UI}#/rekognition`);
+  await page.click("#collections >> text=console-people");
+  await page.waitForSelector("#faces-table img.crop");
+  await page.waitForFunction(() => [...document.querySelectorAll("#faces-table img.crop")]
+    .every((i) => i.complete && i.naturalWidth > 0));
+  const sizes = await page.evaluate(() => [...document.querySelectorAll("#faces-table img.crop")]
+    .map((i) => [i.naturalWidth, i.naturalHeight]));
+  assert.ok(sizes.length >= 1 && sizes.every(([w, hh]) => w > 20 && w <= 112 && hh > 20 && hh <= 112), JSON.stringify(sizes));
+  assert.match(await page.textContent("#faces-table"), /obama/);
+  await shot("rekognition");
+});
+
 test("a request followed in the live log, opened whole with its signature masked", async () => {
   await page.goto(`${UI}#/requests`);
   await page.waitForSelector("#requests tbody tr");
@@ -155,6 +168,18 @@ test("IAM roles with their trust policies", async () => {
   await page.goto(`${UI}#/iam`);
   await page.waitForSelector("#roles td");
   assert.match(await page.textContent("#roles"), /console-role[\s\S]*lambda\.amazonaws\.com/);
+  await shot("iam");
+});
+
+test("the service clock read and advanced from the admin page", async () => {
+  await page.goto(`${UI}#/admin`);
+  await page.waitForFunction(() => /\(0 s ahead/.test(document.querySelector("#clock")?.textContent || ""));
+  await page.fill("input[aria-label=Seconds]", "3600");
+  await page.click("text=Advance clock (seconds)");
+  await page.waitForFunction(() => /\(3600 s ahead/.test(document.querySelector("#clock")?.textContent || ""));
+  await page.waitForSelector("pre.json");
+  assert.match(await page.textContent("pre.json"), /"version"/);
+  await shot("admin");
 });
 
 test("upload, delete, put an item and send a message from the pages", async () => {
