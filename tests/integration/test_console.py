@@ -286,3 +286,34 @@ def test_indexed_faces_keep_a_crop(server):
     assert r.status == 400 and json.loads(body)["__type"] == "ValidationException"
     r, body = crop({"CollectionId": "crops", "FaceId": "not-a-face-id"})
     assert r.status == 400 and json.loads(body)["__type"] == "ValidationException"
+
+
+def test_face_crops_survive_kill_9(tmp_path):
+    import signal
+    import urllib.parse
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    from conftest import fixture_bytes
+    srv = Server(data_dir=tmp_path / "state")
+    try:
+        rek = make_client(srv, "rekognition")
+        rek.create_collection(CollectionId="kept")
+        face_id = rek.index_faces(CollectionId="kept", Image={"Bytes": fixture_bytes("faces/test/obama1.jpg")},
+                                  MaxFaces=1)["FaceRecords"][0]["Face"]["FaceId"]
+
+        def crop():
+            path = "/_fogbank/rekognition/face-crop?" + urllib.parse.urlencode(
+                {"CollectionId": "kept", "FaceId": face_id})
+            req = AWSRequest(method="GET", url=srv.url + path)
+            SigV4Auth(Credentials("test", "test"), "rekognition", "us-east-1").add_auth(req)
+            return raw(srv, "GET", path, headers=dict(req.headers))
+
+        r, before = crop()
+        assert r.status == 200 and before[:3] == b"\xff\xd8\xff"
+        srv.stop(signal.SIGKILL)
+        srv.start()
+        r, after = crop()
+        assert r.status == 200 and after == before
+    finally:
+        srv.cleanup()
