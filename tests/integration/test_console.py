@@ -162,16 +162,21 @@ def test_console_can_be_switched_off(tmp_path):
         srv.cleanup()
 
 
-def signed_get(server, service, path, params):
-    """A GET signed for `service` with the test credentials, as the console sends it."""
+def signed_raw(server, service, path, params):
+    """A GET signed for `service` with the test credentials, as the console sends it:
+    (response, body bytes)."""
     import urllib.parse
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
-    url = server.url + path + "?" + urllib.parse.urlencode(params)
-    req = AWSRequest(method="GET", url=url)
+    target = path + "?" + urllib.parse.urlencode(params)
+    req = AWSRequest(method="GET", url=server.url + target)
     SigV4Auth(Credentials("test", "test"), service, "us-east-1").add_auth(req)
-    r, body = raw(server, "GET", path + "?" + urllib.parse.urlencode(params), headers=dict(req.headers))
+    return raw(server, "GET", target, headers=dict(req.headers))
+
+
+def signed_get(server, service, path, params):
+    r, body = signed_raw(server, service, path, params)
     return r, json.loads(body) if body else None
 
 
@@ -256,16 +261,9 @@ def test_indexed_faces_keep_a_crop(server):
                           Image={"Bytes": fixture_bytes("faces/test/obama_and_biden.jpg")})
     ids = [r["Face"]["FaceId"] for r in out["FaceRecords"]]
     assert len(ids) == 2
-    import urllib.parse
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
 
     def crop(params):
-        path = "/_fogbank/rekognition/face-crop?" + urllib.parse.urlencode(params)
-        req = AWSRequest(method="GET", url=server.url + path)
-        SigV4Auth(Credentials("test", "test"), "rekognition", "us-east-1").add_auth(req)
-        return raw(server, "GET", path, headers=dict(req.headers))
+        return signed_raw(server, "rekognition", "/_fogbank/rekognition/face-crop", params)
 
     shapes = []
     for face_id in ids:
@@ -290,10 +288,6 @@ def test_indexed_faces_keep_a_crop(server):
 
 def test_face_crops_survive_kill_9(tmp_path):
     import signal
-    import urllib.parse
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
     from conftest import fixture_bytes
     srv = Server(data_dir=tmp_path / "state")
     try:
@@ -303,11 +297,8 @@ def test_face_crops_survive_kill_9(tmp_path):
                                   MaxFaces=1)["FaceRecords"][0]["Face"]["FaceId"]
 
         def crop():
-            path = "/_fogbank/rekognition/face-crop?" + urllib.parse.urlencode(
-                {"CollectionId": "kept", "FaceId": face_id})
-            req = AWSRequest(method="GET", url=srv.url + path)
-            SigV4Auth(Credentials("test", "test"), "rekognition", "us-east-1").add_auth(req)
-            return raw(srv, "GET", path, headers=dict(req.headers))
+            return signed_raw(srv, "rekognition", "/_fogbank/rekognition/face-crop",
+                              {"CollectionId": "kept", "FaceId": face_id})
 
         r, before = crop()
         assert r.status == 200 and before[:3] == b"\xff\xd8\xff"
