@@ -83,8 +83,8 @@ Response AdminService::localstack(Request& req) {
     if (req.path == "/_localstack/health") {
         req.operation = "Health";
         // LocalStack's shape: the AWS services only, each "running".
-        static const char* const internal[] = {"admin", "ec2-metadata", "execute-api",
-                                               "lambda-runtime", "lambda-url"};
+        static const char* const internal[] = {"admin",       "console",        "ec2-metadata",
+                                               "execute-api", "lambda-runtime", "lambda-url"};
         nlohmann::json services = nlohmann::json::object();
         for (auto* s : router_.services()) {
             std::string_view name = s->name();

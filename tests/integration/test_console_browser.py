@@ -66,7 +66,7 @@ def test_console_in_a_real_browser(server):
     print("\n".join(summary))
     assert p.returncode == 0, p.stdout[-8000:] + p.stderr[-4000:]
     assert "# fail 0" in p.stdout and "# pass 14" in p.stdout
-    assert len(list(pathlib.Path(shots).glob("*.png"))) == 11
+    assert len(list(pathlib.Path(shots).glob("*.png"))) == 12
     # What the pages changed, seen by boto3.
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket="console-photos", Prefix="in/")["Contents"]]
     assert keys == ["in/dog.jpg"]

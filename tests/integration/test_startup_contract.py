@@ -68,6 +68,7 @@ def test_hooks_run_in_order_then_ready_and_shutdown_hooks_still_reach_fogbank(tm
         ls = get(server, "/_localstack/health")
         assert ls["services"]["s3"] == "running" and ls["services"]["sqs"] == "running"
         assert "lambda-runtime" not in ls["services"] and "admin" not in ls["services"]
+        assert "console" not in ls["services"]  # fogbank's own, not an AWS service
         assert set(ls) == {"services", "edition", "version"}
     finally:
         assert server.stop(signal.SIGTERM) == 0

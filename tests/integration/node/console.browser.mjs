@@ -40,6 +40,8 @@ test("the overview lists the services", async () => {
 test("a bucket a test created, an image in it, and what DetectLabels saw drawn over it", async () => {
   await page.goto(`${UI}#/s3`);
   await page.click("#buckets >> text=console-photos");
+  await page.waitForSelector("#objects a.folder");
+  await shot("s3-objects");
   await page.click("#objects a.folder >> text=in/");
   await page.click("#objects >> text=dog.jpg");
   await page.waitForSelector("#metadata");
