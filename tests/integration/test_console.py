@@ -61,7 +61,9 @@ def test_the_log_records_requests_with_secrets_masked(server):
     assert key["AccessKeyId"] in body
     # Paging and the errors of the log's own API.
     status, after = get_json(server, f"/_fogbank/requests?after={put['id']}")
-    assert [r["id"] for r in after["requests"]] == [r["id"] for r in listed["requests"] if r["id"] > put["id"]]
+    expected = [r["id"] for r in listed["requests"] if r["id"] > put["id"]]
+    got = [r["id"] for r in after["requests"]]
+    assert got[:len(expected)] == expected  # and whatever was answered since
     assert get_json(server, "/_fogbank/requests/999999")[0] == 404
     assert get_json(server, "/_fogbank/requests?after=x")[0] == 400
 
