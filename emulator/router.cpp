@@ -114,13 +114,11 @@ Service& Router::pick(const RequestHead& head) const {
     if (head.path.rfind("/_fogbank/", 0) == 0 || head.path == "/_fogbank" ||
         head.path.rfind("/_localstack/", 0) == 0) {
         // fogbank's own views of a service (a queue's messages unreceived, a function's recent
-        // invocations) are the service's, signed and scoped to an account like its API.
-        if (head.path.rfind("/_fogbank/sqs/", 0) == 0)
-            if (auto* sqs = find("sqs")) return *sqs;
-        if (head.path.rfind("/_fogbank/lambda/", 0) == 0)
-            if (auto* lambda = find("lambda")) return *lambda;
-        if (head.path.rfind("/_fogbank/rekognition/", 0) == 0)
-            if (auto* rekognition = find("rekognition")) return *rekognition;
+        // invocations, a face's crop) are the service's, signed and scoped to an account like
+        // its API: /_fogbank/<service>/...
+        for (const char* name : {"sqs", "lambda", "rekognition"})
+            if (head.path.rfind(std::string("/_fogbank/") + name + "/", 0) == 0)
+                if (auto* s = find(name)) return *s;
         if (ConsoleService::owns(head.path))
             if (auto* console = find("console")) return *console;
         if (auto* admin = find("admin")) return *admin;
