@@ -1,7 +1,6 @@
 #include "emulator/authenticator.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 #include "emulator/aws_error.hpp"
 #include "emulator/service.hpp"
@@ -15,9 +14,10 @@ constexpr std::string_view kStreamingSignedTrailer = "STREAMING-AWS4-HMAC-SHA256
 constexpr std::string_view kStreamingUnsignedTrailer = "STREAMING-UNSIGNED-PAYLOAD-TRAILER";
 
 bool is_sha256_hex(std::string_view v) {
-    return v.size() == 64 && std::all_of(v.begin(), v.end(), [](char c) {
-               return std::isdigit(static_cast<unsigned char>(c)) || (c >= 'a' && c <= 'f');
-           });
+    if (v.size() != 64) return false;
+    for (char c : v)
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+    return true;
 }
 
 AwsError signature_mismatch() {
@@ -83,9 +83,13 @@ AuthState Authenticator::begin(RequestHead& head, const Service& service) const 
         st.payload_claim.rfind("STREAMING-", 0) == 0)
         throw AwsError("InvalidArgument", "x-amz-content-sha256 must be a known streaming mode",
                        400);
-    // A claimed payload hash is always checked, as S3 does, whether or not auth is strict.
-    st.want_sha256 = is_sha256_hex(st.payload_claim);
-    if (!st.payload_claim.empty() && !st.want_sha256 && !st.streaming &&
+    // S3 checks a claimed payload hash on its own (XAmzContentSHA256Mismatch), so fogbank does
+    // whether or not auth is strict. Other services know the claim only as part of what was
+    // signed: it is checked when signatures are.
+    const bool claim_is_hash = is_sha256_hex(st.payload_claim);
+    st.want_sha256 =
+        claim_is_hash && (service.s3_signing() || (cfg_.auth_strict && service.signed_requests()));
+    if (!st.payload_claim.empty() && !claim_is_hash && !st.streaming &&
         st.payload_claim != kUnsigned && service.s3_signing())
         throw AwsError("InvalidArgument",
                        "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
@@ -173,7 +177,8 @@ std::unique_ptr<AwsChunkedDecoder> Authenticator::decoder(const AuthState& st) c
 
 void Authenticator::finish(const RequestHead& head, AuthState& st, const RequestBody& body,
                            const Service& service) const {
-    if (is_sha256_hex(st.payload_claim) && body.sha256_hex && *body.sha256_hex != st.payload_claim)
+    if (st.want_sha256 && is_sha256_hex(st.payload_claim) && body.sha256_hex &&
+        *body.sha256_hex != st.payload_claim)
         throw AwsError(
             "XAmzContentSHA256Mismatch",
             "The provided 'x-amz-content-sha256' header does not match what was computed.", 400)

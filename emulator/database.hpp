@@ -97,6 +97,12 @@ class Database {
     // With group commit, a statement that writes opens the shared transaction if none is open.
     Statement prepare(std::string_view sql);
     int64_t changes() const { return sqlite3_changes64(db_); }
+    // Rows inserted, updated or deleted through this database since it opened, by any service:
+    // unchanged means nothing read since has been changed. Hold mutex().
+    int64_t total_changes() const { return sqlite3_total_changes64(db_); }
+    // Whether any transaction is open (a group's, or a service's own): what a read sees now
+    // may yet be rolled back. Hold mutex().
+    bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
     std::mutex& mutex() { return mutex_; }
 
     // --- Group commit (persistent mode only; all of it is a no-op in memory) ---

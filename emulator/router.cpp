@@ -138,13 +138,13 @@ Service& Router::pick(const RequestHead& head) const {
         if (auto* url = find("lambda-url")) return *url;
 
     std::optional<SigV4Credential> cred;
-    if (auto auth = head.header("authorization")) {
+    if (auto auth = head.header_view("authorization")) {
         // "AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, ..."
         auto pos = auth->find("Credential=");
-        if (pos != std::string::npos) {
+        if (pos != std::string_view::npos) {
             auto end = auth->find_first_of(", ", pos);
-            cred = parse_credential(std::string_view(*auth).substr(
-                pos + 11, end == std::string::npos ? std::string::npos : end - pos - 11));
+            cred = parse_credential(auth->substr(
+                pos + 11, end == std::string_view::npos ? std::string_view::npos : end - pos - 11));
         }
     } else if (auto q = head.query_param("X-Amz-Credential")) {
         cred = parse_credential(*q);
@@ -156,7 +156,7 @@ Service& Router::pick(const RequestHead& head) const {
         return named_or_unavailable(svc);
     }
 
-    if (auto target = head.header("x-amz-target")) {
+    if (auto target = head.header_view("x-amz-target")) {
         for (auto& k : kKnown)
             if (!k.target_prefix.empty() && target->rfind(k.target_prefix, 0) == 0)
                 return named_or_unavailable(k.scope);

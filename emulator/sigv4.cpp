@@ -54,9 +54,15 @@ std::string canonical_header_value(std::string_view v) {
 }  // namespace
 
 std::optional<SigV4Credential> parse_credential(std::string_view value) {
-    auto parts = split_views(value, '/');
-    if (parts.size() != 5 || parts[4] != "aws4_request" || parts[0].empty() || parts[1].size() != 8)
-        return std::nullopt;
+    // AKID/date/region/service/aws4_request, split in place: this runs for every signed request.
+    std::string_view parts[5];
+    for (size_t i = 0; i < 5; ++i) {
+        auto slash = value.find('/');
+        if ((slash == std::string_view::npos) != (i == 4)) return std::nullopt;
+        parts[i] = value.substr(0, slash);
+        if (i < 4) value.remove_prefix(slash + 1);
+    }
+    if (parts[4] != "aws4_request" || parts[0].empty() || parts[1].size() != 8) return std::nullopt;
     return SigV4Credential{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
                            std::string(parts[3])};
 }

@@ -296,7 +296,8 @@ bool Backend::sweep_expired() {
         if (t->ttl_attribute.empty()) continue;
         any = true;
         std::vector<KeyBytes> expired;
-        for (auto& [k, item] : t->items) {
+        for (auto& [k, stored] : t->items) {
+            const json& item = stored.item;
             auto it = item.find(t->ttl_attribute);
             if (it == item.end() || !it->contains("N")) continue;
             const std::string& n = (*it)["N"].get_ref<const std::string&>();

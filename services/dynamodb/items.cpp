@@ -131,7 +131,8 @@ json Backend::get_item(const Caller& caller, json& in) {
                                       {"INDEXES", "TOTAL", "NONE"}, "NONE");
     std::lock_guard lock(mu_);
     Table& t = table(caller, in, "tableName");
-    const json* item = t.find(t.key_of_request(key));
+    const StoredItem* stored = t.find_stored(t.key_of_request(key));
+    const json* item = stored ? &stored->item : nullptr;
     json out = json::object();
     if (capacity != "NONE")
         out["ConsumedCapacity"] =
@@ -146,7 +147,9 @@ json Backend::get_item(const Caller& caller, json& in) {
             text += ',';
         }
         text += "\"Item\":";
-        write_json(*item, text, JsonErrorHandler::replace);
+        // An item's text is never empty: empty means not yet written.
+        if (stored->text.empty()) write_json(*item, stored->text, JsonErrorHandler::replace);
+        text += stored->text;
         text += '}';
         return json();
     }

@@ -167,7 +167,7 @@ void condition_attributes(const Condition& c, std::set<std::string>& out) {
         condition_attributes(child, out);
 }
 
-const KeyBytes& key_of(const std::pair<const KeyBytes, json>& e) {
+const KeyBytes& key_of(const std::pair<const KeyBytes, StoredItem>& e) {
     return e.first;
 }
 const std::pair<KeyBytes, KeyBytes>& key_of(const std::pair<KeyBytes, KeyBytes>& e) {
@@ -401,7 +401,7 @@ json Backend::query(const Caller& caller, json& in) {
             [](const std::string& h, const std::string& rk) {
                 return KeyBytes{h, rk};
             },
-            [&](const auto& e) { return page.take(e.second); });
+            [&](const auto& e) { return page.take(e.second.item); });
     } else {
         std::optional<std::pair<KeyBytes, KeyBytes>> start;
         if (r.start) {
@@ -464,7 +464,7 @@ json Backend::scan(const Caller& caller, json& in) {
         std::optional<KeyBytes> start;
         if (r.start) start = start_keys(t, nullptr, *r.start).first;
         walk_all(t.items, start,
-                 [&](const auto& e) { return !in_segment(e.first) || page.take(e.second); });
+                 [&](const auto& e) { return !in_segment(e.first) || page.take(e.second.item); });
     } else {
         std::optional<std::pair<KeyBytes, KeyBytes>> start;
         if (r.start) {

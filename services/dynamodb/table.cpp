@@ -184,20 +184,25 @@ json Table::project_for(const Index& ix, const json& item) const {
     return out;
 }
 
-const json* Table::find(const KeyBytes& k) const {
+const StoredItem* Table::find_stored(const KeyBytes& k) const {
     auto it = items.find(k);
     return it == items.end() ? nullptr : &it->second;
+}
+
+const json* Table::find(const KeyBytes& k) const {
+    const StoredItem* s = find_stored(k);
+    return s ? &s->item : nullptr;
 }
 
 void Table::erase(const KeyBytes& k) {
     auto it = items.find(k);
     if (it == items.end()) return;
     for (auto& ix : indexes) {
-        if (auto ik = index_key(ix, it->second)) {
-            if (ix.entries.erase({*ik, k})) ix.bytes -= item_size(project_for(ix, it->second));
+        if (auto ik = index_key(ix, it->second.item)) {
+            if (ix.entries.erase({*ik, k})) ix.bytes -= item_size(project_for(ix, it->second.item));
         }
     }
-    bytes -= item_size(it->second);
+    bytes -= item_size(it->second.item);
     items.erase(it);
 }
 
@@ -210,7 +215,7 @@ void Table::put(const KeyBytes& k, json item) {
         }
     }
     bytes += item_size(item);
-    items.emplace(k, std::move(item));
+    items.emplace(k, StoredItem{std::move(item), {}});
 }
 
 json Table::item_collection_metrics(const json& item) const {

@@ -42,6 +42,14 @@ struct Index {
     size_t bytes = 0;
 };
 
+// An item as stored, and the JSON text a GetItem answers it with, written at the first such
+// read and dropped with the item by any write: writing the DOM was half of a GetItem's work.
+// Filled under the backend's lock, like every other access to a table.
+struct StoredItem {
+    json item;
+    mutable std::string text;
+};
+
 struct Table {
     int64_t id = 0;
     std::string account, region, name;
@@ -61,7 +69,7 @@ struct Table {
     std::string ttl_attribute;  // empty: TTL disabled
     std::string stream_label;
 
-    std::map<KeyBytes, json> items;
+    std::map<KeyBytes, StoredItem> items;
     size_t bytes = 0;
 
     // Metadata (everything but items) for the store, and back.
@@ -84,6 +92,7 @@ struct Table {
     void put(const KeyBytes& k, json item);
     void erase(const KeyBytes& k);
     const json* find(const KeyBytes& k) const;
+    const StoredItem* find_stored(const KeyBytes& k) const;
 
     // An item as an index holds it (projected), and the index's key of an item (nullopt when
     // the item lacks an index key attribute: indexes are sparse).

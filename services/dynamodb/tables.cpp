@@ -229,10 +229,10 @@ Tags merged_tags(Tags current, const Tags& add) {
 }
 
 void fill_index(Table& t, Index& ix) {
-    for (auto& [k, item] : t.items)
-        if (auto ik = t.index_key(ix, item)) {
+    for (auto& [k, stored] : t.items)
+        if (auto ik = t.index_key(ix, stored.item)) {
             ix.entries.insert({*ik, k});
-            ix.bytes += item_size(t.project_for(ix, item));
+            ix.bytes += item_size(t.project_for(ix, stored.item));
         }
 }
 

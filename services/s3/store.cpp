@@ -413,10 +413,20 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
         return out;
     };
     if (!version_id) {
+        std::string id = bucket + '\0' + key;
+        if (const ObjectRecord* kept = kept_object(id)) {
+            std::optional<OpenedObject> out(std::in_place, OpenedObject{*kept, -1});
+            if (kept->inline_body) return out;
+            out->fd = blobs_.open_read(kept->blob_id);
+            if (out->fd < 0) throw std::runtime_error("blob missing for " + bucket + "/" + key);
+            return out;
+        }
         auto s = db_.prepare(current_sql);
         s.bind_all(bucket, key);
         if (!s.step()) return std::nullopt;
-        return opened(s);
+        auto out = opened(s);
+        keep_object(std::move(id), out->record);
+        return out;
     }
     {
         auto s = db_.prepare(version_sql);
@@ -436,6 +446,33 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
     auto out = opened(v);
     out->record.noncurrent_since = v.integer(rows::kObjectColumnCount + 2);
     return out;
+}
+
+const ObjectRecord* Store::kept_object(const std::string& id) {
+    if (int64_t now = db_.total_changes(); now != kept_objects_.changes) {
+        kept_objects_.rows.clear();
+        kept_objects_.bytes = 0;
+        kept_objects_.changes = now;
+        return nullptr;
+    }
+    auto it = kept_objects_.rows.find(id);
+    return it == kept_objects_.rows.end() ? nullptr : &it->second;
+}
+
+void Store::keep_object(std::string id, const ObjectRecord& rec) {
+    // kept_object() ran first under the same lock: `changes` is the counter now. A row read
+    // inside a transaction (a group commit's, or a write's own) may still be rolled back, which
+    // leaves the counter as it is: such a row is not kept.
+    if (db_.in_transaction()) return;
+    size_t bytes = id.size() + rec.key.size() + (rec.inline_body ? rec.inline_body->size() : 0);
+    if (bytes > kKeptObjectBytes / 16) return;
+    if (kept_objects_.rows.size() >= kKeptObjects ||
+        kept_objects_.bytes + bytes > kKeptObjectBytes) {
+        kept_objects_.rows.clear();
+        kept_objects_.bytes = 0;
+    }
+    kept_objects_.bytes += bytes;
+    kept_objects_.rows.emplace(std::move(id), rec);
 }
 
 Store::Deleted Store::delete_object(const std::string& bucket, const std::string& key,
@@ -762,6 +799,7 @@ void Store::reset() {
         "s3_versions; DELETE FROM "
         "s3_bucket_configs; DELETE FROM s3_completed_uploads; DELETE FROM s3_buckets;");
     bucket_cache_.clear();
+    kept_objects_ = {};
     blobs_.remove_all();
 }
 

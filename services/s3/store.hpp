@@ -226,9 +226,24 @@ class Store {
     std::string versioning_of(const std::string& bucket);
     void forget_bucket(const std::string& name) { bucket_cache_.erase(name); }
 
+    // Current objects as GET last read them: the row, and the body when it is inline. Reading
+    // the row was a third of a small GET. The whole set holds only while the database has
+    // changed nothing at all since it was read (its change counter is unchanged), so no write
+    // path needs to know of it. As for buckets, nothing read while a group commit is open is
+    // kept. Bounded in entries and bytes: full, it starts over.
+    struct KeptObjects {
+        int64_t changes = -1;
+        size_t bytes = 0;
+        std::unordered_map<std::string, ObjectRecord> rows;  // bucket '\0' key
+    };
+    static constexpr size_t kKeptObjects = 1024, kKeptObjectBytes = 8 << 20;
+    const ObjectRecord* kept_object(const std::string& id);
+    void keep_object(std::string id, const ObjectRecord& rec);
+
     Database& db_;
     BlobStore& blobs_;
     std::unordered_map<std::string, BucketRecord> bucket_cache_;
+    KeptObjects kept_objects_;
 };
 
 }  // namespace fogbank::s3

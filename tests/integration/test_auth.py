@@ -284,3 +284,50 @@ def test_lambda_functions_sign_with_a_key_of_their_account(strict):
     assert "FunctionError" not in out, out["Payload"].read()
     assert out["Payload"].read() == b'"arn:aws:lambda:us-east-1:111122223333:function:writer"'
     assert s3.get_object(Bucket="strict-fn", Key="from-lambda")["Body"].read() == b"signed"
+
+
+class ClaimingJsonSigner(SigV4Auth):
+    """botocore's signer for the JSON services, made to sign a payload hash of our choosing."""
+
+    def __init__(self, claim, *args):
+        super().__init__(*args)
+        self.claim = claim
+
+    def payload(self, request):
+        return self.claim
+
+    def _modify_request_before_signing(self, request):
+        super()._modify_request_before_signing(request)
+        request.headers["X-Amz-Content-SHA256"] = self.claim
+
+
+def test_a_claimed_payload_hash_outside_s3_counts_only_where_signatures_do(server, strict):
+    """S3 checks x-amz-content-sha256 itself; for DynamoDB it is only part of what was signed, so
+    a wrong claim fails with strict auth and passes where signatures are not checked."""
+    creds = Credentials(ACCESS_KEY, SECRET_KEY)
+    body = b"{}"
+    wrong = hashlib.sha256(b"another body").hexdigest()
+    answers = {}
+    for name, srv in (("lax", server), ("strict", strict)):
+        req = AWSRequest(method="POST", url=f"{srv.url}/", data=body,
+                         headers={"Content-Type": "application/x-amz-json-1.0",
+                                  "X-Amz-Target": "DynamoDB_20120810.ListTables"})
+        ClaimingJsonSigner(wrong, creds, "dynamodb", "us-east-1").add_auth(req)
+        p = req.prepare()
+        assert p.headers["X-Amz-Content-SHA256"] == wrong
+        c = http.client.HTTPConnection("127.0.0.1", srv.port)
+        c.request("POST", "/", body=p.body, headers=dict(p.headers))
+        r = c.getresponse()
+        answers[name] = (r.status, r.read())
+    assert answers["lax"][0] == 200 and b"TableNames" in answers["lax"][1]
+    assert answers["strict"][0] in (400, 403), answers["strict"]
+
+    # S3 refuses the same mismatch with auth.strict off too.
+    make_client(server).create_bucket(Bucket="claims")
+    req = AWSRequest(method="PUT", url=f"{server.url}/claims/k", data=b"real body")
+    ClaimingSigner(wrong, creds, "s3", "us-east-1").add_auth(req)
+    p = req.prepare()
+    c = http.client.HTTPConnection("127.0.0.1", server.port)
+    c.request("PUT", "/claims/k", body=p.body, headers=dict(p.headers))
+    r = c.getresponse()
+    assert r.status == 400 and b"XAmzContentSHA256Mismatch" in r.read()

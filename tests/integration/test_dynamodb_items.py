@@ -313,3 +313,29 @@ def test_key_size_limits_hold_on_reads_too(ddb):
             assert error_of(e) == ("ValidationException", 400) and what in message(e)
     # At the limits, reads answer.
     assert "Item" not in ddb.get_item(TableName="big_keys", Key={"id": {"S": "x" * 2048}, "r": {"S": "a" * 1024}})
+
+
+def test_get_item_after_every_kind_of_write_sees_it(ddb, table):
+    """GetItem answers from the item's text kept since its last read: each write must replace it."""
+    key = {"id": {"S": "kept"}}
+
+    def got():
+        return ddb.get_item(TableName=table, Key=key).get("Item")
+
+    ddb.put_item(TableName=table, Item={**key, "v": {"N": "1"}})
+    assert got() == {**key, "v": {"N": "1"}} and got() == {**key, "v": {"N": "1"}}
+    ddb.put_item(TableName=table, Item={**key, "v": {"N": "2"}})
+    assert got() == {**key, "v": {"N": "2"}}
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET v = v + :one, w = :w",
+                    ExpressionAttributeValues={":one": {"N": "1"}, ":w": {"S": "x"}})
+    assert got() == {**key, "v": {"N": "3"}, "w": {"S": "x"}}
+    ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {**key, "b": {"BOOL": True}}}}]})
+    assert got() == {**key, "b": {"BOOL": True}}
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table, "Key": key, "UpdateExpression": "REMOVE b SET t = :t",
+        "ExpressionAttributeValues": {":t": {"S": "tx"}}}}])
+    assert got() == {**key, "t": {"S": "tx"}}
+    ddb.execute_statement(Statement=f"UPDATE \"{table}\" SET p = 'partiql' WHERE id = 'kept'")
+    assert got() == {**key, "t": {"S": "tx"}, "p": {"S": "partiql"}}
+    ddb.delete_item(TableName=table, Key=key)
+    assert got() is None

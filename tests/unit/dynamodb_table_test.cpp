@@ -135,8 +135,8 @@ TEST(DynamoTable, StoreRoundTrip) {
     const Table& r = loaded[0];
     EXPECT_EQ(r.meta(), t.meta());
     ASSERT_EQ(r.items.size(), 2u);
-    EXPECT_EQ(r.items.begin()->second, a);  // -2.5 sorts before 10
-    EXPECT_EQ(r.items.rbegin()->second, b);
+    EXPECT_EQ(r.items.begin()->second.item, a);  // -2.5 sorts before 10
+    EXPECT_EQ(r.items.rbegin()->second.item, b);
     EXPECT_EQ(r.indexes[0].entries.size(), 1u);
     EXPECT_EQ(store.next_table_id(), 8);
     // A batch that is not committed leaves nothing behind.
@@ -209,7 +209,7 @@ TEST(DynamoTable, StoreLogFoldsAndReplaysInWriteOrder) {
     ASSERT_EQ(loaded[0].items.size(), expected.size());
     auto it = loaded[0].items.begin();
     for (auto& [f, a] : expected)
-        EXPECT_EQ((it++)->second, a) << "f=" << f;
+        EXPECT_EQ((it++)->second.item, a) << "f=" << f;
     // The index follows the replayed writes too.
     EXPECT_EQ(loaded[0].indexes[0].entries.size(), expected.size());
 }

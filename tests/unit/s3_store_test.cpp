@@ -183,3 +183,64 @@ TEST_F(StoreTest, ABucketReadAfterAChangeSeesTheChange) {
     store.reset();
     EXPECT_FALSE(store.bucket("b").has_value());
 }
+
+// GETs of current objects are kept in memory while the database changes nothing: every write,
+// by any path (and by other services), must show in the next read, and a row read inside a
+// transaction that is then rolled back must not be kept.
+TEST_F(StoreTest, AnObjectReadAfterAnyChangeSeesTheChange) {
+    ObjectRecord o;
+    o.bucket = "b";
+    o.key = "k";
+    o.inline_body = "first";
+    o.size = 5;
+    store.put_object(o);
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "first");
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "first");  // now kept
+    o.inline_body = "second";
+    o.size = 6;
+    store.put_object(o);
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "second");
+    ASSERT_TRUE(store.set_object_tags("b", "k", nlohmann::json{{"t", "v"}}));
+    EXPECT_EQ(store.open_object("b", "k")->record.tags, (nlohmann::json{{"t", "v"}}));
+    ASSERT_TRUE(store.set_object_acl("b", "k", "", R"({"grants":[]})"));
+    EXPECT_EQ(store.open_object("b", "k")->record.acl, R"({"grants":[]})");
+    ASSERT_TRUE(store.set_object_headers("b", "k", "", nlohmann::json{{"cache-control", "no"}}));
+    EXPECT_EQ(store.open_object("b", "k")->record.headers,
+              (nlohmann::json{{"cache-control", "no"}}));
+    // A file-backed object kept opens its blob again at each read.
+    auto file = object("f", "file bytes");
+    store.put_object(file);
+    for (int i = 0; i < 2; ++i) {
+        auto opened = store.open_object("b", "f");
+        ASSERT_TRUE(opened);
+        FileSlice guard(opened->fd, 0, opened->record.size);
+        char buf[16] = {};
+        ASSERT_EQ(::pread(opened->fd, buf, sizeof buf, 0), 10);
+        EXPECT_EQ(std::string(buf, 10), "file bytes");
+    }
+    // A write the S3 store never sees (another service's, in the same database).
+    ASSERT_TRUE(store.open_object("b", "k"));
+    {
+        std::lock_guard lock(db.mutex());
+        db.exec("UPDATE s3_objects SET body = 'by sql' WHERE key = 'k'");
+    }
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "by sql");
+    // Read inside a transaction whose write is then rolled back.
+    {
+        std::lock_guard lock(db.mutex());
+        db.exec("BEGIN");
+        db.exec("UPDATE s3_objects SET body = 'rolled back' WHERE key = 'k'");
+    }
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "rolled back");
+    {
+        std::lock_guard lock(db.mutex());
+        db.exec("ROLLBACK");
+    }
+    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "by sql");
+    EXPECT_TRUE(store.delete_object("b", "k").removed);
+    EXPECT_FALSE(store.open_object("b", "k"));
+    store.put_object(o);
+    ASSERT_TRUE(store.open_object("b", "k"));
+    store.reset();
+    EXPECT_FALSE(store.open_object("b", "k"));
+}
