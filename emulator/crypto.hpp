@@ -37,7 +37,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hmac_sha1(std::string_view key, std::string_view data);
 
 // Random identifiers (request ids, upload ids, blob ids, receipt nonces): unique, not secret.
-std::string random_hex(size_t nbytes);
+std::string random_hex(size_t nbytes, bool upper = false);
 // n characters drawn from `alphabet` (IAM's role ids, Lambda URL ids, API Gateway ids).
 std::string random_id(std::string_view alphabet, size_t n);
 // A version-4 UUID, lower-case hex in 8-4-4-4-12 groups.

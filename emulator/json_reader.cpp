@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "emulator/ascii_scan.hpp"
+
 namespace fogbank {
 
 namespace {
@@ -229,6 +231,9 @@ class JsonTextReader {
         const unsigned char* run = p_;
         auto flush = [&] { s.append(reinterpret_cast<const char*>(run), p_ - run); };
         while (p_ < end_) {
+            p_ += plain_json_string_words(reinterpret_cast<const char*>(p_),
+                                          static_cast<size_t>(end_ - p_));
+            if (p_ == end_) break;
             const unsigned char c = *p_;
             if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
                 ++p_;

@@ -28,6 +28,8 @@ class Router {
     Service& named_or_unavailable(std::string_view name) const;
 
     std::vector<std::unique_ptr<Service>> services_;
+    // Every request looks its service up by name: a map, not a walk of virtual name()s.
+    std::map<std::string, Service*, std::less<>> by_name_;
     std::map<std::string, std::unique_ptr<Service>, std::less<>> unavailable_;
 };
 

@@ -6,9 +6,9 @@
 namespace fogbank::aws_json {
 
 std::string operation(const RequestHead& head) {
-    auto target = head.header("x-amz-target").value_or("");
+    auto target = head.header_view("x-amz-target").value_or("");
     auto dot = target.rfind('.');
-    return dot == std::string::npos ? std::string() : target.substr(dot + 1);
+    return dot == std::string_view::npos ? std::string() : std::string(target.substr(dot + 1));
 }
 
 nlohmann::json parse(const Request& req) {

@@ -26,7 +26,7 @@ Response DynamoDbService::handle(Request& req) {
     req.operation = op;
     // DynamoDB Streams is signed as dynamodb too: its target prefix tells it apart.
     bool streams =
-        req.header("x-amz-target").value_or("").rfind("DynamoDBStreams_20120810.", 0) == 0;
+        req.header_view("x-amz-target").value_or("").rfind("DynamoDBStreams_20120810.", 0) == 0;
     if (streams ? !backend_.knows_streams(op) : !backend_.knows(op))
         throw AwsError("com.amazon.coral.service#UnknownOperationException",
                        op.empty() ? "Missing X-Amz-Target" : "Unknown operation: " + op, 400);

@@ -136,15 +136,17 @@ std::shared_ptr<Queue> Backend::queue_by_url(const Caller& caller, const json& i
         auto slash = path.find('/', scheme + 3);
         path = slash == std::string_view::npos ? std::string_view{} : path.substr(slash);
     }
-    auto invalid =
-        AwsError("InvalidAddress", "The address " + url + " is not valid for this endpoint.", 404);
-    if (path.size() < 2 || path[0] != '/') throw invalid;
+    auto invalid = [&] {
+        return AwsError("InvalidAddress", "The address " + url + " is not valid for this endpoint.",
+                        404);
+    };
+    if (path.size() < 2 || path[0] != '/') throw invalid();
     path.remove_prefix(1);
     auto slash = path.find('/');
-    if (slash == std::string_view::npos || slash == 0) throw invalid;
+    if (slash == std::string_view::npos || slash == 0) throw invalid();
     std::string account(path.substr(0, slash));
     std::string name(path.substr(slash + 1));
-    if (name.empty() || name.find('/') != std::string::npos) throw invalid;
+    if (name.empty() || name.find('/') != std::string::npos) throw invalid();
     auto it = queues_.find({account, caller.region, name});
     if (it == queues_.end()) throw missing();
     return it->second;

@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "emulator/ascii_scan.hpp"
 #include "emulator/aws_error.hpp"
 #include "emulator/crypto.hpp"
 #include "emulator/encoding.hpp"
@@ -21,6 +22,9 @@ AwsError invalid(const std::string& why) {
 long first_invalid_char(const std::string& s) {
     size_t i = 0;
     while (i < s.size()) {
+        // Most bodies are printable ASCII (#x20-#x7F, all allowed): eight bytes at a time.
+        i += printable_ascii_words(s.data() + i, s.size() - i);
+        if (i >= s.size()) break;
         auto c = static_cast<unsigned char>(s[i]);
         uint32_t cp;
         size_t len;

@@ -16,7 +16,8 @@ constexpr std::string_view kJsonType = "application/x-amz-json-1.0";
 
 bool speaks_json(const RequestHead& head) {
     // fogbank's own views of SQS (peek) answer in the JSON protocol's shape, errors too.
-    return head.header("x-amz-target").has_value() || head.path.rfind("/_fogbank/sqs/", 0) == 0;
+    return head.header_view("x-amz-target").has_value() ||
+           head.path.rfind("/_fogbank/sqs/", 0) == 0;
 }
 
 }  // namespace

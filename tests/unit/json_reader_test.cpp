@@ -111,3 +111,16 @@ TEST(JsonReader, CopiesALargeStringWhole) {
     ASSERT_EQ(mine("{\"Bytes\":\"" + big + "\"}", out), JsonRead::ok);
     EXPECT_EQ(out["Bytes"].get<std::string>(), big);
 }
+
+// Plain runs are scanned eight bytes at a time: a byte that ends the run, escapes, or is refused
+// is found at every offset of a long string, whichever word it falls in.
+TEST(JsonReader, FindsEveryKindOfByteAtEveryOffsetOfALongString) {
+    const std::vector<std::string> specials = {
+        "\"",   "\\\"",     "\\n",      "\\u00e9",          "\t",   "\x1f",
+        "\x7f", "\xC3\xA9", "\xE2\x82", "\xF0\x9F\x98\x80", "\x80", " "};
+    for (const auto& special : specials)
+        for (size_t at = 0; at < 24; ++at) {
+            std::string inner = std::string(at, 'x') + special + std::string(19, 'y');
+            agrees_with_nlohmann("[\"" + inner + "\"]");
+        }
+}

@@ -196,6 +196,25 @@ TEST(SqsMessages, BodyCharacters) {
     EXPECT_EQ(code_of([] { check_body("\xc3"); }), "InvalidMessageContents");  // truncated UTF-8
 }
 
+// ASCII runs are checked eight bytes at a time: a bad byte is found at every offset, and every
+// printable ASCII character (DEL included) passes.
+TEST(SqsMessages, BodyCharactersAtEveryOffsetOfALongBody) {
+    std::string ascii;
+    for (int c = 0x20; c <= 0x7f; ++c)
+        ascii += static_cast<char>(c);
+    EXPECT_EQ(code_of([&] { check_body(ascii + ascii + "\t\n\r" + ascii); }), "ok");
+    for (size_t at = 0; at < 41; ++at)
+        for (char bad : {'\0', '\x01', '\x08', '\x1f', '\x80', '\xff'}) {
+            std::string body(41, 'a');
+            body[at] = bad;
+            EXPECT_EQ(code_of([&] { check_body(body); }), "InvalidMessageContents")
+                << "at " << at << " byte " << static_cast<int>(static_cast<unsigned char>(bad));
+        }
+    std::string body(40, 'x');
+    body += "\xf0\x9f\x8c\x8d";  // a valid 4-byte character after a run
+    EXPECT_EQ(code_of([&] { check_body(body + body); }), "ok");
+}
+
 TEST(SqsMessages, AttributeValidation) {
     auto parse = [](json j) { return code_of([&] { parse_message_attributes(j); }); };
     EXPECT_EQ(parse({{"a", {{"DataType", "String"}, {"StringValue", "v"}}}}), "ok");
