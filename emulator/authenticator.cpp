@@ -49,9 +49,10 @@ ProcessCredentials credentials_for(const Config& cfg, const std::string& account
 AuthState Authenticator::begin(RequestHead& head, const Service& service) const {
     AuthState st;
     auto authorization = head.header_view("authorization");
-    auto amz_date = head.header_view("x-amz-date").value_or(head.header_view("date").value_or(""));
+    auto amz_date = head.header_view("x-amz-date");
+    if (!amz_date) amz_date = head.header_view("date");
     if (authorization)
-        st.auth = parse_authorization_header(*authorization, amz_date);
+        st.auth = parse_authorization_header(*authorization, amz_date.value_or(""));
     else
         st.auth = parse_presigned_query(head.query);
     if (!st.auth && !authorization && service.s3_signing()) st.v2 = parse_sigv2_query(head.query);

@@ -84,8 +84,18 @@ std::string_view checksum_name(ChecksumAlgorithm alg) {
     return "";
 }
 
-std::string checksum_header(ChecksumAlgorithm alg) {
-    return "x-amz-checksum-" + to_lower(checksum_name(alg));
+const std::string& checksum_header(ChecksumAlgorithm alg) {
+    // Built once: S3 asks for each algorithm's header on every request.
+    static const auto names = [] {
+        std::array<std::string, std::size(kAllChecksumAlgorithms)> out;
+        for (size_t i = 0; i < out.size(); ++i)
+            out[i] = "x-amz-checksum-" + to_lower(checksum_name(kAllChecksumAlgorithms[i]));
+        return out;
+    }();
+    for (size_t i = 0; i < names.size(); ++i)
+        if (kAllChecksumAlgorithms[i] == alg) return names[i];
+    static const std::string none;
+    return none;
 }
 
 std::string_view checksum_xml_element(ChecksumAlgorithm alg) {

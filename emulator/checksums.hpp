@@ -23,7 +23,7 @@ inline constexpr ChecksumAlgorithm kAllChecksumAlgorithms[] = {
 // "CRC32", "CRC64NVME", ... as in ChecksumAlgorithm request fields (case-insensitive parse).
 std::optional<ChecksumAlgorithm> parse_checksum_algorithm(std::string_view name);
 std::string_view checksum_name(ChecksumAlgorithm alg);         // "CRC32"
-std::string checksum_header(ChecksumAlgorithm alg);            // "x-amz-checksum-crc32"
+const std::string& checksum_header(ChecksumAlgorithm alg);     // "x-amz-checksum-crc32"
 std::string_view checksum_xml_element(ChecksumAlgorithm alg);  // "ChecksumCRC32"
 // Length in bytes of the raw digest.
 size_t checksum_size(ChecksumAlgorithm alg);

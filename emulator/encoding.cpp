@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <ctime>
 
@@ -198,7 +199,31 @@ std::string format_iso8601_ms(TimePoint t) {
 }
 
 std::string format_http_date(TimePoint t) {
-    return format_tm(t, "%a, %d %b %Y %H:%M:%S GMT");
+    // Field by field from the civil calendar: Last-Modified goes out with every GET, and
+    // strftime consults the locale on each call. Years of other widths take strftime's way.
+    using namespace std::chrono;
+    auto secs = sys_seconds{duration_cast<seconds>(t.time_since_epoch())};
+    auto day = floor<days>(secs);
+    year_month_day ymd{day};
+    int year = static_cast<int>(ymd.year());
+    if (year < 1000 || year > 9999) return format_tm(t, "%a, %d %b %Y %H:%M:%S GMT");
+    static constexpr char kDays[] = "SunMonTueWedThuFriSat";
+    static constexpr char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    hh_mm_ss hms{secs - day};
+    std::string out = "Www, DD Mmm YYYY HH:MM:SS GMT";
+    auto two = [&](size_t at, unsigned v) {
+        out[at] = static_cast<char>('0' + v / 10);
+        out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    out.replace(0, 3, kDays + 3 * weekday{day}.c_encoding(), 3);
+    two(5, static_cast<unsigned>(ymd.day()));
+    out.replace(8, 3, kMonths + 3 * (static_cast<unsigned>(ymd.month()) - 1), 3);
+    two(12, static_cast<unsigned>(year / 100));
+    two(14, static_cast<unsigned>(year % 100));
+    two(17, static_cast<unsigned>(hms.hours().count()));
+    two(20, static_cast<unsigned>(hms.minutes().count()));
+    two(23, static_cast<unsigned>(hms.seconds().count()));
+    return out;
 }
 
 std::string format_amz_date(TimePoint t) {

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "emulator/ascii_scan.hpp"
+
 namespace fogbank {
 
 namespace {
@@ -11,7 +13,8 @@ using json = nlohmann::json;
 void write_string(const std::string& s, std::string& out, JsonErrorHandler on_bad_utf8) {
     // One pass says which of three ways the string is written.
     bool escapes = false;
-    for (unsigned char c : s) {
+    for (size_t i = plain_json_string_words(s.data(), s.size()); i < s.size(); ++i) {
+        auto c = static_cast<unsigned char>(s[i]);
         if (c >= 0x80) {  // UTF-8 (or not): nlohmann's checks and escapes
             out += json(s).dump(-1, ' ', false, on_bad_utf8);
             return;

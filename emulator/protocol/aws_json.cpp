@@ -12,7 +12,10 @@ std::string operation(const RequestHead& head) {
 }
 
 nlohmann::json parse(const Request& req) {
-    const std::string text = req.body.text();
+    // A body in memory is read where it lies; only a spooled one is read in.
+    std::string spooled;
+    if (req.body.spooled()) spooled = req.body.text();
+    std::string_view text = req.body.spooled() ? std::string_view(spooled) : req.body.memory();
     if (text.empty()) return nlohmann::json::object();
     return parse_request_json(text, "SerializationException",
                               "Start of structure or map found where not expected");

@@ -38,7 +38,7 @@ std::string enum_param(const json& in, const char* name, const char* field,
 namespace {
 
 json* object_param(json& in, const char* name) {
-    auto it = in.find(name);
+    auto it = in.find(std::string_view(name));
     if (it == in.end() || it->is_null()) return nullptr;
     if (!it->is_object())
         throw AwsError("SerializationException",
@@ -82,7 +82,7 @@ Expressions parse_expressions(json& in) {
 
     expr::Placeholders ph{names, values};
     auto text = [&](const char* name) -> std::optional<std::string> {
-        auto it = in.find(name);
+        auto it = in.find(std::string_view(name));
         if (it == in.end() || it->is_null()) return std::nullopt;
         if (!it->is_string())
             throw AwsError("SerializationException",

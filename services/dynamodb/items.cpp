@@ -29,7 +29,7 @@ WriteOptions write_options(const json& in, std::initializer_list<const char*> re
     return o;
 }
 
-json checked_item(json& in, const char* name, const char* field) {
+const json& checked_item(json& in, const char* name, const char* field) {
     auto it = in.find(name);
     if (it == in.end() || it->is_null()) throw constraint("null", field, "Member must not be null");
     if (!it->is_object())
@@ -125,7 +125,7 @@ json Backend::put_item(const Caller& caller, json& in) {
 
 json Backend::get_item(const Caller& caller, json& in) {
     Expressions ex = parse_expressions(in);
-    json key = checked_item(in, "Key", "key");
+    const json& key = checked_item(in, "Key", "key");
     bool consistent = in.value("ConsistentRead", false);
     std::string capacity = enum_param(in, "ReturnConsumedCapacity", "returnConsumedCapacity",
                                       {"INDEXES", "TOTAL", "NONE"}, "NONE");

@@ -24,7 +24,7 @@ struct WriteOptions {
 WriteOptions write_options(const json& in, std::initializer_list<const char*> return_values);
 
 // An Item or Key parameter, validated and with numbers canonical.
-json checked_item(json& in, const char* name, const char* field);
+const json& checked_item(json& in, const char* name, const char* field);
 // ValidationException past 400 KB.
 void check_size(const json& item);
 // Whether the request's condition holds for `item` (null: no such item).

@@ -12,12 +12,12 @@ namespace {
 using expr::Condition;
 using expr::Operand;
 
-constexpr const char* kLegacy[] = {"AttributesToGet", "AttributeUpdates", "ConditionalOperator",
-                                   "Expected",        "KeyConditions",    "QueryFilter",
-                                   "ScanFilter"};
-constexpr const char* kModern[] = {"ConditionExpression", "FilterExpression",
-                                   "KeyConditionExpression", "ProjectionExpression",
-                                   "UpdateExpression"};
+constexpr std::string_view kLegacy[] = {
+    "AttributesToGet", "AttributeUpdates", "ConditionalOperator", "Expected",
+    "KeyConditions",   "QueryFilter",      "ScanFilter"};
+constexpr std::string_view kModern[] = {"ConditionExpression", "FilterExpression",
+                                        "KeyConditionExpression", "ProjectionExpression",
+                                        "UpdateExpression"};
 
 bool present(const json& in, std::string_view name) {
     auto it = in.find(name);
@@ -27,7 +27,7 @@ bool present(const json& in, std::string_view name) {
 // Whether `in` has a non-null member named in `names`: one pass over the request's few members,
 // where asking for each name would walk the object's tree a dozen times per request.
 template <size_t N>
-bool any_present(const json& in, const char* const (&names)[N]) {
+bool any_present(const json& in, const std::string_view (&names)[N]) {
     if (!in.is_object()) return false;
     for (auto& [k, v] : in.get_ref<const json::object_t&>()) {
         if (v.is_null()) continue;
@@ -168,9 +168,9 @@ void check_not_mixed(const json& in) {
     if (!any_present(in, kLegacy) || !any_present(in, kModern)) return;
     std::string legacy, modern;
     for (auto name : kLegacy)
-        if (present(in, name)) legacy += std::string(legacy.empty() ? "" : ", ") + name;
+        if (present(in, name)) legacy.append(legacy.empty() ? "" : ", ").append(name);
     for (auto name : kModern)
-        if (present(in, name)) modern += std::string(modern.empty() ? "" : ", ") + name;
+        if (present(in, name)) modern.append(modern.empty() ? "" : ", ").append(name);
     // DynamoDB lets a Query's legacy KeyConditions stand beside a ProjectionExpression, and
     // nothing else beside it.
     if (legacy == "KeyConditions" && modern == "ProjectionExpression") return;

@@ -66,13 +66,18 @@ RangeDecision decide_range(std::string_view header, uint64_t size) {
 }
 
 Preconditions read_preconditions(const RequestHead& head, std::string_view prefix) {
-    std::string p(prefix);
+    // Looked up on every GET: no name is built when there is no prefix.
+    auto named = [&](std::string_view name) {
+        if (prefix.empty()) return head.header_view(name);
+        std::string full(prefix);
+        full += name;
+        return head.header_view(full);
+    };
     Preconditions c;
-    c.if_match = head.header(p + "if-match");
-    c.if_none_match = head.header(p + "if-none-match");
-    if (auto v = head.header(p + "if-modified-since")) c.if_modified_since = parse_http_date(*v);
-    if (auto v = head.header(p + "if-unmodified-since"))
-        c.if_unmodified_since = parse_http_date(*v);
+    if (auto v = named("if-match")) c.if_match = std::string(*v);
+    if (auto v = named("if-none-match")) c.if_none_match = std::string(*v);
+    if (auto v = named("if-modified-since")) c.if_modified_since = parse_http_date(*v);
+    if (auto v = named("if-unmodified-since")) c.if_unmodified_since = parse_http_date(*v);
     return c;
 }
 

@@ -166,8 +166,8 @@ Response upload_part_copy(Context& ctx, Request& req, const Target& t) {
     int number = part_number(req);
     auto u = require_upload(ctx, req, t);
     SourceObject source = open_copy_source(ctx, req);
-    FileSlice guard(source.object.fd, 0, source.object.record.size);
-    const ObjectRecord& so = source.object.record;
+    FileSlice guard(source.object.fd, 0, source.object.record->size);
+    const ObjectRecord& so = *source.object.record;
     auto pre = read_preconditions(req, "x-amz-copy-source-");
     if (evaluate(pre, so.etag, TimePoint{std::chrono::milliseconds{so.last_modified_ms}},
                  now_ms()) != Outcome::proceed)

@@ -142,8 +142,8 @@ void write_object_headers(Response& res, const ObjectRecord& o, bool with_checks
 
 std::optional<ChecksumAlgorithm> requested_checksum(const RequestHead& head) {
     for (auto alg : kAllChecksumAlgorithms)
-        if (head.header(checksum_header(alg))) return alg;
-    if (auto trailer = head.header("x-amz-trailer")) {
+        if (head.header_view(checksum_header(alg))) return alg;
+    if (auto trailer = head.header_view("x-amz-trailer")) {
         for (auto alg : kAllChecksumAlgorithms)
             if (iequals(trim(*trailer), checksum_header(alg))) return alg;
     }

@@ -121,8 +121,8 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
     }
     auto opened = ctx.store.open_object(t.bucket, t.key, version ? &*version : nullptr);
     if (!opened) throw missing_object(ctx, bucket, t.key, version);
-    FileSlice body(opened->fd, 0, opened->record.size);
-    const ObjectRecord& o = opened->record;
+    FileSlice body(opened->fd, 0, opened->record->size);
+    const ObjectRecord& o = *opened->record;
     if (o.delete_marker) throw delete_marker_addressed(req, o);
 
     auto pre = read_preconditions(req);
@@ -145,7 +145,7 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
 
     Response res;
     RangeDecision range;
-    if (auto r = req.header("range")) range = decide_range(*r, o.size);
+    if (auto r = req.header_view("range")) range = decide_range(*r, o.size);
     if (part) {
         // A part of a multipart object, or part 1 of a single-part one: a ranged GET either way.
         std::vector<uint64_t> sizes =
@@ -166,7 +166,7 @@ Response get_object(Context& ctx, Request& req, const Target& t, bool head) {
             .with("RangeRequested", req.header("range").value_or(""))
             .with("ActualObjectSize", std::to_string(o.size));
     bool whole = range.status == RangeStatus::whole;
-    bool checksum_mode = iequals(req.header("x-amz-checksum-mode").value_or(""), "ENABLED");
+    bool checksum_mode = iequals(req.header_view("x-amz-checksum-mode").value_or(""), "ENABLED");
     write_object_headers(res, o, checksum_mode && whole);
     add_version_header(res, bucket, o);
     if (part && !o.part_sizes.empty())
@@ -310,8 +310,8 @@ Response copy_object(Context& ctx, Request& req, const Target& t) {
 
     SourceObject source = open_copy_source(ctx, req);
     const Target& src = source.target;
-    FileSlice guard(source.object.fd, 0, source.object.record.size);
-    const ObjectRecord& so = source.object.record;
+    FileSlice guard(source.object.fd, 0, source.object.record->size);
+    const ObjectRecord& so = *source.object.record;
     if (so.size > kMaxObjectSize)
         throw AwsError("InvalidRequest",
                        "The specified copy source is larger than the maximum allowable size for a "

@@ -366,17 +366,17 @@ std::optional<Store::SmallObject> Store::read_small_object(const std::string& bu
                                                            const std::string& key, uint64_t limit) {
     auto opened = open_object(bucket, key);
     if (!opened) return std::nullopt;
-    FileSlice guard(opened->fd, 0, opened->record.size);
+    FileSlice guard(opened->fd, 0, opened->record->size);
     SmallObject out;
-    if (opened->record.size > limit) {
+    if (opened->record->size > limit) {
         out.too_large = true;
         return out;
     }
     if (opened->fd < 0) {
-        out.bytes = opened->record.inline_body.value_or("");
+        out.bytes = opened->record->inline_body.value_or("");
         return out;
     }
-    out.bytes.assign(opened->record.size, '\0');
+    out.bytes.assign(opened->record->size, '\0');
     size_t done = 0;
     while (done < out.bytes.size()) {
         ssize_t n = ::pread(opened->fd, out.bytes.data() + done, out.bytes.size() - done,
@@ -400,22 +400,24 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
         ", body, delete_marker, noncurrent_since FROM s3_versions WHERE bucket=? AND key=? AND "
         "version_id=?";
     // The row's body column follows the shared ones: inline bytes, or NULL for a blob file.
-    auto opened = [&](Statement& s) -> std::optional<OpenedObject> {
-        std::optional<OpenedObject> out(std::in_place);
-        ObjectRecord& rec = out->record;
-        rows::read_object_into(s, rec);
+    // `noncurrent_since`: the history table's column past the body, when the row is from there.
+    auto opened = [&](Statement& s, bool history) -> std::optional<OpenedObject> {
+        auto rec = std::make_shared<ObjectRecord>();
+        rows::read_object_into(s, *rec);
+        if (history) rec->noncurrent_since = s.integer(rows::kObjectColumnCount + 2);
+        std::optional<OpenedObject> out(std::in_place, OpenedObject{rec, -1});
         if (!s.is_null(rows::kObjectColumnCount)) {
-            rec.inline_body = s.blob(rows::kObjectColumnCount);
+            rec->inline_body = s.blob(rows::kObjectColumnCount);
             return out;
         }
-        out->fd = blobs_.open_read(rec.blob_id);
+        out->fd = blobs_.open_read(rec->blob_id);
         if (out->fd < 0) throw std::runtime_error("blob missing for " + bucket + "/" + key);
         return out;
     };
     if (!version_id) {
         std::string id = bucket + '\0' + key;
-        if (const ObjectRecord* kept = kept_object(id)) {
-            std::optional<OpenedObject> out(std::in_place, OpenedObject{*kept, -1});
+        if (auto kept = kept_object(id)) {
+            std::optional<OpenedObject> out(std::in_place, OpenedObject{kept, -1});
             if (kept->inline_body) return out;
             out->fd = blobs_.open_read(kept->blob_id);
             if (out->fd < 0) throw std::runtime_error("blob missing for " + bucket + "/" + key);
@@ -424,31 +426,29 @@ std::optional<OpenedObject> Store::open_object(const std::string& bucket, const 
         auto s = db_.prepare(current_sql);
         s.bind_all(bucket, key);
         if (!s.step()) return std::nullopt;
-        auto out = opened(s);
+        auto out = opened(s, false);
         keep_object(std::move(id), out->record);
         return out;
     }
     {
         auto s = db_.prepare(version_sql);
         s.bind_all(bucket, key, *version_id);
-        if (s.step()) return opened(s);
+        if (s.step()) return opened(s, false);
     }
     auto v = db_.prepare(history_sql);
     v.bind_all(bucket, key, *version_id);
     if (!v.step()) return std::nullopt;
     if (v.integer(rows::kObjectColumnCount + 1) != 0) {
         // A delete marker: no body to open.
-        std::optional<OpenedObject> out(std::in_place, OpenedObject{read_object(v), -1});
-        out->record.delete_marker = true;
-        out->record.noncurrent_since = v.integer(rows::kObjectColumnCount + 2);
-        return out;
+        auto rec = std::make_shared<ObjectRecord>(read_object(v));
+        rec->delete_marker = true;
+        rec->noncurrent_since = v.integer(rows::kObjectColumnCount + 2);
+        return OpenedObject{std::move(rec), -1};
     }
-    auto out = opened(v);
-    out->record.noncurrent_since = v.integer(rows::kObjectColumnCount + 2);
-    return out;
+    return opened(v, true);
 }
 
-const ObjectRecord* Store::kept_object(const std::string& id) {
+std::shared_ptr<const ObjectRecord> Store::kept_object(const std::string& id) {
     if (int64_t now = db_.total_changes(); now != kept_objects_.changes) {
         kept_objects_.rows.clear();
         kept_objects_.bytes = 0;
@@ -456,15 +456,15 @@ const ObjectRecord* Store::kept_object(const std::string& id) {
         return nullptr;
     }
     auto it = kept_objects_.rows.find(id);
-    return it == kept_objects_.rows.end() ? nullptr : &it->second;
+    return it == kept_objects_.rows.end() ? nullptr : it->second;
 }
 
-void Store::keep_object(std::string id, const ObjectRecord& rec) {
+void Store::keep_object(std::string id, std::shared_ptr<const ObjectRecord> rec) {
     // kept_object() ran first under the same lock: `changes` is the counter now. A row read
     // inside a transaction (a group commit's, or a write's own) may still be rolled back, which
     // leaves the counter as it is: such a row is not kept.
     if (db_.in_transaction()) return;
-    size_t bytes = id.size() + rec.key.size() + (rec.inline_body ? rec.inline_body->size() : 0);
+    size_t bytes = id.size() + rec->key.size() + (rec->inline_body ? rec->inline_body->size() : 0);
     if (bytes > kKeptObjectBytes / 16) return;
     if (kept_objects_.rows.size() >= kKeptObjects ||
         kept_objects_.bytes + bytes > kKeptObjectBytes) {
@@ -472,7 +472,7 @@ void Store::keep_object(std::string id, const ObjectRecord& rec) {
         kept_objects_.bytes = 0;
     }
     kept_objects_.bytes += bytes;
-    kept_objects_.rows.emplace(std::move(id), rec);
+    kept_objects_.rows.emplace(std::move(id), std::move(rec));
 }
 
 Store::Deleted Store::delete_object(const std::string& bucket, const std::string& key,

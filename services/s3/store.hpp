@@ -98,7 +98,8 @@ struct PartRecord {
 // A readable object: the record and an open descriptor of its body (or, for an inline
 // object, fd -1 and record.inline_body holding the bytes).
 struct OpenedObject {
-    ObjectRecord record;
+    // Shared with the rows a GET keeps (see KeptObjects): a small GET copies no record.
+    std::shared_ptr<const ObjectRecord> record;
     int fd = -1;
 };
 
@@ -234,11 +235,12 @@ class Store {
     struct KeptObjects {
         int64_t changes = -1;
         size_t bytes = 0;
-        std::unordered_map<std::string, ObjectRecord> rows;  // bucket '\0' key
+        std::unordered_map<std::string, std::shared_ptr<const ObjectRecord>>
+            rows;  // bucket '\0' key
     };
     static constexpr size_t kKeptObjects = 1024, kKeptObjectBytes = 8 << 20;
-    const ObjectRecord* kept_object(const std::string& id);
-    void keep_object(std::string id, const ObjectRecord& rec);
+    std::shared_ptr<const ObjectRecord> kept_object(const std::string& id);
+    void keep_object(std::string id, std::shared_ptr<const ObjectRecord> rec);
 
     Database& db_;
     BlobStore& blobs_;

@@ -94,7 +94,7 @@ SourceObject open_copy_source(Context& ctx, const Request& req) {
     auto opened =
         ctx.store.open_object(src.target.bucket, src.target.key, version ? &*version : nullptr);
     if (!opened) throw missing_object(ctx, src.bucket, src.target.key, version);
-    if (opened->record.delete_marker)
+    if (opened->record->delete_marker)
         throw AwsError("InvalidRequest",
                        "The source of a copy request may not specifically refer to a delete "
                        "marker by version id.",
@@ -106,7 +106,7 @@ SourceObject open_copy_source(Context& ctx, const Request& req) {
 void add_copy_source_version(Response& res, const SourceObject& src) {
     if (src.by_version || !src.bucket.versioning.empty())
         res.headers.set("x-amz-copy-source-version-id",
-                        wire_version_id(src.object.record.version_id));
+                        wire_version_id(src.object.record->version_id));
 }
 
 }  // namespace fogbank::s3

@@ -8,7 +8,8 @@
 
 namespace fogbank::sqs {
 
-using AttributeMap = std::map<std::string, std::string>;
+// Transparent: looked up by literal names on every send and receive.
+using AttributeMap = std::map<std::string, std::string, std::less<>>;
 
 AttributeMap default_attributes(bool fifo);
 

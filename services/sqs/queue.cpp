@@ -10,7 +10,7 @@ std::string Queue::arn() const {
     return "arn:aws:sqs:" + region + ":" + account + ":" + name;
 }
 
-int Queue::attribute_int(const std::string& attr) const {
+int Queue::attribute_int(std::string_view attr) const {
     auto it = attributes.find(attr);
     return it == attributes.end() ? 0 : std::stoi(it->second);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "emulator/long_poll.hpp"
+#include "services/sqs/attributes.hpp"
 
 namespace fogbank::sqs {
 
@@ -77,15 +78,15 @@ class Queue {
     bool fifo = false;
     Millis created = 0, modified = 0;
     // Settable attributes, as AWS spells them and with values in canonical form.
-    std::map<std::string, std::string> attributes;
-    std::map<std::string, std::string> tags;
+    AttributeMap attributes;
+    AttributeMap tags;
     bool deleted = false;  // set when DeleteQueue removes it; long polls holding it give up
     Millis purged_at = -1;
     uint64_t next_seq = 1;
     WaitList waiting;
 
     std::string arn() const;
-    int attribute_int(const std::string& name) const;
+    int attribute_int(std::string_view name) const;
     bool content_based_dedup() const;
 
     const std::map<uint64_t, Message>& messages() const { return messages_; }

@@ -52,8 +52,8 @@ void Store::load(const std::function<Queue&(Queue)>& add_queue) {
         q.fifo = qs.integer(4) != 0;
         q.created = qs.integer(5);
         q.modified = qs.integer(6);
-        q.attributes = json::parse(qs.text(7)).get<std::map<std::string, std::string>>();
-        q.tags = json::parse(qs.text(8)).get<std::map<std::string, std::string>>();
+        q.attributes = json::parse(qs.text(7)).get<AttributeMap>();
+        q.tags = json::parse(qs.text(8)).get<AttributeMap>();
         q.purged_at = qs.integer(9);
         Queue& added = add_queue(std::move(q));
         auto ms = db_.prepare(std::string("SELECT ") + kMessageColumns +

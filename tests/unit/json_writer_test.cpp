@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <random>
+#include <vector>
 
 #include "emulator/json_writer.hpp"
 
@@ -37,6 +38,17 @@ TEST(JsonWriter, EscapesAsDumpDoes) {
 TEST(JsonWriter, LeavesNonAsciiToNlohmann) {
     expect_same("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
     expect_same(json::object({{"k\xc3\xa9y", "v\xc3\xa9"}}));
+}
+
+// Plain runs are passed over eight bytes at a time: a byte that must be escaped, or is not
+// ASCII, is found at every offset of a long string.
+TEST(JsonWriter, FindsEveryByteThatMattersAtEveryOffsetOfALongString) {
+    for (const std::string& special : std::vector<std::string>{
+             "\"", "\\", "\n", std::string(1, '\0'), "\x1f", "\x7f", "\xc3\xa9", "\xe2\x82\xac"})
+        for (size_t at = 0; at < 24; ++at)
+            expect_same(std::string(at, 'x') + special + std::string(19, 'y'));
+    json bad = std::string(21, 'x') + "\xff" + std::string(9, 'y');
+    EXPECT_THROW(json_text(bad), json::type_error);
 }
 
 TEST(JsonWriter, InvalidUtf8ThrowsOrIsReplacedAsDumpDoes) {

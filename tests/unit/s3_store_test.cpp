@@ -147,20 +147,20 @@ TEST_F(StoreTest, InlineBodiesLiveInTheRow) {
     auto opened = store.open_object("b", "small");
     ASSERT_TRUE(opened);
     EXPECT_EQ(opened->fd, -1);
-    EXPECT_EQ(*opened->record.inline_body, std::string("\0tiny", 5));
+    EXPECT_EQ(*opened->record->inline_body, std::string("\0tiny", 5));
     // Listings don't carry bodies.
     EXPECT_FALSE(store.list_objects("b", "", "", 10).at(0).inline_body);
     // Replacing an inline object with a file-backed one (and back) leaves no stray blob.
     auto file = object("small", "now a file");
     store.put_object(file);
-    EXPECT_EQ(store.open_object("b", "small")->record.inline_body, std::nullopt);
+    EXPECT_EQ(store.open_object("b", "small")->record->inline_body, std::nullopt);
     store.put_object(o);
     EXPECT_FALSE(std::filesystem::exists(blobs.path_for(file.blob_id)));
     ObjectRecord empty_body = o;
     empty_body.key = "empty";
     empty_body.inline_body = "";
     store.put_object(empty_body);
-    EXPECT_EQ(store.open_object("b", "empty")->record.inline_body, "");
+    EXPECT_EQ(store.open_object("b", "empty")->record->inline_body, "");
 }
 
 // Bucket rows are kept in memory once read: every change must show in the next read.
@@ -194,18 +194,18 @@ TEST_F(StoreTest, AnObjectReadAfterAnyChangeSeesTheChange) {
     o.inline_body = "first";
     o.size = 5;
     store.put_object(o);
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "first");
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "first");  // now kept
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "first");
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "first");  // now kept
     o.inline_body = "second";
     o.size = 6;
     store.put_object(o);
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "second");
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "second");
     ASSERT_TRUE(store.set_object_tags("b", "k", nlohmann::json{{"t", "v"}}));
-    EXPECT_EQ(store.open_object("b", "k")->record.tags, (nlohmann::json{{"t", "v"}}));
+    EXPECT_EQ(store.open_object("b", "k")->record->tags, (nlohmann::json{{"t", "v"}}));
     ASSERT_TRUE(store.set_object_acl("b", "k", "", R"({"grants":[]})"));
-    EXPECT_EQ(store.open_object("b", "k")->record.acl, R"({"grants":[]})");
+    EXPECT_EQ(store.open_object("b", "k")->record->acl, R"({"grants":[]})");
     ASSERT_TRUE(store.set_object_headers("b", "k", "", nlohmann::json{{"cache-control", "no"}}));
-    EXPECT_EQ(store.open_object("b", "k")->record.headers,
+    EXPECT_EQ(store.open_object("b", "k")->record->headers,
               (nlohmann::json{{"cache-control", "no"}}));
     // A file-backed object kept opens its blob again at each read.
     auto file = object("f", "file bytes");
@@ -213,7 +213,7 @@ TEST_F(StoreTest, AnObjectReadAfterAnyChangeSeesTheChange) {
     for (int i = 0; i < 2; ++i) {
         auto opened = store.open_object("b", "f");
         ASSERT_TRUE(opened);
-        FileSlice guard(opened->fd, 0, opened->record.size);
+        FileSlice guard(opened->fd, 0, opened->record->size);
         char buf[16] = {};
         ASSERT_EQ(::pread(opened->fd, buf, sizeof buf, 0), 10);
         EXPECT_EQ(std::string(buf, 10), "file bytes");
@@ -224,19 +224,19 @@ TEST_F(StoreTest, AnObjectReadAfterAnyChangeSeesTheChange) {
         std::lock_guard lock(db.mutex());
         db.exec("UPDATE s3_objects SET body = 'by sql' WHERE key = 'k'");
     }
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "by sql");
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "by sql");
     // Read inside a transaction whose write is then rolled back.
     {
         std::lock_guard lock(db.mutex());
         db.exec("BEGIN");
         db.exec("UPDATE s3_objects SET body = 'rolled back' WHERE key = 'k'");
     }
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "rolled back");
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "rolled back");
     {
         std::lock_guard lock(db.mutex());
         db.exec("ROLLBACK");
     }
-    EXPECT_EQ(*store.open_object("b", "k")->record.inline_body, "by sql");
+    EXPECT_EQ(*store.open_object("b", "k")->record->inline_body, "by sql");
     EXPECT_TRUE(store.delete_object("b", "k").removed);
     EXPECT_FALSE(store.open_object("b", "k"));
     store.put_object(o);

@@ -207,9 +207,9 @@ TEST(VersionsSchema, OlderObjectTablesGainVersionColumns) {
         ObjectRecord next = *o;
         next.inline_body = "xyz";
         EXPECT_EQ(store.put_object(next).size(), 32u);
-        EXPECT_EQ(*store.open_object("b", "k", nullptr)->record.inline_body, "xyz");
+        EXPECT_EQ(*store.open_object("b", "k", nullptr)->record->inline_body, "xyz");
         std::string null_id;
-        EXPECT_EQ(*store.open_object("b", "k", &null_id)->record.inline_body, "abc");
+        EXPECT_EQ(*store.open_object("b", "k", &null_id)->record->inline_body, "abc");
     }
     std::filesystem::remove_all(dir);
 }
