@@ -75,9 +75,20 @@ std::string Digest::finish() {
 }
 
 static std::string one_shot(Digest::Kind kind, std::string_view bytes) {
-    Digest d(kind);
-    d.update(bytes);
-    return d.finish();
+    // A context per thread, kept: a new one costs an allocation and a provider context each
+    // time, and SQS hashes every message body it takes.
+    struct Kept {
+        EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+        ~Kept() { EVP_MD_CTX_free(ctx); }
+    };
+    thread_local Kept kept;
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    if (!kept.ctx || EVP_DigestInit_ex(kept.ctx, md_for(kind), nullptr) != 1 ||
+        EVP_DigestUpdate(kept.ctx, bytes.data(), bytes.size()) != 1 ||
+        EVP_DigestFinal_ex(kept.ctx, out, &n) != 1)
+        throw std::runtime_error("digest failed");
+    return std::string(reinterpret_cast<char*>(out), n);
 }
 
 std::string md5(std::string_view bytes) {

@@ -15,23 +15,15 @@ AwsError malformed_auth(std::string msg) {
     return AwsError("AuthorizationHeaderMalformed", std::move(msg), 400);
 }
 
-// `s` cut at each `sep`, as views into `s`: for the parts only looked at.
-std::vector<std::string_view> split_views(std::string_view s, char sep) {
-    std::vector<std::string_view> out;
-    size_t start = 0;
-    while (true) {
-        auto pos = s.find(sep, start);
-        out.push_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
-        if (pos == std::string_view::npos) break;
-        start = pos + 1;
+// `s` cut at each `sep`.
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> out;
+    out.reserve(static_cast<size_t>(std::count(s.begin(), s.end(), sep)) + 1);
+    for (size_t start = 0, pos = 0; pos != std::string_view::npos; start = pos + 1) {
+        pos = s.find(sep, start);
+        out.emplace_back(s.substr(start, pos == std::string_view::npos ? pos : pos - start));
     }
     return out;
-}
-
-// The same parts as strings, for those kept.
-std::vector<std::string> split(std::string_view s, char sep) {
-    auto views = split_views(s, sep);
-    return {views.begin(), views.end()};
 }
 
 // Header values are trimmed and inner runs of spaces collapse to one (SigV4 rule).
