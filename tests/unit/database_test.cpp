@@ -53,6 +53,12 @@ class GroupCommitTest : public ::testing::Test {
         tx.commit();
         return db_->scope_ticket();
     }
+    int64_t pragma(const std::string& name) {
+        std::lock_guard lock(db_->mutex());
+        auto s = db_->prepare("PRAGMA " + name);
+        s.step();
+        return s.integer(0);
+    }
     std::optional<std::string> get(const std::string& k) {
         std::lock_guard lock(db_->mutex());
         auto s = db_->prepare("SELECT v FROM t WHERE k=?");
@@ -246,6 +252,54 @@ TEST_F(GroupCommitTest, AGroupThatCannotCommitFailsItsWaitersAndLosesItsWrites) 
     db_->when_committed(after, [&](bool committed) { ok = committed; });
     db_->commit_pending();
     EXPECT_TRUE(ok);
+}
+
+// An S3 object's row holds up to a few KiB of body (WITHOUT ROWID, as s3_objects is): at
+// 1.5 KiB, rows must stay in their leaves rather than each spill into an overflow page.
+TEST_F(GroupCommitTest, ANewDatabaseKeepsRowsOfAFewKiBInTheirLeaves) {
+    EXPECT_EQ(pragma("page_size"), 8192);
+    {
+        std::lock_guard lock(db_->mutex());
+        db_->exec("CREATE TABLE w (k TEXT PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
+    }
+    for (int i = 0; i < 100; ++i) {
+        db_->begin_scope();
+        std::lock_guard lock(db_->mutex());
+        Transaction tx(*db_);
+        db_->prepare("INSERT INTO w (k, v) VALUES (?, ?)")
+            .bind(1, "key-" + std::to_string(i))
+            .bind_blob(2, std::string(1536, 'b'))
+            .run();
+        tx.commit();
+    }
+    db_->commit_pending();
+    // 150 KiB of rows: about 20 pages in leaves, over 100 with an overflow page per row.
+    EXPECT_LT(pragma("page_count"), 50);
+    // The WAL is checkpointed at 32 MiB whatever the page size.
+    EXPECT_EQ(pragma("wal_autocheckpoint"), (32 << 20) / 8192);
+}
+
+// A data directory from before keeps its 4 KiB pages: SQLite cannot change the page size of a
+// WAL database, and what it holds must still open and take writes.
+TEST_F(GroupCommitTest, AnExistingDatabaseKeepsItsPageSize) {
+    db_.reset();
+    fs::remove(path_);
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(path_.c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw,
+                           "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; CREATE TABLE t (k TEXT "
+                           "PRIMARY KEY, v TEXT NOT NULL); INSERT INTO t VALUES ('old', '1');",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+    open();
+    EXPECT_EQ(pragma("page_size"), 4096);
+    EXPECT_EQ(pragma("wal_autocheckpoint"), (32 << 20) / 4096);
+    EXPECT_EQ(get("old"), "1");
+    put("new", "2");
+    reopen();
+    EXPECT_EQ(get("new"), "2");
+    EXPECT_EQ(pragma("page_size"), 4096);
 }
 
 }  // namespace
