@@ -18,6 +18,17 @@ struct ScopeMark {
 thread_local ScopeMark scope_mark;
 
 constexpr size_t kLostKept = 1024;
+
+// SQLite counts every allocation it makes under a global mutex, for sqlite3_memory_used(),
+// which fogbank never asks. Off, a malloc is a malloc. It must be set before SQLite
+// initialises, i.e. before the first database opens.
+void configure_sqlite_once() {
+    static const bool configured = [] {
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        return true;
+    }();
+    (void)configured;
+}
 }  // namespace
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
@@ -98,6 +109,7 @@ bool Statement::is_null(int col) const {
 
 Database::Database(const std::string& path, std::chrono::milliseconds fallback_commit)
     : fallback_after_(fallback_commit) {
+    configure_sqlite_once();
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.empty() ? ":memory:" : path.c_str(), &db_, flags, nullptr) !=
         SQLITE_OK)

@@ -124,8 +124,10 @@ void Store::put_message(const Queue& q, const Message& m) {
     json attrs = json::object();
     for (auto& [name, a] : m.attributes)
         attrs[name] = attribute_json(a);
-    auto s = db_.prepare(std::string("INSERT OR REPLACE INTO sqs_messages (queue_id, ") +
-                         kMessageColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    // A plain INSERT: seq is new in its queue (next_seq only grows, and a deleted queue's rows
+    // go with it), so a collision is a bug to fail on, not a message to overwrite.
+    auto s = db_.prepare(std::string("INSERT INTO sqs_messages (queue_id, ") + kMessageColumns +
+                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     s.bind_all(q.id, m.seq, m.id);
     s.bind_blob(4, m.body);
     s.bind(5, json_text(attrs));
