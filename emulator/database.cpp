@@ -115,14 +115,14 @@ Database::Database(const std::string& path, std::chrono::milliseconds fallback_c
         SQLITE_OK)
         fail(db_, "open");
     if (!path.empty()) {
-        // WAL + NORMAL: a commit is in the OS before we answer, so a killed process loses
-        // nothing it acknowledged.
         // A new database gets 8 KiB pages (an existing one keeps its own). An index B-tree
         // page, which a WITHOUT ROWID row lives in, holds a row of up to a quarter of the page
         // before the rest spills into overflow pages; with 4 KiB pages a 1 KiB S3 object's row
         // spilled, and every PUT then wrote three pages (the leaf, a fresh overflow page and
         // the free list) where it now writes one.
         exec("PRAGMA page_size=8192");
+        // WAL + NORMAL: a commit is in the OS before we answer, so a killed process loses
+        // nothing it acknowledged.
         // One fogbank owns its data directory: an exclusive lock keeps a second process out and
         // spares SQLite a pair of fcntl() lock calls per transaction.
         exec("PRAGMA locking_mode=EXCLUSIVE");
@@ -136,10 +136,9 @@ Database::Database(const std::string& path, std::chrono::milliseconds fallback_c
         // rewrite the same few pages, so a longer WAL (up to 32 MiB) copies each page once
         // for many commits.
         constexpr int64_t kWalBytes = 32 << 20;
-        auto size = prepare("PRAGMA page_size");
-        size.step();
-        exec("PRAGMA wal_autocheckpoint=" +
-             std::to_string(kWalBytes / std::max<int64_t>(size.integer(0), 512)));
+        Statement page_size(db_, "PRAGMA page_size");  // once: not worth a cache entry
+        page_size.step();
+        exec("PRAGMA wal_autocheckpoint=" + std::to_string(kWalBytes / page_size.integer(0)));
         // Each request's savepoint keeps the pages it changes in a sub-journal. SQLite moves
         // that to a temporary file once it outgrows 64 KiB and keeps the file until the shared
         // transaction ends, so after one large request every small one paid a pwrite() per
