@@ -246,6 +246,7 @@ void Database::resolve(uint64_t g, bool ok) {
             lost_.push_back(g);
             if (lost_.size() > kLostKept) lost_.erase(lost_.begin());
             any_lost_.store(true);
+            lost_count_.fetch_add(1);
         }
         resolved_.store(g);
         auto end = std::partition(waiters_.begin(), waiters_.end(),

@@ -122,6 +122,9 @@ class Database {
     // when it already has, else on the thread that commits it. `done` must not block or use the
     // database.
     void when_committed(uint64_t ticket, std::function<void(bool ok)> done);
+    // How many shared transactions have been lost since the database opened: unchanged means
+    // every generation ended since it was last read has committed.
+    uint64_t generations_lost() const { return lost_count_.load(); }
     // How many requests wait for a group commit now.
     size_t waiting() const { return waiting_.load(); }
     // True for the one caller that must now arrange for commit_pending() to run; false while one
@@ -161,6 +164,7 @@ class Database {
     std::atomic<size_t> waiting_{0};
     std::vector<uint64_t> lost_;  // generations that did not commit (rare: disk full, I/O error)
     std::atomic<bool> any_lost_{false};
+    std::atomic<uint64_t> lost_count_{0};
     // The fallback committer, started with the first shared transaction.
     std::thread fallback_;
     std::mutex fallback_mu_;

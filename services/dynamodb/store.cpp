@@ -8,8 +8,8 @@
 
 namespace fogbank::dynamodb {
 
-Store::Store(Database& db, bool durable, int64_t fold_at)
-    : db_(db), durable_(durable), fold_at_(fold_at) {
+Store::Store(Database& db, bool durable, int64_t fold_at, int64_t fold_slice)
+    : db_(db), durable_(durable), fold_at_(fold_at), fold_slice_(fold_slice) {
     if (!durable_) return;
     std::lock_guard lock(db_.mutex());
     db_.exec(R"(
@@ -23,6 +23,10 @@ Store::Store(Database& db, bool durable, int64_t fold_at)
             seq INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, hash_key BLOB NOT NULL,
             range_key BLOB NOT NULL, item TEXT);
     )");
+    count_log();
+}
+
+void Store::count_log() {
     auto n = db_.prepare("SELECT COUNT(*) FROM dynamodb_item_log");
     n.step();
     logged_ = n.integer(0);
@@ -71,6 +75,8 @@ void Store::wipe() {
     db_.exec(
         "DELETE FROM dynamodb_item_log; DELETE FROM dynamodb_items; DELETE FROM dynamodb_tables;");
     logged_ = 0;
+    since_slice_ = 0;
+    fold_.reset();
 }
 
 void Store::put_table(const Table& t) {
@@ -82,6 +88,9 @@ void Store::put_table(const Table& t) {
 
 void Store::drop_table(const Table& t) {
     if (!durable_) return;
+    // The fold's plan may hold keys of this table; the next fold starts over without them. The
+    // table's id may be given to a new table, whose log entries the old plan knows nothing of.
+    fold_.reset();
     db_.prepare("DELETE FROM dynamodb_item_log WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_items WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_tables WHERE id=?").bind_all(t.id).run();
@@ -107,44 +116,89 @@ void Store::log_item(const Table& t, const KeyBytes& k, const std::string* item)
     else
         s.bind_null(4);
     s.run();
-    if (++logged_ >= fold_at_) fold();
+    ++logged_;
+    ++since_slice_;
 }
 
-void Store::fold() {
-    // The last entry of each key is what counts. Keys first (an item may be 400 KB; keys are
-    // small), then the items one by one in key order, so each page of the item tree is written
-    // once.
-    std::map<std::pair<int64_t, KeyBytes>, int64_t> last;
-    auto ks = db_.prepare("SELECT seq, table_id, hash_key, range_key FROM dynamodb_item_log");
-    while (ks.step()) {
-        int64_t& seq = last[{ks.integer(1), {ks.blob(2), ks.blob(3)}}];
-        seq = std::max(seq, ks.integer(0));
+void Store::fold_step() {
+    if (!durable_) return;
+    int64_t logged_now = std::exchange(since_slice_, 0);
+    // A lost group may have taken slices, or log entries the plan holds, with it: start over
+    // from what the log holds now (it still holds everything the folded items came from).
+    if (fold_ && db_.generations_lost() != fold_->lost_at_start) {
+        fold_.reset();
+        count_log();
     }
-    for (auto& [key, seq] : last) {
-        auto& [table_id, k] = key;
-        auto is = db_.prepare("SELECT item FROM dynamodb_item_log WHERE seq=?");
-        is.bind_all(seq);
-        is.step();
-        if (is.is_null(0)) {
-            db_.prepare(
-                   "DELETE FROM dynamodb_items WHERE table_id=? AND hash_key=? AND range_key=?")
-                .bind(1, table_id)
-                .bind_blob(2, k.first)
-                .bind_blob(3, k.second)
-                .run();
-        } else {
-            db_.prepare(
-                   "INSERT OR REPLACE INTO dynamodb_items (table_id, hash_key, range_key, item) "
-                   "VALUES (?, ?, ?, ?)")
-                .bind(1, table_id)
-                .bind_blob(2, k.first)
-                .bind_blob(3, k.second)
-                .bind(4, is.text(0))
-                .run();
+    if (!fold_ && logged_ < fold_at_) return;
+    // The request's writes are already part of the group: a failure here must neither undo
+    // them nor fail the request, so the slice has a savepoint of its own and errors stay here.
+    try {
+        db_.exec("SAVEPOINT fold");
+        try {
+            if (!fold_) start_fold();
+            Fold& f = *fold_;
+            size_t n = static_cast<size_t>(std::max(fold_slice_, 2 * logged_now));
+            size_t end = std::min(f.plan.size(), f.next + n);
+            for (; f.next < end; ++f.next)
+                fold_entry(f.plan[f.next]);
+            if (f.next == f.plan.size()) {
+                db_.prepare("DELETE FROM dynamodb_item_log WHERE seq <= ?")
+                    .bind_all(f.last_seq)
+                    .run();
+                logged_ -= f.rows;
+                fold_.reset();
+            }
+            db_.exec("RELEASE fold");
+        } catch (...) {
+            db_.exec("ROLLBACK TO fold; RELEASE fold");
+            throw;
         }
+    } catch (...) {
+        fold_.reset();  // the next batch starts over
     }
-    db_.exec("DELETE FROM dynamodb_item_log");
-    logged_ = 0;
+}
+
+void Store::start_fold() {
+    // The last entry of each key is what counts. Keys only (an item may be 400 KB; keys are
+    // small); each slice reads its items by sequence number.
+    Fold f;
+    f.lost_at_start = db_.generations_lost();
+    std::map<std::pair<int64_t, KeyBytes>, std::pair<int64_t, bool>> last;
+    auto ks = db_.prepare(
+        "SELECT seq, table_id, hash_key, range_key, item IS NULL FROM dynamodb_item_log");
+    while (ks.step()) {
+        int64_t seq = ks.integer(0);
+        auto& kept = last[{ks.integer(1), {ks.blob(2), ks.blob(3)}}];
+        if (seq > kept.first) kept = {seq, ks.integer(4) != 0};
+        f.last_seq = std::max(f.last_seq, seq);
+        ++f.rows;
+    }
+    f.plan.reserve(last.size());
+    for (auto& [key, last_write] : last)
+        f.plan.push_back({key.first, key.second, last_write.first, last_write.second});
+    fold_ = std::move(f);
+}
+
+void Store::fold_entry(const Fold::Entry& e) {
+    if (e.removed) {
+        db_.prepare("DELETE FROM dynamodb_items WHERE table_id=? AND hash_key=? AND range_key=?")
+            .bind(1, e.table_id)
+            .bind_blob(2, e.key.first)
+            .bind_blob(3, e.key.second)
+            .run();
+        return;
+    }
+    // Straight from the log row: the item never leaves SQLite. The key is checked too, since
+    // sequence numbers are reused once the log's last entries are gone.
+    db_.prepare(
+           "INSERT OR REPLACE INTO dynamodb_items (table_id, hash_key, range_key, item) "
+           "SELECT table_id, hash_key, range_key, item FROM dynamodb_item_log "
+           "WHERE seq=? AND table_id=? AND hash_key=? AND range_key=? AND item IS NOT NULL")
+        .bind(1, e.seq)
+        .bind(2, e.table_id)
+        .bind_blob(3, e.key.first)
+        .bind_blob(4, e.key.second)
+        .run();
 }
 
 }  // namespace fogbank::dynamodb

@@ -17,6 +17,13 @@ using namespace fogbank::dynamodb;
 
 namespace {
 
+int64_t count_rows(Database& db, const std::string& table) {
+    std::lock_guard lock(db.mutex());
+    auto s = db.prepare("SELECT COUNT(*) FROM " + table);
+    s.step();
+    return s.integer(0);
+}
+
 Table faces_table() {
     json defs = json::parse(R"([{"AttributeName": "c", "AttributeType": "S"},
                                {"AttributeName": "f", "AttributeType": "N"},
@@ -149,11 +156,13 @@ TEST(DynamoTable, StoreRoundTrip) {
     EXPECT_EQ(loaded.size(), 1u);
 }
 
-// Item writes go through the store's log and are folded into the item tree every few entries;
-// what loads back is the last write of every key, whether it was folded or still in the log.
-TEST(DynamoTable, StoreLogFoldsAndReplaysInWriteOrder) {
+// Item writes go through the store's log and are folded into the item tree, a slice after each
+// batch, once enough are logged. What loads back is the last write of every key, whether it was
+// folded, is still in the log, or sits in the middle of a fold that a restart cut short.
+TEST(DynamoTable, StoreLogFoldsInSlicesAndReplaysInWriteOrder) {
     Database db("");
-    Store store(db, true, /*fold_at=*/5);
+    // A fold every 5 entries, 1 key per slice (at least twice the batch's 2 entries: 4).
+    Store store(db, true, /*fold_at=*/5, /*fold_slice=*/1);
     Table t = faces_table();
     Table gone = faces_table();
     gone.id = 9;
@@ -170,46 +179,102 @@ TEST(DynamoTable, StoreLogFoldsAndReplaysInWriteOrder) {
         store.put_table(gone);
         batch.commit();
     }
-    // 24 rounds of puts, overwrites and removals, each key written on both sides of a fold.
-    for (int i = 0; i < 24; ++i) {
-        Store::Batch batch(store);
-        int f = i % 7;
-        if (i % 5 == 3) {
-            store.drop_item(t, t.key_of_item(face(f, "any")));
-            expected.erase(f);
-        } else {
-            json a = face(f, i % 2 ? "ann" : "bo");
-            store.put_item(t, t.key_of_item(a), a);
-            expected[f] = a;
+    auto count = [&](const char* table) { return count_rows(db, table); };
+    // What a restart now would load into t.
+    auto check_reload = [&](int round) {
+        Store reopened(db, true, 5, 1);
+        std::vector<Table> loaded;
+        loaded.reserve(2);
+        reopened.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
+        ASSERT_GE(loaded.size(), 1u);
+        ASSERT_EQ(loaded[0].items.size(), expected.size()) << "round " << round;
+        auto it = loaded[0].items.begin();
+        for (auto& [f, a] : expected)
+            EXPECT_EQ((it++)->second.item, a) << "round " << round << " f=" << f;
+        // The index follows the replayed writes too.
+        EXPECT_EQ(loaded[0].indexes[0].entries.size(), expected.size()) << "round " << round;
+    };
+    // 40 rounds of puts, overwrites and removals, each key written on both sides of a fold.
+    int64_t most_logged = 0;
+    int shrank = 0;
+    for (int i = 0; i < 40; ++i) {
+        int64_t before = count("dynamodb_item_log");
+        {
+            Store::Batch batch(store);
+            int f = i % 7;
+            if (i % 5 == 3) {
+                store.drop_item(t, t.key_of_item(face(f, "any")));
+                expected.erase(f);
+            } else {
+                json a = face(f, i % 2 ? "ann" : "bo");
+                store.put_item(t, t.key_of_item(a), a);
+                expected[f] = a;
+            }
+            store.put_item(gone, gone.key_of_item(face(i, "z")), face(i, "z"));
+            batch.commit();
         }
-        store.put_item(gone, gone.key_of_item(face(i, "z")), face(i, "z"));
-        batch.commit();
+        int64_t after = count("dynamodb_item_log");
+        if (after < before + 2) ++shrank;
+        most_logged = std::max(most_logged, after);
+        check_reload(i);
     }
+    // Folds happened, took several batches each (a fold of up to 14 keys, 4 keys a batch), and
+    // kept the log short.
+    EXPECT_GE(shrank, 4);
+    EXPECT_GT(count("dynamodb_items"), 0);
+    EXPECT_LE(most_logged, 5 + 2 * 4);
     {
         Store::Batch batch(store);
         store.drop_table(gone);
         batch.commit();
     }
-    auto count = [&](const char* table) {
-        std::lock_guard lock(db.mutex());
-        auto s = db.prepare(std::string("SELECT COUNT(*) FROM ") + table);
-        s.step();
-        return s.integer(0);
-    };
-    // 48 entries logged, folded after the 45th; of the three left, dropping `gone` took two,
-    // and the one left is the last round's removal, which only the log knows.
-    EXPECT_EQ(count("dynamodb_item_log"), 1);
-    EXPECT_GT(count("dynamodb_items"), 0);
+    check_reload(40);
+}
 
-    Store reopened(db, true, 5);
+// A table dropped while a fold that holds its keys is under way, and a new table given the
+// same id, get none of the old table's items back from the rest of the fold.
+TEST(DynamoTable, StoreFoldForgetsADroppedTable) {
+    Database db("");
+    Store store(db, true, /*fold_at=*/4, /*fold_slice=*/1);
+    Table t = faces_table();
+    auto face = [](int f) {
+        return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
+                     "\"}, \"person\": {\"S\": \"p\"}}")
+                        .c_str());
+    };
+    {
+        Store::Batch batch(store);
+        store.put_table(t);
+        batch.commit();
+    }
+    // One put a batch: the fourth starts a fold of 4 keys and folds 2 of them (twice the batch).
+    for (int f = 0; f < 4; ++f) {
+        Store::Batch batch(store);
+        store.put_item(t, t.key_of_item(face(f)), face(f));
+        batch.commit();
+    }
+    ASSERT_EQ(count_rows(db, "dynamodb_items"), 2);
+    // Dropping the table empties the log, so the new table's entries get the old sequence
+    // numbers back.
+    {
+        Store::Batch batch(store);
+        store.drop_table(t);
+        store.put_table(t);  // the same id, empty
+        json a = face(100);
+        store.put_item(t, t.key_of_item(a), a);
+        batch.commit();
+    }
+    for (int f = 200; f < 204; ++f) {
+        Store::Batch batch(store);
+        store.put_item(t, t.key_of_item(face(f)), face(f));
+        batch.commit();
+    }
+    Store reopened(db, true);
     std::vector<Table> loaded;
-    loaded.reserve(2);
     reopened.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
     ASSERT_EQ(loaded.size(), 1u);
-    ASSERT_EQ(loaded[0].items.size(), expected.size());
-    auto it = loaded[0].items.begin();
-    for (auto& [f, a] : expected)
-        EXPECT_EQ((it++)->second.item, a) << "f=" << f;
-    // The index follows the replayed writes too.
-    EXPECT_EQ(loaded[0].indexes[0].entries.size(), expected.size());
+    std::vector<std::string> fs;
+    for (auto& [k, stored] : loaded[0].items)
+        fs.push_back(stored.item["f"]["N"].get<std::string>());
+    EXPECT_EQ(fs, (std::vector<std::string>{"100", "200", "201", "202", "203"}));
 }
