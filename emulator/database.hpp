@@ -97,6 +97,7 @@ class Database {
     // With group commit, a statement that writes opens the shared transaction if none is open.
     Statement prepare(std::string_view sql);
     int64_t changes() const { return sqlite3_changes64(db_); }
+    int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
     // Rows inserted, updated or deleted through this database since it opened, by any service:
     // unchanged means nothing read since has been changed. Hold mutex().
     int64_t total_changes() const { return sqlite3_total_changes64(db_); }

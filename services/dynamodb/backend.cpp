@@ -251,14 +251,16 @@ Table& Backend::add_table(Table t) {
 }
 
 void Backend::write_item(Table& t, const KeyBytes& k, json item) {
-    store_.put_item(t, k, item);
+    const StoredItem* old = t.find_stored(k);
+    int64_t row = store_.put_item(t, k, item, old);
     if (!t.stream_label.empty() && t.stream_specification.is_object())
-        streams_.record(t, t.find(k), &item, false);
-    t.put(k, std::move(item));
+        streams_.record(t, old ? &old->item : nullptr, &item, false);
+    t.put(k, std::move(item), row);
 }
 
 void Backend::remove_item(Table& t, const KeyBytes& k, bool by_ttl) {
-    store_.drop_item(t, k);
+    const StoredItem* old = t.find_stored(k);
+    store_.drop_item(t, k, old);
     if (!t.stream_label.empty() && t.stream_specification.is_object())
         streams_.record(t, t.find(k), nullptr, by_ttl);
     t.erase(k);

@@ -8,10 +8,11 @@
 
 namespace fogbank::dynamodb {
 
-Store::Store(Database& db, bool durable, int64_t fold_at, int64_t fold_slice)
-    : db_(db), durable_(durable), fold_at_(fold_at), fold_slice_(fold_slice) {
+Store::Store(Database& db, bool durable, size_t sweep_at, size_t sweep_slice)
+    : db_(db), durable_(durable), sweep_at_(sweep_at), sweep_slice_(sweep_slice) {
     if (!durable_) return;
     std::lock_guard lock(db_.mutex());
+    lost_at_open_ = db_.generations_lost();
     db_.exec(R"(
         CREATE TABLE IF NOT EXISTS dynamodb_tables (
             id INTEGER PRIMARY KEY, meta TEXT NOT NULL);
@@ -23,13 +24,6 @@ Store::Store(Database& db, bool durable, int64_t fold_at, int64_t fold_slice)
             seq INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, hash_key BLOB NOT NULL,
             range_key BLOB NOT NULL, item TEXT);
     )");
-    count_log();
-}
-
-void Store::count_log() {
-    auto n = db_.prepare("SELECT COUNT(*) FROM dynamodb_item_log");
-    n.step();
-    logged_ = n.integer(0);
 }
 
 void Store::load(const std::function<Table&(Table)>& add_table) {
@@ -47,17 +41,25 @@ void Store::load(const std::function<Table&(Table)>& add_table) {
         while (is.step())
             t.put({is.blob(0), is.blob(1)}, json::parse(is.text(2)));
     }
-    // What was written since the last fold, in the order it was written.
+    // The log in the order it was written; every row a later one replaces is retired again.
+    // A removal's row is retired at once: the rows it must outlive are older, so a sweep,
+    // which deletes in row order, reaches them first.
     auto ls = db_.prepare(
-        "SELECT table_id, hash_key, range_key, item FROM dynamodb_item_log ORDER BY seq");
+        "SELECT seq, table_id, hash_key, range_key, item FROM dynamodb_item_log ORDER BY seq");
     while (ls.step()) {
-        auto t = by_id.find(ls.integer(0));
+        int64_t seq = ls.integer(0);
+        int64_t table_id = ls.integer(1);
+        auto t = by_id.find(table_id);
         if (t == by_id.end()) continue;  // dropped with its table (drop_table clears its log)
-        KeyBytes k{ls.blob(1), ls.blob(2)};
-        if (ls.is_null(3))
+        KeyBytes k{ls.blob(2), ls.blob(3)};
+        if (const StoredItem* old = t->second->find_stored(k); old && old->row)
+            retired_.push_back({old->row, table_id, k});
+        if (ls.is_null(4)) {
             t->second->erase(k);
-        else
-            t->second->put(k, json::parse(ls.text(3)));
+            retired_.push_back({seq, table_id, std::move(k)});
+        } else {
+            t->second->put(k, json::parse(ls.text(4)), seq);
+        }
     }
 }
 
@@ -74,9 +76,9 @@ void Store::wipe() {
     std::lock_guard lock(db_.mutex());
     db_.exec(
         "DELETE FROM dynamodb_item_log; DELETE FROM dynamodb_items; DELETE FROM dynamodb_tables;");
-    logged_ = 0;
-    since_slice_ = 0;
-    fold_.reset();
+    replaced_.clear();
+    retired_.clear();
+    sweep_.reset();
 }
 
 void Store::put_table(const Table& t) {
@@ -88,26 +90,46 @@ void Store::put_table(const Table& t) {
 
 void Store::drop_table(const Table& t) {
     if (!durable_) return;
-    // The fold's plan may hold keys of this table; the next fold starts over without them. The
-    // table's id may be given to a new table, whose log entries the old plan knows nothing of.
-    fold_.reset();
+    // Its rows go now; the numbers of those still to be deleted may come back for a new table
+    // given the same id, under the same keys.
+    auto of_table = [&](const Row& r) { return r.table_id == t.id; };
+    std::erase_if(replaced_, of_table);
+    std::erase_if(retired_, of_table);
+    if (sweep_) {
+        auto& rows = sweep_->rows;
+        rows.erase(std::remove_if(rows.begin() + static_cast<ptrdiff_t>(sweep_->next), rows.end(),
+                                  of_table),
+                   rows.end());
+    }
     db_.prepare("DELETE FROM dynamodb_item_log WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_items WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_tables WHERE id=?").bind_all(t.id).run();
 }
 
-void Store::put_item(const Table& t, const KeyBytes& k, const json& item) {
-    if (!durable_) return;
+int64_t Store::put_item(const Table& t, const KeyBytes& k, const json& item,
+                        const StoredItem* old) {
+    if (!durable_) return 0;
     std::string text = json_text(item);
-    log_item(t, k, &text);
+    int64_t row = log_item(t, k, &text);
+    // A row number equal to the old one means the old row's write was rolled back and its
+    // number reused: there is nothing to retire.
+    if (old && old->row && old->row != row) replaced_.push_back({old->row, t.id, k});
+    return row;
 }
 
-void Store::drop_item(const Table& t, const KeyBytes& k) {
-    if (!durable_) return;
-    log_item(t, k, nullptr);
+void Store::drop_item(const Table& t, const KeyBytes& k, const StoredItem* old) {
+    if (!durable_ || !old) return;  // no value now: the key's last row, if any, says so
+    db_.prepare("DELETE FROM dynamodb_items WHERE table_id=? AND hash_key=? AND range_key=?")
+        .bind(1, t.id)
+        .bind_blob(2, k.first)
+        .bind_blob(3, k.second)
+        .run();
+    int64_t row = log_item(t, k, nullptr);
+    if (old->row && old->row != row) replaced_.push_back({old->row, t.id, k});
+    replaced_.push_back({row, t.id, k});
 }
 
-void Store::log_item(const Table& t, const KeyBytes& k, const std::string* item) {
+int64_t Store::log_item(const Table& t, const KeyBytes& k, const std::string* item) {
     auto s = db_.prepare(
         "INSERT INTO dynamodb_item_log (table_id, hash_key, range_key, item) VALUES (?,?,?,?)");
     s.bind(1, t.id).bind_blob(2, k.first).bind_blob(3, k.second);
@@ -116,89 +138,70 @@ void Store::log_item(const Table& t, const KeyBytes& k, const std::string* item)
     else
         s.bind_null(4);
     s.run();
-    ++logged_;
     ++since_slice_;
+    return db_.last_insert_rowid();
 }
 
-void Store::fold_step() {
+void Store::committed() {
     if (!durable_) return;
-    int64_t logged_now = std::exchange(since_slice_, 0);
-    // A lost group may have taken slices, or log entries the plan holds, with it: start over
-    // from what the log holds now (it still holds everything the folded items came from).
-    if (fold_ && db_.generations_lost() != fold_->lost_at_start) {
-        fold_.reset();
-        count_log();
+    retired_.insert(retired_.end(), std::make_move_iterator(replaced_.begin()),
+                    std::make_move_iterator(replaced_.end()));
+    replaced_.clear();
+    sweep_step();
+}
+
+void Store::sweep_step() {
+    size_t logged_now = std::exchange(since_slice_, 0);
+    if (sweeping_off_ || db_.generations_lost() != lost_at_open_) {
+        sweeping_off_ = true;
+        retired_.clear();
+        sweep_.reset();
+        return;
     }
-    if (!fold_ && logged_ < fold_at_) return;
+    if (!sweep_) {
+        if (retired_.size() < sweep_at_) return;
+        Sweep s;
+        s.rows = std::move(retired_);
+        retired_.clear();
+        std::sort(s.rows.begin(), s.rows.end(),
+                  [](const Row& a, const Row& b) { return a.seq < b.seq; });
+        sweep_ = std::move(s);
+    }
     // The request's writes are already part of the group: a failure here must neither undo
     // them nor fail the request, so the slice has a savepoint of its own and errors stay here.
+    // A slice deletes at least twice what the batch logged, so that batches of many writes
+    // cannot outrun the sweep.
     try {
-        db_.exec("SAVEPOINT fold");
+        db_.exec("SAVEPOINT sweep");
         try {
-            if (!fold_) start_fold();
-            Fold& f = *fold_;
-            size_t n = static_cast<size_t>(std::max(fold_slice_, 2 * logged_now));
-            size_t end = std::min(f.plan.size(), f.next + n);
-            for (; f.next < end; ++f.next)
-                fold_entry(f.plan[f.next]);
-            if (f.next == f.plan.size()) {
-                db_.prepare("DELETE FROM dynamodb_item_log WHERE seq <= ?")
-                    .bind_all(f.last_seq)
+            Sweep& s = *sweep_;
+            size_t end = std::min(s.rows.size(), s.next + std::max(sweep_slice_, 2 * logged_now));
+            for (size_t i = s.next; i < end; ++i) {
+                const Row& r = s.rows[i];
+                db_.prepare(
+                       "DELETE FROM dynamodb_item_log WHERE seq=? AND table_id=? AND hash_key=? "
+                       "AND range_key=?")
+                    .bind(1, r.seq)
+                    .bind(2, r.table_id)
+                    .bind_blob(3, r.key.first)
+                    .bind_blob(4, r.key.second)
                     .run();
-                logged_ -= f.rows;
-                fold_.reset();
             }
-            db_.exec("RELEASE fold");
+            db_.exec("RELEASE sweep");
+            s.next = end;
+            if (s.next == s.rows.size()) sweep_.reset();
         } catch (...) {
-            db_.exec("ROLLBACK TO fold; RELEASE fold");
+            db_.exec("ROLLBACK TO sweep; RELEASE sweep");
             throw;
         }
     } catch (...) {
-        fold_.reset();  // the next batch starts over
+        // What is left stays in the log: harmless, since the log's last row of each key is
+        // still its value. Sweeping on could delete a removal's row before an older row of its
+        // key that this sweep still held; a restart retires them all again.
+        sweeping_off_ = true;
+        retired_.clear();
+        sweep_.reset();
     }
-}
-
-void Store::start_fold() {
-    // The last entry of each key is what counts. Keys only (an item may be 400 KB; keys are
-    // small); each slice reads its items by sequence number.
-    Fold f;
-    f.lost_at_start = db_.generations_lost();
-    std::map<std::pair<int64_t, KeyBytes>, std::pair<int64_t, bool>> last;
-    auto ks = db_.prepare(
-        "SELECT seq, table_id, hash_key, range_key, item IS NULL FROM dynamodb_item_log");
-    while (ks.step()) {
-        int64_t seq = ks.integer(0);
-        auto& kept = last[{ks.integer(1), {ks.blob(2), ks.blob(3)}}];
-        if (seq > kept.first) kept = {seq, ks.integer(4) != 0};
-        f.last_seq = std::max(f.last_seq, seq);
-        ++f.rows;
-    }
-    f.plan.reserve(last.size());
-    for (auto& [key, last_write] : last)
-        f.plan.push_back({key.first, key.second, last_write.first, last_write.second});
-    fold_ = std::move(f);
-}
-
-void Store::fold_entry(const Fold::Entry& e) {
-    if (e.removed) {
-        db_.prepare("DELETE FROM dynamodb_items WHERE table_id=? AND hash_key=? AND range_key=?")
-            .bind(1, e.table_id)
-            .bind_blob(2, e.key.first)
-            .bind_blob(3, e.key.second)
-            .run();
-        return;
-    }
-    // Straight from the log row: the item never leaves SQLite. The key is checked too, since
-    // sequence numbers are reused once the log's last entries are gone.
-    db_.prepare(
-           "INSERT OR REPLACE INTO dynamodb_items (table_id, hash_key, range_key, item) "
-           "SELECT table_id, hash_key, range_key, item FROM dynamodb_item_log "
-           "WHERE seq=? AND table_id=? AND hash_key=? AND range_key=? AND item IS NOT NULL")
-        .bind(1, e.seq)
-        .bind(2, e.table_id)
-        .bind_blob(3, e.key.first)
-        .bind_blob(4, e.key.second)
-        .run();
 }
 
 }  // namespace fogbank::dynamodb

@@ -1,17 +1,19 @@
 // DynamoDB state in SQLite, written through as requests change it when fogbank runs with
-// --data-dir; in ephemeral mode tables live in memory only and this writes nothing. Items are
-// stored under their key bytes, so the table's order is also the store's.
+// --data-dir; in ephemeral mode tables live in memory only and this writes nothing.
 //
-// Item writes go to a log first. Keys arrive in no order, so writing an item in place dirties a
-// page of the item tree per write, and each group commit wrote every such page to the WAL
+// Items live in a log. Keys arrive in no order, so writing an item in place in a key-ordered
+// tree dirties a page of it per write, and each group commit wrote every such page to the WAL
 // (four fifths of a durable PutItem's SQLite time). Appended to the log, a group's writes share
-// its last page or two. Once `fold_at` entries are logged, the log is folded into the item tree
-// in key order, so each page of the tree is written about once per fold. The fold runs in
-// slices, one after each committed batch: done in one go it held the database lock for the
-// whole rewrite while every other request waited. Entries leave the log only when the whole
-// fold is done, and load() replays the log over whatever was folded, so a restart in the middle
-// of a fold loses nothing. Memory, not SQLite, answers reads, so nothing reads the log but
-// load().
+// its last page or two, and an item written once is written once: folding the log into a key
+// ordered tree copied every item a second time. load() replays the log in write order, so the
+// last row of a key is its value (a null item: removed). A row another row of its key has
+// replaced is retired: once enough are, they are deleted in slices in row order, one slice
+// after each committed batch. A removal's row goes only after every older row of its key,
+// so no older value can come back. Memory, not SQLite, answers reads, so nothing reads the log
+// but load().
+//
+// dynamodb_items holds what older versions folded there: load() reads it first and the log
+// replays over it; a removal deletes its row there too.
 #pragma once
 
 #include <functional>
@@ -26,24 +28,32 @@ namespace fogbank::dynamodb {
 
 class Store {
   public:
-    static constexpr int64_t kFoldAt = 2048;
-    // Keys folded after each batch: a slice takes about a millisecond.
-    static constexpr int64_t kFoldSlice = 128;
-    Store(Database& db, bool durable, int64_t fold_at = kFoldAt, int64_t fold_slice = kFoldSlice);
+    // Retired rows that start a sweep, and the rows a slice of it deletes.
+    static constexpr size_t kSweepAt = 2048;
+    static constexpr size_t kSweepSlice = 128;
+    Store(Database& db, bool durable, size_t sweep_at = kSweepAt, size_t sweep_slice = kSweepSlice);
 
     // One transaction around everything a request changes; without commit() it rolls back.
-    // Once committed, the batch folds a slice of the log, outside the request's own savepoint
-    // so that nothing the request does can undo it.
+    // Rows its writes replaced are retired only once it commits; then it deletes a slice of
+    // retired rows, outside the request's own savepoint so that nothing the request does can
+    // undo it.
     class Batch : public WriteBatch {
       public:
         explicit Batch(Store& s) : WriteBatch(s.db_, s.durable_), store_(s) {}
+        ~Batch() {
+            if (!committed_) store_.replaced_.clear();
+        }
+        Batch(const Batch&) = delete;
+        Batch& operator=(const Batch&) = delete;
         void commit() {
             WriteBatch::commit();
-            store_.fold_step();
+            committed_ = true;
+            store_.committed();
         }
 
       private:
         Store& store_;
+        bool committed_ = false;
     };
 
     // Reads every table and item back at start-up.
@@ -53,46 +63,43 @@ class Store {
 
     void put_table(const Table& t);
     void drop_table(const Table& t);
-    void put_item(const Table& t, const KeyBytes& k, const json& item);
-    void drop_item(const Table& t, const KeyBytes& k);
+    // `old`: what the table holds under the key now. put_item returns the new value's row,
+    // for the table to keep with it (0 in ephemeral mode).
+    int64_t put_item(const Table& t, const KeyBytes& k, const json& item, const StoredItem* old);
+    void drop_item(const Table& t, const KeyBytes& k, const StoredItem* old);
 
   private:
-    // A fold in progress: the last log entry of every key logged up to `last_seq`, in key
-    // order, and how far the slices have got.
-    struct Fold {
-        struct Entry {
-            int64_t table_id;
-            KeyBytes key;
-            int64_t seq;
-            bool removed;
-        };
-        std::vector<Entry> plan;
+    struct Row {
+        int64_t seq;
+        int64_t table_id;
+        KeyBytes key;  // checked on delete: a rolled-back write's row number comes back
+    };
+    // A sweep in progress: retired rows in row order, and how far the slices have got.
+    struct Sweep {
+        std::vector<Row> rows;
         size_t next = 0;
-        int64_t last_seq = 0;
-        int64_t rows = 0;  // log entries the fold covers, keys written more than once included
-        uint64_t lost_at_start = 0;
     };
 
-    // Appends an item write (nullptr: removal) to the log.
-    void log_item(const Table& t, const KeyBytes& k, const std::string* item);
-    // Starts a fold once the log is full, folds the next slice of one in progress, and empties
-    // the log of what it covers when its last slice is done. Hold the database lock.
-    void fold_step();
-    void start_fold();
-    void fold_entry(const Fold::Entry& e);
-    void count_log();
+    int64_t log_item(const Table& t, const KeyBytes& k, const std::string* item);
+    // A batch committed: its replaced rows are retired, and the sweep takes a step.
+    void committed();
+    // Starts a sweep once enough rows are retired, deletes the next slice of one in progress.
+    // Hold the database lock.
+    void sweep_step();
 
     Database& db_;
     bool durable_;
-    int64_t fold_at_;
-    int64_t fold_slice_;
-    // Entries in the log, as far as this process knows: a write rolled back after counting only
-    // makes the next fold come a little early.
-    int64_t logged_ = 0;
-    // Entries logged since the last slice: a slice folds at least twice as many keys, so that
-    // batches of many writes cannot outrun the fold.
-    int64_t since_slice_ = 0;
-    std::optional<Fold> fold_;
+    size_t sweep_at_;
+    size_t sweep_slice_;
+    std::vector<Row> replaced_;  // by the open batch's writes
+    std::vector<Row> retired_;   // by committed batches, not yet in a sweep
+    std::optional<Sweep> sweep_;
+    size_t since_slice_ = 0;  // rows logged since the last slice
+    // A lost group may have undone the write that replaced a retired row, or the delete of an
+    // older row of a key whose removal row a later slice would delete. After one, nothing is
+    // deleted until a restart retires rows afresh from what the log holds.
+    uint64_t lost_at_open_ = 0;
+    bool sweeping_off_ = false;
 };
 
 }  // namespace fogbank::dynamodb

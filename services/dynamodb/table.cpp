@@ -206,7 +206,7 @@ void Table::erase(const KeyBytes& k) {
     items.erase(it);
 }
 
-void Table::put(const KeyBytes& k, json item) {
+void Table::put(const KeyBytes& k, json item, int64_t row) {
     erase(k);
     for (auto& ix : indexes) {
         if (auto ik = index_key(ix, item)) {
@@ -215,7 +215,7 @@ void Table::put(const KeyBytes& k, json item) {
         }
     }
     bytes += item_size(item);
-    items.emplace(k, StoredItem{std::move(item), {}});
+    items.emplace(k, StoredItem{std::move(item), {}, row});
 }
 
 json Table::item_collection_metrics(const json& item) const {

@@ -48,6 +48,7 @@ struct Index {
 struct StoredItem {
     json item;
     mutable std::string text;
+    int64_t row = 0;  // with --data-dir, the store's log row that holds this value (0: none)
 };
 
 struct Table {
@@ -89,7 +90,7 @@ struct Table {
     json key_json(const json& item, const Index* index = nullptr) const;
 
     // Writes and removes, keeping indexes and sizes in step. put() replaces.
-    void put(const KeyBytes& k, json item);
+    void put(const KeyBytes& k, json item, int64_t row = 0);
     void erase(const KeyBytes& k);
     const json* find(const KeyBytes& k) const;
     const StoredItem* find_stored(const KeyBytes& k) const;

@@ -24,6 +24,18 @@ int64_t count_rows(Database& db, const std::string& table) {
     return s.integer(0);
 }
 
+// Writes through the store as the service does: the table keeps each value's log row.
+void write(Store& store, Table& t, const json& a) {
+    KeyBytes k = t.key_of_item(a);
+    int64_t row = store.put_item(t, k, a, t.find_stored(k));
+    t.put(k, a, row);
+}
+
+void remove(Store& store, Table& t, const KeyBytes& k) {
+    store.drop_item(t, k, t.find_stored(k));
+    t.erase(k);
+}
+
 Table faces_table() {
     json defs = json::parse(R"([{"AttributeName": "c", "AttributeType": "S"},
                                {"AttributeName": "f", "AttributeType": "N"},
@@ -129,10 +141,10 @@ TEST(DynamoTable, StoreRoundTrip) {
     {
         Store::Batch batch(store);
         store.put_table(t);
-        store.put_item(t, t.key_of_item(a), a);
-        store.put_item(t, t.key_of_item(b), b);
-        store.drop_item(t, t.key_of_item(b));
-        store.put_item(t, t.key_of_item(b), b);
+        write(store, t, a);
+        write(store, t, b);
+        remove(store, t, t.key_of_item(b));
+        write(store, t, b);
         batch.commit();
     }
     std::vector<Table> loaded;
@@ -156,125 +168,177 @@ TEST(DynamoTable, StoreRoundTrip) {
     EXPECT_EQ(loaded.size(), 1u);
 }
 
-// Item writes go through the store's log and are folded into the item tree, a slice after each
-// batch, once enough are logged. What loads back is the last write of every key, whether it was
-// folded, is still in the log, or sits in the middle of a fold that a restart cut short.
-TEST(DynamoTable, StoreLogFoldsInSlicesAndReplaysInWriteOrder) {
+// Item writes go to the store's log; rows that later writes replaced are deleted, a slice
+// after each batch, once enough are retired. What loads back after any batch is the last write
+// of every key, however far a sweep has got.
+TEST(DynamoTable, StoreLogSweepsReplacedRowsAndReplaysInWriteOrder) {
     Database db("");
-    // A fold every 5 entries, 1 key per slice (at least twice the batch's 2 entries: 4).
-    Store store(db, true, /*fold_at=*/5, /*fold_slice=*/1);
+    // A sweep once 5 rows are retired, 1 row a slice (at least twice the batch's 2 rows: 4).
+    Store store(db, true, /*sweep_at=*/5, /*sweep_slice=*/1);
     Table t = faces_table();
-    Table gone = faces_table();
-    gone.id = 9;
-    gone.name = "gone";
+    Table other = faces_table();
+    other.id = 9;
+    other.name = "other";
     auto face = [](int f, const char* person) {
         return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
                      "\"}, \"person\": {\"S\": \"" + person + "\"}}")
                         .c_str());
     };
-    std::map<int, json> expected;  // what t should hold, by f
     {
         Store::Batch batch(store);
         store.put_table(t);
-        store.put_table(gone);
+        store.put_table(other);
         batch.commit();
     }
-    auto count = [&](const char* table) { return count_rows(db, table); };
-    // What a restart now would load into t.
+    // What the service holds: the tables as it keeps them (with each value's log row).
+    std::map<int, json> expected;  // what t should hold, by f
     auto check_reload = [&](int round) {
         Store reopened(db, true, 5, 1);
         std::vector<Table> loaded;
         loaded.reserve(2);
         reopened.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
-        ASSERT_GE(loaded.size(), 1u);
+        ASSERT_EQ(loaded.size(), 2u);
         ASSERT_EQ(loaded[0].items.size(), expected.size()) << "round " << round;
         auto it = loaded[0].items.begin();
         for (auto& [f, a] : expected)
             EXPECT_EQ((it++)->second.item, a) << "round " << round << " f=" << f;
         // The index follows the replayed writes too.
         EXPECT_EQ(loaded[0].indexes[0].entries.size(), expected.size()) << "round " << round;
+        EXPECT_EQ(loaded[1].items.size(), 1u) << "round " << round;
     };
-    // 40 rounds of puts, overwrites and removals, each key written on both sides of a fold.
+    // 60 rounds of puts, overwrites and removals of 7 keys, and an overwrite of one key of
+    // the other table.
     int64_t most_logged = 0;
-    int shrank = 0;
-    for (int i = 0; i < 40; ++i) {
-        int64_t before = count("dynamodb_item_log");
+    for (int i = 0; i < 60; ++i) {
         {
             Store::Batch batch(store);
             int f = i % 7;
             if (i % 5 == 3) {
-                store.drop_item(t, t.key_of_item(face(f, "any")));
+                remove(store, t, t.key_of_item(face(f, "any")));
                 expected.erase(f);
             } else {
-                json a = face(f, i % 2 ? "ann" : "bo");
-                store.put_item(t, t.key_of_item(a), a);
-                expected[f] = a;
+                write(store, t, face(f, i % 2 ? "ann" : "bo"));
+                expected[f] = face(f, i % 2 ? "ann" : "bo");
             }
-            store.put_item(gone, gone.key_of_item(face(i, "z")), face(i, "z"));
+            write(store, other, face(0, i % 2 ? "ann" : "bo"));
             batch.commit();
         }
-        int64_t after = count("dynamodb_item_log");
-        if (after < before + 2) ++shrank;
-        most_logged = std::max(most_logged, after);
+        most_logged = std::max(most_logged, count_rows(db, "dynamodb_item_log"));
         check_reload(i);
     }
-    // Folds happened, took several batches each (a fold of up to 14 keys, 4 keys a batch), and
-    // kept the log short.
-    EXPECT_GE(shrank, 4);
-    EXPECT_GT(count("dynamodb_items"), 0);
-    EXPECT_LE(most_logged, 5 + 2 * 4);
+    // Without sweeps the log would hold all 120 + removals; live rows are at most 8, retired
+    // ones at most 5 waiting plus a sweep's.
+    EXPECT_LE(most_logged, 8 + 5 + 2 * 4 + 4);
+    // A batch that is not committed retires nothing: its rows roll back with it.
     {
         Store::Batch batch(store);
-        store.drop_table(gone);
-        batch.commit();
+        write(store, t, face(1, "rolled back"));
     }
-    check_reload(40);
+    check_reload(60);
 }
 
-// A table dropped while a fold that holds its keys is under way, and a new table given the
-// same id, get none of the old table's items back from the rest of the fold.
-TEST(DynamoTable, StoreFoldForgetsADroppedTable) {
+// A table dropped while a sweep that holds its rows is under way, and a new table given the
+// same id and keys, keep every row of the new table.
+TEST(DynamoTable, StoreSweepForgetsADroppedTable) {
     Database db("");
-    Store store(db, true, /*fold_at=*/4, /*fold_slice=*/1);
+    Store store(db, true, /*sweep_at=*/4, /*sweep_slice=*/1);
     Table t = faces_table();
-    auto face = [](int f) {
+    auto face = [](int f, const char* person) {
         return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
-                     "\"}, \"person\": {\"S\": \"p\"}}")
+                     "\"}, \"person\": {\"S\": \"" + person + "\"}}")
                         .c_str());
+    };
+    auto write_one = [&](Table& x, const json& a) {
+        Store::Batch batch(store);
+        write(store, x, a);
+        batch.commit();
     };
     {
         Store::Batch batch(store);
         store.put_table(t);
         batch.commit();
     }
-    // One put a batch: the fourth starts a fold of 4 keys and folds 2 of them (twice the batch).
-    for (int f = 0; f < 4; ++f) {
-        Store::Batch batch(store);
-        store.put_item(t, t.key_of_item(face(f)), face(f));
-        batch.commit();
-    }
-    ASSERT_EQ(count_rows(db, "dynamodb_items"), 2);
-    // Dropping the table empties the log, so the new table's entries get the old sequence
-    // numbers back.
+    // Rows 1-4, then overwrites 5-8 retire 1-4 and start a sweep that deletes 2 rows a batch.
+    for (int f = 0; f < 4; ++f)
+        write_one(t, face(f, "a"));
+    for (int f = 0; f < 4; ++f)
+        write_one(t, face(f, "b"));
+    ASSERT_EQ(count_rows(db, "dynamodb_item_log"), 6);  // 1 and 2 deleted; 3 and 4 to go
+    // Dropping the table empties the log, so the new table's rows get numbers 1, 2, 3... back,
+    // under the same keys.
     {
         Store::Batch batch(store);
         store.drop_table(t);
-        store.put_table(t);  // the same id, empty
-        json a = face(100);
-        store.put_item(t, t.key_of_item(a), a);
+        store.put_table(t);
         batch.commit();
     }
-    for (int f = 200; f < 204; ++f) {
-        Store::Batch batch(store);
-        store.put_item(t, t.key_of_item(face(f)), face(f));
-        batch.commit();
-    }
+    Table fresh = t;
+    fresh.items.clear();
+    for (auto& ix : fresh.indexes)
+        ix.entries.clear();
+    for (int f = 0; f < 4; ++f)
+        write_one(fresh, face(f, "c"));
     Store reopened(db, true);
     std::vector<Table> loaded;
     reopened.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
     ASSERT_EQ(loaded.size(), 1u);
-    std::vector<std::string> fs;
+    std::vector<std::string> people;
     for (auto& [k, stored] : loaded[0].items)
-        fs.push_back(stored.item["f"]["N"].get<std::string>());
-    EXPECT_EQ(fs, (std::vector<std::string>{"100", "200", "201", "202", "203"}));
+        people.push_back(stored.item["person"]["S"].get<std::string>() +
+                         stored.item["f"]["N"].get<std::string>());
+    EXPECT_EQ(people, (std::vector<std::string>{"c0", "c1", "c2", "c3"}));
+}
+
+// Items an older version folded into dynamodb_items load, are replaced by later writes and
+// stay removed once removed.
+TEST(DynamoTable, StoreReadsItemsFoldedByOlderVersions) {
+    Database db("");
+    Table t = faces_table();
+    auto face = [](int f, const char* person) {
+        return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
+                     "\"}, \"person\": {\"S\": \"" + person + "\"}}")
+                        .c_str());
+    };
+    {
+        Store store(db, true);
+        {
+            Store::Batch batch(store);
+            store.put_table(t);
+            batch.commit();
+        }
+        std::lock_guard lock(db.mutex());
+        for (int f = 0; f < 3; ++f) {
+            KeyBytes k = t.key_of_item(face(f, "old"));
+            db.prepare("INSERT INTO dynamodb_items VALUES (?, ?, ?, ?)")
+                .bind(1, t.id)
+                .bind_blob(2, k.first)
+                .bind_blob(3, k.second)
+                .bind(4, face(f, "old").dump())
+                .run();
+        }
+    }
+    auto reload = [&] {
+        auto store = std::make_unique<Store>(db, true);
+        std::vector<Table> loaded;
+        loaded.reserve(1);
+        store->load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
+        return std::pair(std::move(store), std::move(loaded));
+    };
+    auto [store, loaded] = reload();
+    ASSERT_EQ(loaded.size(), 1u);
+    Table& x = loaded[0];
+    ASSERT_EQ(x.items.size(), 3u);
+    {
+        Store::Batch batch(*store);
+        write(*store, x, face(0, "new"));
+        remove(*store, x, x.key_of_item(face(1, "any")));
+        batch.commit();
+    }
+    auto [again, back] = reload();
+    ASSERT_EQ(back.size(), 1u);
+    std::vector<std::string> people;
+    for (auto& [k, stored] : back[0].items)
+        people.push_back(stored.item["person"]["S"].get<std::string>() +
+                         stored.item["f"]["N"].get<std::string>());
+    EXPECT_EQ(people, (std::vector<std::string>{"new0", "old2"}));
 }
