@@ -111,9 +111,7 @@ int64_t Store::put_item(const Table& t, const KeyBytes& k, const json& item,
     if (!durable_) return 0;
     std::string text = json_text(item);
     int64_t row = log_item(t, k, &text);
-    // A row number equal to the old one means the old row's write was rolled back and its
-    // number reused: there is nothing to retire.
-    if (old && old->row && old->row != row) replaced_.push_back({old->row, t.id, k});
+    replace(t, k, old, row);
     return row;
 }
 
@@ -125,8 +123,14 @@ void Store::drop_item(const Table& t, const KeyBytes& k, const StoredItem* old) 
         .bind_blob(3, k.second)
         .run();
     int64_t row = log_item(t, k, nullptr);
-    if (old->row && old->row != row) replaced_.push_back({old->row, t.id, k});
+    replace(t, k, old, row);
     replaced_.push_back({row, t.id, k});
+}
+
+void Store::replace(const Table& t, const KeyBytes& k, const StoredItem* old, int64_t row) {
+    // A row number equal to the old one means the old row's write was rolled back and its
+    // number reused: there is nothing to retire.
+    if (old && old->row && old->row != row) replaced_.push_back({old->row, t.id, k});
 }
 
 int64_t Store::log_item(const Table& t, const KeyBytes& k, const std::string* item) {

@@ -81,6 +81,8 @@ class Store {
     };
 
     int64_t log_item(const Table& t, const KeyBytes& k, const std::string* item);
+    // Row `row` now holds key k's value: the row that held `old` is retired with the batch.
+    void replace(const Table& t, const KeyBytes& k, const StoredItem* old, int64_t row);
     // A batch committed: its replaced rows are retired, and the sweep takes a step.
     void committed();
     // Starts a sweep once enough rows are retired, deletes the next slice of one in progress.

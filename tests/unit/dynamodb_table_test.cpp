@@ -66,6 +66,22 @@ json item(const char* text) {
     return j;
 }
 
+// An item of faces_table: c "x", f `f`, person `person`.
+json face(int f, const char* person) {
+    return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
+                 "\"}, \"person\": {\"S\": \"" + person + "\"}}")
+                    .c_str());
+}
+
+// What a loaded table holds, as person then f, in key order.
+std::vector<std::string> people_of(const Table& t) {
+    std::vector<std::string> out;
+    for (auto& [k, stored] : t.items)
+        out.push_back(stored.item["person"]["S"].get<std::string>() +
+                      stored.item["f"]["N"].get<std::string>());
+    return out;
+}
+
 std::string message_of(const std::function<void()>& f) {
     try {
         f();
@@ -179,11 +195,6 @@ TEST(DynamoTable, StoreLogSweepsReplacedRowsAndReplaysInWriteOrder) {
     Table other = faces_table();
     other.id = 9;
     other.name = "other";
-    auto face = [](int f, const char* person) {
-        return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
-                     "\"}, \"person\": {\"S\": \"" + person + "\"}}")
-                        .c_str());
-    };
     {
         Store::Batch batch(store);
         store.put_table(t);
@@ -243,11 +254,6 @@ TEST(DynamoTable, StoreSweepForgetsADroppedTable) {
     Database db("");
     Store store(db, true, /*sweep_at=*/4, /*sweep_slice=*/1);
     Table t = faces_table();
-    auto face = [](int f, const char* person) {
-        return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
-                     "\"}, \"person\": {\"S\": \"" + person + "\"}}")
-                        .c_str());
-    };
     auto write_one = [&](Table& x, const json& a) {
         Store::Batch batch(store);
         write(store, x, a);
@@ -282,11 +288,7 @@ TEST(DynamoTable, StoreSweepForgetsADroppedTable) {
     std::vector<Table> loaded;
     reopened.load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
     ASSERT_EQ(loaded.size(), 1u);
-    std::vector<std::string> people;
-    for (auto& [k, stored] : loaded[0].items)
-        people.push_back(stored.item["person"]["S"].get<std::string>() +
-                         stored.item["f"]["N"].get<std::string>());
-    EXPECT_EQ(people, (std::vector<std::string>{"c0", "c1", "c2", "c3"}));
+    EXPECT_EQ(people_of(loaded[0]), (std::vector<std::string>{"c0", "c1", "c2", "c3"}));
 }
 
 // Items an older version folded into dynamodb_items load, are replaced by later writes and
@@ -294,11 +296,6 @@ TEST(DynamoTable, StoreSweepForgetsADroppedTable) {
 TEST(DynamoTable, StoreReadsItemsFoldedByOlderVersions) {
     Database db("");
     Table t = faces_table();
-    auto face = [](int f, const char* person) {
-        return item(("{\"c\": {\"S\": \"x\"}, \"f\": {\"N\": \"" + std::to_string(f) +
-                     "\"}, \"person\": {\"S\": \"" + person + "\"}}")
-                        .c_str());
-    };
     {
         Store store(db, true);
         {
@@ -336,9 +333,5 @@ TEST(DynamoTable, StoreReadsItemsFoldedByOlderVersions) {
     }
     auto [again, back] = reload();
     ASSERT_EQ(back.size(), 1u);
-    std::vector<std::string> people;
-    for (auto& [k, stored] : back[0].items)
-        people.push_back(stored.item["person"]["S"].get<std::string>() +
-                         stored.item["f"]["N"].get<std::string>());
-    EXPECT_EQ(people, (std::vector<std::string>{"new0", "old2"}));
+    EXPECT_EQ(people_of(back[0]), (std::vector<std::string>{"new0", "old2"}));
 }
