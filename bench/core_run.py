@@ -5,9 +5,10 @@
    connections, as a fraction of fogbank-ceiling's (bench/ceiling.cpp: a bare Beast keep-alive
    server answering the same body fogbank answers, captured from fogbank first). The load
    generator, and so the client's share of the 2 cores, is the same for both.
-2. Durable against in-memory: S3 PUT 1 KiB, SendMessage and PutItem at 16 connections with
-   `--data-dir` (every acknowledged write committed to SQLite) as a fraction of the same server
-   without it.
+2. Durable against in-memory: S3 PUT 1 KiB (each replacing one of 100 objects), SendMessage,
+   PutItem of fresh items and PutItem replacing one of 10,000 items at random, at 16
+   connections with `--data-dir` (every acknowledged write committed to SQLite) as a fraction of
+   the same server without it.
 
 Usage: bench/core_run.py [--quick] [--repeat N] [--json F]  (after `cmake --build --preset
 release`). Each scenario alternates between its servers N times (default 3); medians are kept."""
@@ -66,7 +67,8 @@ def ceiling_scenarios():
 def durable_scenarios():
     return [("PutObject 1 KiB", "s3", ["--op", "put"]),
             ("SendMessage", "sqs", ["--op", "send"]),
-            ("PutItem", "dynamodb", ["--op", "put"])]
+            ("PutItem", "dynamodb", ["--op", "put"]),
+            ("PutItem, overwrite", "dynamodb", ["--op", "overwrite"])]
 
 
 def rate(res):

@@ -2,7 +2,9 @@
 // connection per thread). Prints one JSON line per run with ops/s and latency percentiles.
 //   create-table  table "<table>" keyed (pk S, sk N); waits until it is ACTIVE
 //   fill          --count items for GetItem (pk g<i>, sk 0) and 1,000 in partition "q"
-//   put           PutItem, a fresh ~200-byte item per request
+//   put           PutItem, a fresh ~200-byte item per request (every run has its own keys, so a
+//                 second run on the same table adds items instead of replacing the first's)
+//   overwrite     PutItem replacing a random filled item (pk g<i>, sk 0) with a new value
 //   get           GetItem of a random filled item
 //   sample        one GetItem of the first filled item; prints its answer's body
 //   query         Query of partition "q", 100-item pages (Limit 100), walking the partition
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
     CLI::App app{"fogbank-dynamodb-load: DynamoDB load generator"};
     app.add_option("--host", o.endpoint.host);
     app.add_option("--port", o.endpoint.port)->required();
-    app.add_option("--op", o.op, "create-table, fill, put, get, query, update, sample")->required();
+    app.add_option("--op", o.op, "create-table, fill, put, overwrite, get, query, update, sample")
+        ->required();
     app.add_option("--table", o.table);
     app.add_option("--connections", o.connections);
     app.add_option("--seconds", o.seconds);
@@ -118,6 +122,9 @@ int main(int argc, char** argv) {
         return 0;
     }
 
+    // A run's own key prefix: a repeated run must not overwrite the items an earlier one wrote.
+    char run_id[16];
+    std::snprintf(run_id, sizeof run_id, "%08x", std::random_device{}());
     std::atomic<uint64_t> ops{0};
     std::atomic<bool> failed{false};
     std::vector<std::vector<double>> latencies(o.connections);
@@ -143,9 +150,14 @@ int main(int argc, char** argv) {
                     if (o.op == "put") {
                         d.call("PutItem",
                                {{"TableName", o.table},
-                                {"Item",
-                                 item("p" + std::to_string(t) + "-" + std::to_string(seq), seq)}});
+                                {"Item", item("p" + std::string(run_id) + "-" + std::to_string(t) +
+                                                  "-" + std::to_string(seq),
+                                              seq)}});
                         ++seq;
+                    } else if (o.op == "overwrite") {
+                        json it = item("g" + std::to_string(rng() % o.count), 0);
+                        it["n"] = {{"N", std::to_string(++version)}};
+                        d.call("PutItem", {{"TableName", o.table}, {"Item", it}});
                     } else if (o.op == "get") {
                         auto r = d.call("GetItem",
                                         {{"TableName", o.table},

@@ -47,6 +47,7 @@ void Store::load(const std::function<Table&(Table)>& add_table) {
     auto ls = db_.prepare(
         "SELECT seq, table_id, hash_key, range_key, item FROM dynamodb_item_log ORDER BY seq");
     while (ls.step()) {
+        ++log_rows_;
         int64_t seq = ls.integer(0);
         int64_t table_id = ls.integer(1);
         auto t = by_id.find(table_id);
@@ -79,6 +80,7 @@ void Store::wipe() {
     replaced_.clear();
     retired_.clear();
     sweep_.reset();
+    log_rows_ = 0;
 }
 
 void Store::put_table(const Table& t) {
@@ -102,6 +104,7 @@ void Store::drop_table(const Table& t) {
                    rows.end());
     }
     db_.prepare("DELETE FROM dynamodb_item_log WHERE table_id=?").bind_all(t.id).run();
+    log_rows_ -= std::min(log_rows_, static_cast<size_t>(db_.changes()));
     db_.prepare("DELETE FROM dynamodb_items WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_tables WHERE id=?").bind_all(t.id).run();
 }
@@ -143,6 +146,7 @@ int64_t Store::log_item(const Table& t, const KeyBytes& k, const std::string* it
         s.bind_null(4);
     s.run();
     ++since_slice_;
+    ++logged_;
     return db_.last_insert_rowid();
 }
 
@@ -151,6 +155,7 @@ void Store::committed() {
     retired_.insert(retired_.end(), std::make_move_iterator(replaced_.begin()),
                     std::make_move_iterator(replaced_.end()));
     replaced_.clear();
+    log_rows_ += std::exchange(logged_, 0);
     sweep_step();
 }
 
@@ -163,7 +168,8 @@ void Store::sweep_step() {
         return;
     }
     if (!sweep_) {
-        if (retired_.size() < sweep_at_) return;
+        size_t n = retired_.size();
+        if (n < sweep_at_ || (n < kSweepMax && 2 * n < log_rows_)) return;
         Sweep s;
         s.rows = std::move(retired_);
         retired_.clear();
@@ -190,6 +196,7 @@ void Store::sweep_step() {
                     .bind_blob(3, r.key.first)
                     .bind_blob(4, r.key.second)
                     .run();
+                log_rows_ -= std::min(log_rows_, static_cast<size_t>(db_.changes()));
             }
             db_.exec("RELEASE sweep");
             s.next = end;

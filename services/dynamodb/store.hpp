@@ -7,8 +7,11 @@
 // its last page or two, and an item written once is written once: folding the log into a key
 // ordered tree copied every item a second time. load() replays the log in write order, so the
 // last row of a key is its value (a null item: removed). A row another row of its key has
-// replaced is retired: once enough are, they are deleted in slices in row order, one slice
-// after each committed batch. A removal's row goes only after every older row of its key,
+// replaced is retired: once half the log is, they are deleted in slices in row order, one
+// slice after each committed batch. Half, because overwrites land anywhere in the log: a sweep
+// of a few rows out of many dirties a page per row, while one of half the log dirties each page
+// once for many rows (random overwrites of 10,000 items: durable/in-memory 0.79 sweeping at 2,048
+// retired rows, 0.85 at 16,384). A removal's row goes only after every older row of its key,
 // so no older value can come back. Memory, not SQLite, answers reads, so nothing reads the log
 // but load().
 //
@@ -28,8 +31,10 @@ namespace fogbank::dynamodb {
 
 class Store {
   public:
-    // Retired rows that start a sweep, and the rows a slice of it deletes.
+    // Retired rows that start a sweep: at least kSweepAt and half the log, at most kSweepMax
+    // (which bounds the memory the list takes). The rows a slice of a sweep deletes.
     static constexpr size_t kSweepAt = 2048;
+    static constexpr size_t kSweepMax = 1 << 18;
     static constexpr size_t kSweepSlice = 128;
     Store(Database& db, bool durable, size_t sweep_at = kSweepAt, size_t sweep_slice = kSweepSlice);
 
@@ -41,7 +46,9 @@ class Store {
       public:
         explicit Batch(Store& s) : WriteBatch(s.db_, s.durable_), store_(s) {}
         ~Batch() {
-            if (!committed_) store_.replaced_.clear();
+            if (committed_) return;
+            store_.replaced_.clear();
+            store_.logged_ = 0;
         }
         Batch(const Batch&) = delete;
         Batch& operator=(const Batch&) = delete;
@@ -97,6 +104,10 @@ class Store {
     std::vector<Row> retired_;   // by committed batches, not yet in a sweep
     std::optional<Sweep> sweep_;
     size_t since_slice_ = 0;  // rows logged since the last slice
+    // Rows the log holds, as far as committed batches and sweeps tell: only the sweep's start
+    // depends on it, so a lost group that leaves it off does no harm.
+    size_t log_rows_ = 0;
+    size_t logged_ = 0;  // rows the open batch logged
     // A lost group may have undone the write that replaced a retired row, or the delete of an
     // older row of a key whose removal row a later slice would delete. After one, nothing is
     // deleted until a restart retires rows afresh from what the log holds.

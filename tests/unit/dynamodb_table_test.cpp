@@ -248,6 +248,49 @@ TEST(DynamoTable, StoreLogSweepsReplacedRowsAndReplaysInWriteOrder) {
     check_reload(60);
 }
 
+// A sweep waits until half the log is retired: deleting a few rows scattered among many live
+// ones would dirty a page per row.
+TEST(DynamoTable, StoreSweepWaitsForHalfTheLog) {
+    Database db("");
+    Store store(db, true, /*sweep_at=*/2, /*sweep_slice=*/1);
+    Table t = faces_table();
+    {
+        Store::Batch batch(store);
+        store.put_table(t);
+        for (int f = 0; f < 40; ++f)
+            write(store, t, face(f, "ann"));
+        batch.commit();
+    }
+    auto overwrite = [&](int f) {
+        Store::Batch batch(store);
+        write(store, t, face(f, "bo"));
+        batch.commit();
+    };
+    // 39 overwrites: 79 rows, 39 of them retired, fewer than half.
+    for (int f = 0; f < 39; ++f)
+        overwrite(f);
+    EXPECT_EQ(count_rows(db, "dynamodb_item_log"), 79);
+    // The 40th makes half: the sweep starts and its first slice deletes 2 rows (twice the
+    // batch's one).
+    overwrite(39);
+    EXPECT_EQ(count_rows(db, "dynamodb_item_log"), 78);
+    // Each later batch logs one row and deletes two, until the 40 retired rows are gone.
+    for (int f = 0; f < 20; ++f)
+        overwrite(f);
+    EXPECT_EQ(count_rows(db, "dynamodb_item_log"), 40 + 20);
+    std::vector<Table> loaded;
+    loaded.reserve(1);
+    Store(db, true).load([&](Table x) -> Table& { return loaded.emplace_back(std::move(x)); });
+    ASSERT_EQ(loaded.size(), 1u);
+    std::vector<std::string> want;
+    for (int f = 0; f < 40; ++f)
+        want.push_back("bo" + std::to_string(f));
+    std::vector<std::string> got = people_of(loaded[0]);
+    std::sort(got.begin(), got.end());
+    std::sort(want.begin(), want.end());
+    EXPECT_EQ(got, want);
+}
+
 // A table dropped while a sweep that holds its rows is under way, and a new table given the
 // same id and keys, keep every row of the new table.
 TEST(DynamoTable, StoreSweepForgetsADroppedTable) {
