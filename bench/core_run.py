@@ -112,11 +112,11 @@ def main():
             finally:
                 for t in targets.values():
                     t.stop()
-        for label, service, op in durable_scenarios():
+        for i, (label, service, op) in enumerate(durable_scenarios()):
             targets = {}
             try:
                 for n, durable in (("in memory", False), ("--data-dir", True)):
-                    port, cmd = fogbank(tmp, f"{service}-{n.strip('-')}", durable)
+                    port, cmd = fogbank(tmp, f"{i}-{service}-{n.strip('-')}", durable)
                     targets[n] = Target(n, port, cmd, LOADS[service])
                     extra, _, _ = prepare(service, targets[n])
                 args_of = {n: extra + op for n in targets}
