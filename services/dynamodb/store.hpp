@@ -10,8 +10,8 @@
 // replaced is retired: once half the log is, they are deleted in slices in row order, one
 // slice after each committed batch. Half, because overwrites land anywhere in the log: a sweep
 // of a few rows out of many dirties a page per row, while one of half the log dirties each page
-// once for many rows (random overwrites of 10,000 items: durable/in-memory 0.79 sweeping at 2,048
-// retired rows, 0.85 at 16,384). A removal's row goes only after every older row of its key,
+// once for many rows (random overwrites of 10,000 items: durable/in-memory 0.81 sweeping at 2,048
+// retired rows, 0.85 at half the log). A removal's row goes only after every older row of its key,
 // so no older value can come back. Memory, not SQLite, answers reads, so nothing reads the log
 // but load().
 //
