@@ -15,7 +15,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -123,8 +122,7 @@ int main(int argc, char** argv) {
     }
 
     // A run's own key prefix: a repeated run must not overwrite the items an earlier one wrote.
-    char run_id[16];
-    std::snprintf(run_id, sizeof run_id, "%08x", std::random_device{}());
+    const std::string run_id = std::to_string(std::random_device{}());
     std::atomic<uint64_t> ops{0};
     std::atomic<bool> failed{false};
     std::vector<std::vector<double>> latencies(o.connections);
@@ -148,11 +146,10 @@ int main(int argc, char** argv) {
                 while (Clock::now() < deadline) {
                     auto t0 = Clock::now();
                     if (o.op == "put") {
-                        d.call("PutItem",
-                               {{"TableName", o.table},
-                                {"Item", item("p" + std::string(run_id) + "-" + std::to_string(t) +
-                                                  "-" + std::to_string(seq),
-                                              seq)}});
+                        d.call("PutItem", {{"TableName", o.table},
+                                           {"Item", item("p" + run_id + "-" + std::to_string(t) +
+                                                             "-" + std::to_string(seq),
+                                                         seq)}});
                         ++seq;
                     } else if (o.op == "overwrite") {
                         json it = item("g" + std::to_string(rng() % o.count), 0);

@@ -104,7 +104,7 @@ void Store::drop_table(const Table& t) {
                    rows.end());
     }
     db_.prepare("DELETE FROM dynamodb_item_log WHERE table_id=?").bind_all(t.id).run();
-    log_rows_ -= std::min(log_rows_, static_cast<size_t>(db_.changes()));
+    forget_deleted_rows();
     db_.prepare("DELETE FROM dynamodb_items WHERE table_id=?").bind_all(t.id).run();
     db_.prepare("DELETE FROM dynamodb_tables WHERE id=?").bind_all(t.id).run();
 }
@@ -145,7 +145,6 @@ int64_t Store::log_item(const Table& t, const KeyBytes& k, const std::string* it
     else
         s.bind_null(4);
     s.run();
-    ++since_slice_;
     ++logged_;
     return db_.last_insert_rowid();
 }
@@ -155,12 +154,16 @@ void Store::committed() {
     retired_.insert(retired_.end(), std::make_move_iterator(replaced_.begin()),
                     std::make_move_iterator(replaced_.end()));
     replaced_.clear();
-    log_rows_ += std::exchange(logged_, 0);
-    sweep_step();
+    size_t logged = std::exchange(logged_, 0);
+    log_rows_ += logged;
+    sweep_step(logged);
 }
 
-void Store::sweep_step() {
-    size_t logged_now = std::exchange(since_slice_, 0);
+void Store::forget_deleted_rows() {
+    log_rows_ -= std::min(log_rows_, static_cast<size_t>(db_.changes()));
+}
+
+void Store::sweep_step(size_t logged_now) {
     if (sweeping_off_ || db_.generations_lost() != lost_at_open_) {
         sweeping_off_ = true;
         retired_.clear();
@@ -196,7 +199,7 @@ void Store::sweep_step() {
                     .bind_blob(3, r.key.first)
                     .bind_blob(4, r.key.second)
                     .run();
-                log_rows_ -= std::min(log_rows_, static_cast<size_t>(db_.changes()));
+                forget_deleted_rows();
             }
             db_.exec("RELEASE sweep");
             s.next = end;

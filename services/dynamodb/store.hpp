@@ -92,9 +92,11 @@ class Store {
     void replace(const Table& t, const KeyBytes& k, const StoredItem* old, int64_t row);
     // A batch committed: its replaced rows are retired, and the sweep takes a step.
     void committed();
-    // Starts a sweep once enough rows are retired, deletes the next slice of one in progress.
-    // Hold the database lock.
-    void sweep_step();
+    // Starts a sweep once enough rows are retired, deletes the next slice of one in progress
+    // (at least twice `logged_now`, the rows the batch logged). Hold the database lock.
+    void sweep_step(size_t logged_now);
+    // The last statement deleted rows of the log.
+    void forget_deleted_rows();
 
     Database& db_;
     bool durable_;
@@ -103,7 +105,6 @@ class Store {
     std::vector<Row> replaced_;  // by the open batch's writes
     std::vector<Row> retired_;   // by committed batches, not yet in a sweep
     std::optional<Sweep> sweep_;
-    size_t since_slice_ = 0;  // rows logged since the last slice
     // Rows the log holds, as far as committed batches and sweeps tell: only the sweep's start
     // depends on it, so a lost group that leaves it off does no harm.
     size_t log_rows_ = 0;
